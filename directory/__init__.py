@@ -1,0 +1,77 @@
+"""团友录 — the league-friends directory. `create_app` is the only place that wires things."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from directory.config import INSTANCE, ROOT, Config, DevConfig, TestConfig
+from directory.extensions import babel, csrf, db, htmx, limiter, login, migrate
+
+log = logging.getLogger(__name__)
+
+CONFIGS: dict[str, type[Config]] = {"prod": Config, "dev": DevConfig, "test": TestConfig}
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build the application. `config` is a Config class or a dict of overrides."""
+    import os
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+    )
+    if isinstance(config, dict):
+        base = CONFIGS[config.get("ENV_NAME", os.environ.get("DIRECTORY_CONFIG", "prod"))]
+        app.config.update(base.load())
+        app.config.update(config)
+    else:
+        cls = config or CONFIGS[os.environ.get("DIRECTORY_CONFIG", "prod")]
+        app.config.update(cls.load())
+    _ensure_secret_key(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login.init_app(app)
+    htmx.init_app(app)
+    if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+    from directory import i18n
+
+    i18n.init_app(app)
+
+    from directory import auth_loader, cli, web
+
+    auth_loader.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not app.config.get("DEBUG_DEFAULT_SECRET"):
+        raise RuntimeError(
+            "DIRECTORY_SECRET_KEY is not set: refusing to start without a real secret key."
+        )
+    # Local demo only: a random key kept in the instance folder, never in the repo.
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+__all__ = ["babel", "create_app", "db"]

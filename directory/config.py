@@ -1,0 +1,81 @@
+"""Configuration classes; every setting can be overridden by a DIRECTORY_* variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'directory.sqlite'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SEARCH_BACKEND = "whoosh"
+    SEARCH_INDEX_DIR = str(INSTANCE / "index")
+    REDIS_URL: str | None = None
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    INVITATION_MAX_AGE = 60 * 60 * 24 * 14
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PAGE_SIZE = 20
+    DEBUG_DEFAULT_SECRET = False
+
+    @classmethod
+    def load(cls) -> dict[str, Any]:
+        """Class attributes, overridden by DIRECTORY_<NAME> environment variables."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for key, default in list(values.items()):
+            raw = os.environ.get(f"DIRECTORY_{key}")
+            if raw is None:
+                continue
+            values[key] = _coerce(raw, default)
+        url = os.environ.get("DIRECTORY_DATABASE_URL")
+        if url:
+            values["SQLALCHEMY_DATABASE_URI"] = url
+        return values
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    return raw
+
+
+class DevConfig(Config):
+    """Local demo: plain HTTP on loopback, so cookies cannot be Secure-only."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    DEBUG_DEFAULT_SECRET = True
+
+
+class TestConfig(DevConfig):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_FAST = True
+    # Tests post forms directly; tests of CSRF itself turn it back on.
+    WTF_CSRF_ENABLED = False

@@ -1,0 +1,105 @@
+"""Blueprint registration, error pages, security headers and template globals."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from directory import permissions
+from directory.models import enums
+from directory.services.errors import DomainError
+from directory.web.rendering import render
+
+log = logging.getLogger(__name__)
+
+# Blueprint name = package = template folder = URL prefix.
+BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin")
+
+_STATUS_MESSAGES = {
+    400: _l("请求有误。"),
+    403: _l("你没有权限执行此操作。"),
+    404: _l("页面不存在，或你无权查看。"),
+    405: _l("不支持该请求方式。"),
+    413: _l("上传的内容太大。"),
+    422: _l("提交的内容有误，请修改后重试。"),
+    429: _l("操作过于频繁，请稍后再试。"),
+    500: _l("服务器出错了，我们已记录此问题。"),
+}
+
+
+def init_app(app: Flask) -> None:
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f"directory.web.{name}")
+        app.register_blueprint(module.bp)
+
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_headers)
+    app.context_processor(_globals)
+    app.add_template_global(permissions, "permissions")
+    app.add_template_global(enums, "enums")
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    return render("errors/error.html", "content", status=status, message=message), status
+
+
+def _domain_error(err: DomainError) -> tuple[str, int]:
+    return _error_page(err.status, err.message)
+
+
+def _csrf_error(err: CSRFError) -> tuple[str, int]:
+    return _error_page(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"))
+
+
+def _http_error(err: HTTPException) -> Response | tuple[str, int]:
+    status = err.code or 500
+    if status == 401:
+        flash(_("请先登录。"), "warning")
+        return redirect(url_for("auth.login", next=request.full_path))
+    return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
+
+
+def _headers(response: Response) -> Response:
+    response.vary.add("HX-Request")
+    h = response.headers
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    return response
+
+
+_NAV = (
+    ("search.index", _l("通讯录")),
+    ("orgs.index", _l("团组织")),
+    ("regions.index", _l("地区")),
+    ("groups.index", _l("群组")),
+    ("transfers.index", _l("组织关系转接")),
+    ("admin.index", _l("管理")),
+)
+
+
+def _globals() -> dict[str, object]:
+    views = current_app.view_functions
+    items = [(e, label) for e, label in _NAV if e in views]
+    if not permissions.is_any_org_admin(current_user):
+        items = [(e, label) for e, label in items if e != "admin.index"]
+    return {
+        "get_locale": get_locale,
+        "nav_items": items,
+        "search_endpoint": "search.index" if "search.index" in views else "people.index",
+    }

@@ -1,0 +1,43 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from directory.web.forms import BaseForm, TrimmedStringField
+
+
+class LoginForm(BaseForm):
+    email = TrimmedStringField(
+        _l("电子邮箱"),
+        validators=[
+            DataRequired(_l("请输入电子邮箱。")),
+            Length(max=254),
+            Email(_l("电子邮箱格式不正确。")),
+        ],
+    )
+    password = PasswordField(
+        _l("密码"), validators=[DataRequired(_l("请输入密码。")), Length(max=200)]
+    )
+    remember = BooleanField(_l("记住我（30 天）"))
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(
+        _l("新密码"), validators=[DataRequired(_l("请输入新密码。")), Length(max=200)]
+    )
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(_l("请再次输入新密码。")),
+            EqualTo("new_password", _l("两次输入的密码不一致。")),
+        ],
+    )
+
+
+class ChangePasswordForm(BaseForm, NewPasswordMixin):
+    current_password = PasswordField(
+        _l("当前密码"), validators=[DataRequired(_l("请输入当前密码。")), Length(max=200)]
+    )
+
+
+class SetPasswordForm(BaseForm, NewPasswordMixin):
+    pass

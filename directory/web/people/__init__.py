@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+from directory.web.people import views  # noqa: E402, F401

@@ -1,0 +1,9 @@
+from flask_login import login_required
+
+from directory.web.regions import bp
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    return ""
