@@ -10,6 +10,7 @@ from directory.models.enums import (
     Sector,
     Visibility,
 )
+from directory.models.notifications import Notification
 from directory.models.organisations import Organisation
 from directory.models.people import OrgAdmin, Person, Position
 from directory.models.regions import Region
@@ -18,6 +19,7 @@ __all__ = [
     "CadreKind",
     "Establishment",
     "Gender",
+    "Notification",
     "OrgAdmin",
     "OrgLevel",
     "Organisation",

@@ -21,7 +21,7 @@ from directory.web.rendering import render
 log = logging.getLogger(__name__)
 
 # Blueprint name = package = template folder = URL prefix.
-BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin")
+BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin", "notifications")
 
 _STATUS_MESSAGES = {
     400: _l("请求有误。"),
@@ -93,12 +93,19 @@ _NAV = (
 )
 
 
+def _unread_count() -> int:
+    from directory.services.notifications import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
 def _globals() -> dict[str, object]:
     views = current_app.view_functions
     items = [(e, label) for e, label in _NAV if e in views]
     if not permissions.is_any_org_admin(current_user):
         items = [(e, label) for e, label in items if e != "admin.index"]
     return {
+        "notification_unread": _unread_count,
         "get_locale": get_locale,
         "nav_items": items,
         "search_endpoint": "search.index" if "search.index" in views else "people.index",
