@@ -36,6 +36,19 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 20
     DEBUG_DEFAULT_SECRET = False
+    # Groups: uploads live outside the web root; mail is off unless configured.
+    UPLOAD_DIR = str(INSTANCE / "uploads")
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    POST_MAX_LENGTH = 20_000
+    GROUP_POST_RATE_LIMIT = "20 per minute;200 per day"
+    GROUP_JOIN_RATE_LIMIT = "10 per minute;50 per day"
+    MAIL_ENABLED = False
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "团友录 <noreply@localhost>"
 
     @classmethod
     def load(cls) -> dict[str, Any]:
