@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
-from directory.web.people import views  # noqa: E402, F401
+from directory.web.people import positions, views  # noqa: E402, F401
