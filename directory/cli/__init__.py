@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 # Modules that define `register(app)`.
-MODULES = ("accounts",)
+MODULES = ("accounts", "demo")
 
 
 def init_app(app: Flask) -> None:
