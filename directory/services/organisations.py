@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from flask import url_for
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -159,6 +159,11 @@ def _clean_level(level: str | OrgLevel, parent: Organisation | None) -> OrgLevel
     return value
 
 
+def _org_link(org: Organisation) -> str:
+    # Services also run from the CLI, where there is no request to build a URL from.
+    return url_for("orgs.show", org_id=org.id) if has_request_context() else f"/orgs/{org.id}"
+
+
 def _atomic(fn: Callable[[], T]) -> T:
     """Run `fn` and commit, or roll back everything it did and re-raise."""
     try:
@@ -300,7 +305,7 @@ def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
             [person.id],
             "org_admin_added",
             _("你已被设为“%(org)s”的管理员。", org=org.name),
-            url_for("orgs.show", org_id=org.id),
+            _org_link(org),
         )
         return person
 
@@ -321,10 +326,10 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
         if row is None:
             raise NotFound(_("此人不是该组织的管理员。"))
         if person_id == actor.id and not actor.is_admin:
+            # Any other appointment on the org or above it keeps the org administered.
             others = db.session.scalar(
-                select(func.count(func.distinct(OrgAdmin.person_id))).where(
-                    OrgAdmin.organisation_id.in_(org.ancestor_ids),
-                    OrgAdmin.person_id != actor.id,
+                select(func.count()).where(
+                    OrgAdmin.organisation_id.in_(org.ancestor_ids), OrgAdmin.id != row.id
                 )
             )
             if not others:

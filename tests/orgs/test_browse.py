@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import flask_babel
 import pytest
 
 from directory.extensions import db
@@ -259,3 +260,12 @@ def test_lookup_escapes_and_skips_dissolved(client, auth, world, cadre):
     assert "<b>" not in html and "&lt;b&gt;" in html
     assert "已撤支部" not in html
     assert client.get("/orgs/lookup?q=%25").get_data(as_text=True).strip() == ""
+
+
+def test_english_catalogue(client, auth, world, cadre):
+    auth.login(cadre)
+    # Test requests share the test's app context, where Flask-Babel caches the locale.
+    flask_babel.refresh()
+    html = client.get(f"/orgs/{world.branch.id}?lang=en").get_data(as_text=True)
+    assert "Current cadres" in html and "Roster" in html
+    assert "现任团干部" not in html

@@ -10,7 +10,7 @@ from directory.permissions.orgs import can_create_top_level, can_manage_org, can
 from directory.services.organisations import lookup as lookup_orgs
 from directory.services.organisations import org_reference
 from directory.web.orgs import bp, queries
-from directory.web.rendering import render
+from directory.web.rendering import render, wants_fragment
 
 
 @bp.route("/")
@@ -34,7 +34,7 @@ def children(org_id: int) -> str:
         "orgs/children.html",
         "nodes",
         org=org,
-        ancestors=queries.ancestors(org),
+        ancestors=[] if wants_fragment() else queries.ancestors(org),
         nodes=queries.tree_nodes(org.id),
     )
 
