@@ -1,5 +1,12 @@
+"""Regions (行政区划): browsing, the cascading picker, and system-admin edits."""
+
 from flask import Blueprint
 
-bp = Blueprint("regions", __name__, url_prefix="/regions")
+from directory.web.regions.picker import REFINE_BUTTON, picker_levels
 
-from directory.web.regions import views  # noqa: E402, F401
+bp = Blueprint("regions", __name__, url_prefix="/regions")
+# Used by templates/regions/_picker.html, which other areas import.
+bp.add_app_template_global(picker_levels, "region_picker_levels")
+bp.add_app_template_global(REFINE_BUTTON, "region_picker_refine")
+
+from directory.web.regions import admin, views  # noqa: E402, F401
