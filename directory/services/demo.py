@@ -1,8 +1,8 @@
 """The province-sized demo: an organisation tree on the real regions, and cadres in it.
 
 Everything is drawn from one `random.Random(seed)` while walking regions in code order,
-so a seed gives the same world every time. Rows go in with bulk INSERTs, one tree level
-at a time (each level needs its parents' ids for `path`), in one transaction.
+so a seed gives the same world every time. Rows go in with bulk INSERTs with ids given up
+front (so `path` is known without a round trip per row), all in one transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text, update
 
 from directory.data.names import words
 from directory.extensions import db
@@ -202,40 +202,53 @@ def _branches(rng: random.Random, town: Node, name: str, street: bool, mean: flo
     return out
 
 
+def _first_free_id(model: type[db.Model]) -> int:  # type: ignore[name-defined]
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _insert_all(model: type[db.Model], rows: list[dict]) -> None:  # type: ignore[name-defined]
+    """Core executemany INSERTs: unlike ORM bulk inserts, rows with NULLs in different
+    columns stay in one batch."""
+    for start in range(0, len(rows), 10000):
+        db.session.execute(model.__table__.insert(), rows[start : start + 10000])
+
+
+def _sync_sequence(model: type[db.Model]) -> None:  # type: ignore[name-defined]
+    """Ids were given explicitly: move PostgreSQL's sequence past them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        table = model.__tablename__
+        db.session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+        )
+
+
 def _insert_orgs(nodes: list[Node]) -> None:
-    for level in OrgLevel:
-        batch = [n for n in nodes if n.level == level]
-        if not batch:
-            continue
-        rows = [
-            {
-                "name": n.name,
-                "level": n.level,
-                "sector": n.sector,
-                "region_id": n.region_id,
-                "parent_id": n.parent.id if n.parent else None,
-                "path": "",
-            }
-            for n in batch
-        ]
-        ids = db.session.scalars(
-            insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), rows
-        ).all()
-        for node, new_id in zip(batch, ids, strict=True):
-            node.id = new_id
-            node.path = f"{node.parent.path if node.parent else '/'}{new_id}/"
-        db.session.execute(update(Organisation), [{"id": n.id, "path": n.path} for n in batch])
+    """Ids are assigned here (parents come first), so `path` is known before inserting."""
+    next_id = _first_free_id(Organisation)
+    for node in nodes:
+        node.id, next_id = next_id, next_id + 1
+        node.path = f"{node.parent.path if node.parent else '/'}{node.id}/"
+    rows = [
+        {
+            "id": n.id,
+            "name": n.name,
+            "level": n.level,
+            "sector": n.sector,
+            "region_id": n.region_id,
+            "parent_id": n.parent.id if n.parent else None,
+            "path": n.path,
+        }
+        for n in nodes
+    ]
+    _insert_all(Organisation, rows)
+    _sync_sequence(Organisation)
 
 
 def _insert_people(people: list[dict]) -> list[int]:
-    ids: list[int] = []
-    for start in range(0, len(people), 5000):
-        chunk = people[start : start + 5000]
-        ids.extend(
-            db.session.scalars(
-                insert(Person).returning(Person.id, sort_by_parameter_order=True), chunk
-            ).all()
-        )
+    first = _first_free_id(Person)
+    ids = list(range(first, first + len(people)))
+    _insert_all(Person, [{"id": i, **p} for i, p in zip(ids, people, strict=True)])
+    _sync_sequence(Person)
     return ids
 
 
@@ -247,5 +260,4 @@ def _insert_links(positions: list[dict], admins: list[dict], ids: list[int]) -> 
             | {"person_id": ids[r["person_index"]]}
             for r in rows
         ]
-        for start in range(0, len(resolved), 10000):
-            db.session.execute(insert(model), resolved[start : start + 10000])
+        _insert_all(model, resolved)

@@ -175,3 +175,15 @@ def test_same_seed_same_world_and_force_replaces(small_regions):
     seed_demo(cadres=150, seed=12, force=True)
     assert snapshot() != first
     assert db.session.scalar(select(func.count()).select_from(Person)) == 153
+
+
+def test_rows_added_after_the_seed_get_fresh_ids(seeded):
+    # The seed gives ids explicitly; PostgreSQL's sequences must have moved past them.
+    from tests.factories import make_org, make_person
+
+    city = db.session.scalar(select(Organisation).where(Organisation.name == "共青团南充市委"))
+    branch = make_org("南充市青年志愿者协会团支部", city.region, city, OrgLevel.BRANCH)
+    assert branch.id == seeded.organisations + 1
+    assert branch.path == f"{city.path}{branch.id}/"
+    newcomer = make_person(name="新来的", membership_org_id=branch.id)
+    assert newcomer.id == seeded.people + 1
