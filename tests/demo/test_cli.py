@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
@@ -65,3 +68,21 @@ def test_other_province_municipality(runner, small_regions):
     assert "共青团市辖区委" not in orgs
     assert orgs["共青团万州区委"].parent_id == orgs["共青团重庆市委"].id
     assert not any("四川" in n for n in orgs)
+
+
+def test_messages_have_english_translations(app, small_regions):
+    from flask_babel import force_locale
+
+    from directory.services.demo import seed_demo
+    from directory.services.errors import DomainError
+
+    seed_demo(cadres=10)
+    with app.test_request_context("/?lang=en"), force_locale("en"):
+        for kwargs, english in (
+            ({"cadres": 0}, "must be between 1 and"),
+            ({"province": "x"}, "two digits"),
+            ({"province": "99"}, "run flask regions load first"),
+            ({}, "--force deletes them first"),
+        ):
+            with pytest.raises(DomainError, match=re.escape(english)):
+                seed_demo(**kwargs)
