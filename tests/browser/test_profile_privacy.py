@@ -32,7 +32,7 @@ def test_phone_hidden_from_outsider_shown_to_admin(login_as, cadre, outsider, ad
     me.click("text=编辑资料")
     me.wait_for_url(f"**/people/{cadre.id}/edit")
     me.fill("input[name=phone]", NEW_PHONE)
-    me.select_option("select[name=phone_visibility]", Visibility.ADMINS.value)
+    me.select_option("select[name=phone_visibility]", label="仅管理员")
     me.click("#profile-form button[type=submit]")
     me.wait_for_url(re.compile(rf"/people/{cadre.id}$"))
     assert "资料已保存。" in me.inner_text("#flashes")
