@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 # Modules that define `register(app)`.
-MODULES = ("accounts", "demo")
+MODULES = ("accounts", "demo", "groups")
 
 
 def init_app(app: Flask) -> None:

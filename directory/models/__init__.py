@@ -10,24 +10,54 @@ from directory.models.enums import (
     Sector,
     Visibility,
 )
+from directory.models.groups import (
+    Group,
+    GroupBan,
+    GroupMember,
+    GroupVisibility,
+    JoinPolicy,
+    JoinRequest,
+    MemberRole,
+    ModerationLog,
+    NotificationSetting,
+    RequestKind,
+    RequestStatus,
+)
 from directory.models.notifications import Notification
 from directory.models.organisations import Organisation
 from directory.models.people import OrgAdmin, Person, Position
+from directory.models.posts import Attachment, Post, PostReport, PostRevision, Thread
 from directory.models.regions import Region
 
 __all__ = [
+    "Attachment",
     "CadreKind",
     "Establishment",
     "Gender",
+    "Group",
+    "GroupBan",
+    "GroupMember",
+    "GroupVisibility",
+    "JoinPolicy",
+    "JoinRequest",
+    "MemberRole",
+    "ModerationLog",
     "Notification",
+    "NotificationSetting",
     "OrgAdmin",
     "OrgLevel",
     "Organisation",
     "Person",
     "PoliticalStatus",
     "Position",
+    "Post",
+    "PostReport",
+    "PostRevision",
     "Region",
     "RegionLevel",
+    "RequestKind",
+    "RequestStatus",
     "Sector",
+    "Thread",
     "Visibility",
 ]

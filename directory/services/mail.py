@@ -28,7 +28,7 @@ def send_mail(to: str | Iterable[str], subject: str, body: str) -> bool:
     if not app.config.get("MAIL_ENABLED"):
         return False
     init_app(app)
-    recipients = [to] if isinstance(to, str) else list(to)
+    recipients: list[str | tuple[str, str]] = [to] if isinstance(to, str) else list(to)
     if not recipients:
         return False
     sender = app.config.get("MAIL_DEFAULT_SENDER") or "noreply@localhost"

@@ -21,7 +21,7 @@ from directory.web.rendering import render
 log = logging.getLogger(__name__)
 
 # Blueprint name = package = template folder = URL prefix.
-BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin", "notifications")
+BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin", "notifications", "groups")
 
 _STATUS_MESSAGES = {
     400: _l("请求有误。"),
