@@ -50,8 +50,16 @@ def _apply_error(form: BaseForm, err: ValidationError) -> None:
     field.errors = [*field.errors, err.message]
 
 
+def _unique_ids(form: BaseForm, row_id: str) -> None:
+    """Prefix element ids with the row, so several rows can be edited at once."""
+    for f in form:
+        f.id = f"{row_id}-{f.name}"
+        f.label.field_id = f.id
+
+
 def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):  # type: ignore[no-untyped-def]
     status = 422 if request.method == "POST" else 200
+    _unique_ids(form, row_id)
     page = render(
         "people/position_form.html",
         "form",
@@ -145,6 +153,7 @@ def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-d
         else:
             return _done(person.id, _("已记录卸任。"))
     status = 422 if request.method == "POST" else 200
+    _unique_ids(form, f"position-{position.id}")
     action = url_for("people.end_position", person_id=person.id, position_id=position.id)
     page = render(
         "people/position_end.html",
