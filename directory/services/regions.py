@@ -328,7 +328,7 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
 
 def _move_subtree(source: Region, target: Region) -> int:
     """Move A's organisations to B and recode A's descendants under B; returns orgs moved."""
-    moved = db.session.execute(
+    moved: int = db.session.execute(  # type: ignore[attr-defined]
         update(Organisation)
         .where(Organisation.region_id == source.id)
         .values(region_id=target.id)

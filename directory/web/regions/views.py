@@ -44,10 +44,11 @@ def _page_links(
     """(page number or None for a gap, URL) for a pager; empty when there is one page."""
     if p.pages <= 1:
         return []
-    return [
-        (n, url_for("regions.show", code=code, **{**keep, param: n}) if n else "")
-        for n in p.iter_pages()
-    ]
+    links: list[tuple[Any, str]] = []
+    for n in p.iter_pages():
+        args: dict[str, Any] = {**keep, param: n}
+        links.append((n, url_for("regions.show", code=code, **args) if n else ""))
+    return links
 
 
 def show_context(chain: list[Region], **forms: Any) -> dict[str, Any]:
