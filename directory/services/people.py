@@ -154,8 +154,9 @@ def _check_profile_value(key: str, value: Any) -> Any:
         value = (value or "").strip().lower()
         if not value or "@" not in value or len(value) > 254:
             raise ValidationError(_("电子邮箱格式不正确。"), field=key)
-    elif key == "birth_year" and value is not None:
-        if not MIN_BIRTH_YEAR <= int(value) <= max_birth_year():
+    elif key == "birth_year" and value not in (None, ""):
+        value = int(value) if str(value).isascii() and str(value).isdigit() else -1
+        if not MIN_BIRTH_YEAR <= value <= max_birth_year():
             raise ValidationError(
                 _("出生年份应在 %(lo)s 到 %(hi)s 之间。", lo=MIN_BIRTH_YEAR, hi=max_birth_year()),
                 field=key,
@@ -164,7 +165,7 @@ def _check_profile_value(key: str, value: Any) -> Any:
         value = value or ""
         if len(value) > 2000:
             raise ValidationError(_("简介不能超过 2000 字。"), field=key)
-    elif key in ("phone", "wechat"):
+    elif key in ("phone", "wechat", "birth_year"):
         value = value or None
     return value
 

@@ -9,7 +9,7 @@ import pytest
 from directory import signals
 from directory.extensions import db
 from directory.models import Person, Visibility
-from directory.services.errors import PermissionDenied
+from directory.services.errors import PermissionDenied, ValidationError
 from directory.services.people import update_profile
 
 GOOD = {
@@ -40,7 +40,7 @@ def _post(client, person, **changes):
     return client.post(f"/people/{person.id}/edit", data={**GOOD, **changes})
 
 
-@pytest.mark.parametrize("editor_name", ["cadre", "org_admin", "admin"])
+@pytest.mark.parametrize("editor_name", ["cadre", "branch_admin", "org_admin", "admin"])
 def test_editors_can_save(request, client, auth, cadre, editor_name):
     auth.login(request.getfixturevalue(editor_name))
     assert client.get(f"/people/{cadre.id}/edit").status_code == 200
@@ -251,3 +251,24 @@ def test_update_profile_service_checks_permission_and_sends_no_signal(app, cadre
         signals.membership_changed.disconnect(receiver)
     assert received == []
     assert _snapshot(cadre.id)["bio"] == "新简介"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"birth_year": "19x0"}, "出生年份应在"),
+        ({"birth_year": 1939}, "出生年份应在"),
+        ({"gender": "other"}, "选项无效"),
+        ({"phone_visibility": None}, "选项无效"),
+        ({"name": ""}, "姓名应为 1 到 40 个字"),
+        ({"email": "no-at-sign"}, "电子邮箱格式不正确"),
+        ({"bio": "x" * 2001}, "简介不能超过 2000 字"),
+        ({"is_admin": True}, "未知的资料项"),
+    ],
+)
+def test_update_profile_service_validates(app, cadre, fields, message):
+    before = _snapshot(cadre.id)
+    with app.test_request_context(), pytest.raises(ValidationError) as err:
+        update_profile(cadre, cadre, **fields)
+    assert message in err.value.message
+    assert _snapshot(cadre.id) == before
