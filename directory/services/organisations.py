@@ -135,7 +135,7 @@ def _clean_sector(sector: str | Sector | None) -> Sector | None:
 def _clean_region(code: str) -> Region:
     code = (code or "").strip()
     if not code:
-        raise ValidationError(_("请填写所在地区的行政区划代码。"), field="region_code")
+        raise ValidationError(_("请选择所在地区。"), field="region_code")
     region = None
     if code.isdigit() and len(code) <= 12:
         region = db.session.scalar(select(Region).where(Region.code == code))

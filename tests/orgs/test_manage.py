@@ -140,10 +140,10 @@ BAD_CHILD_INPUT = [
     ({"level": "city"}, "下级组织的层级必须低于上级"),
     ({"level": "galaxy"}, "请选择有效的组织层级"),
     ({"sector": "mars"}, "请选择有效的领域"),
-    ({"region_code": ""}, "请填写所在地区的行政区划代码"),
+    ({"region_code": ""}, "请选择所在地区"),
     ({"region_code": "999999"}, "行政区划代码“999999”不存在"),
     ({"region_code": "abc"}, "行政区划代码“abc”不存在"),
-    ({"region_code": "5" * 13}, "行政区划代码最多 12 位数字"),
+    ({"region_code": "5" * 13}, "行政区划代码“5555555555555”不存在"),
 ]
 
 
@@ -276,3 +276,35 @@ def test_dissolve_with_htmx_redirects(client, auth, world, admin):
     db.session.commit()
     r = client.post(f"/orgs/{leaf.id}/dissolve", headers=HX)
     assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/orgs/{leaf.id}"
+
+
+def test_region_picker_values(client, auth, world, org_admin):
+    forms = pytest.importorskip("directory.web.orgs.forms")
+    if not forms.uses_region_picker():
+        pytest.skip("the regions area's picker is not installed")
+    auth.login(org_admin)
+    page = client.get(f"/orgs/{world.street_org.id}/edit").get_data(as_text=True)
+    assert 'class="region-picker' in page and '<option value="511302001" selected' in page
+    base = {"name": "中城街道团工委", "sector": ""}
+    # The browser sends one value per level; the deepest consistent one wins.
+    r = client.post(
+        f"/orgs/{world.street_org.id}/edit",
+        data={**base, "region_code": ["51", "5113", "511302", ""]},
+    )
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert world.street_org.region.code == "511302"
+    # Without JavaScript, "show the next level" re-shows the form and saves nothing.
+    r = client.post(
+        f"/orgs/{world.street_org.id}/edit",
+        data={
+            **base,
+            "name": "改了名",
+            "region_code": ["51", "5113"],
+            forms.REFINE_BUTTON: "region_code",
+        },
+    )
+    assert r.status_code == 200
+    assert 'value="改了名"' in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert world.street_org.name == "中城街道团工委"

@@ -12,7 +12,7 @@ from directory.permissions.orgs import can_create_top_level, can_manage_org
 from directory.services import organisations as service
 from directory.services.errors import Conflict, PermissionDenied, ValidationError
 from directory.web.orgs import bp, queries
-from directory.web.orgs.forms import AdminForm, OrgForm
+from directory.web.orgs.forms import AdminForm, OrgForm, uses_region_picker, wants_refine
 from directory.web.rendering import render, wants_fragment
 
 Page = BaseResponse | str | tuple[str, int]
@@ -53,7 +53,7 @@ def new(org_id: int | None) -> Page:
     else:
         parent = _manager_of(org_id, live=True)
     form = OrgForm(parent=parent)
-    if form.validate_on_submit():
+    if not wants_refine(request.form) and form.validate_on_submit():
         try:
             org = service.create_organisation(
                 current_user,
@@ -68,11 +68,18 @@ def new(org_id: int | None) -> Page:
         else:
             flash(_("已创建团组织“%(name)s”。", name=org.name), "success")
             return _go(url_for("orgs.show", org_id=org.id))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     leaf = parent is not None and parent.level == OrgLevel.BRANCH
     heading = _("新建下级组织") if parent else _("新建顶级团组织")
     page = render(
-        "orgs/form.html", "form", form=form, parent=parent, org=None, leaf=leaf, heading=heading
+        "orgs/form.html",
+        "form",
+        form=form,
+        parent=parent,
+        org=None,
+        leaf=leaf,
+        heading=heading,
+        picker=uses_region_picker(),
     )
     return page, status
 
@@ -86,7 +93,7 @@ def edit(org_id: int) -> Page:
     if request.method == "GET":
         form.sector.data = org.sector.value if org.sector else ""
         form.region_code.data = org.region.code
-    if form.validate_on_submit():
+    if not wants_refine(request.form) and form.validate_on_submit():
         try:
             service.update_organisation(
                 current_user,
@@ -100,9 +107,15 @@ def edit(org_id: int) -> Page:
         else:
             flash(_("已保存。"), "success")
             return _go(url_for("orgs.show", org_id=org.id))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     page = render(
-        "orgs/form.html", "form", form=form, parent=None, org=org, heading=_("编辑团组织")
+        "orgs/form.html",
+        "form",
+        form=form,
+        parent=None,
+        org=org,
+        heading=_("编辑团组织"),
+        picker=uses_region_picker(),
     )
     return page, status
 
