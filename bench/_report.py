@@ -13,6 +13,7 @@ import platform
 import re
 import statistics
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +36,9 @@ def write_section(name: str, markdown: str, path: Path = PERFORMANCE) -> Path:
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = f"{start}\n{markdown.strip()}\n{end}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+    # One lock for every writer (the document itself is replaced, so it cannot be the lock).
+    lock_path = Path(tempfile.gettempdir()) / "directory-bench-report.lock"
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         text = path.read_text(encoding="utf-8") if path.exists() else HEADER
         i = text.find(start)
@@ -70,5 +73,6 @@ def machine() -> str:
     return (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {commit} on "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}."
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} "
+        "(other work on the machine inflates the timings)."
     )

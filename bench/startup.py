@@ -6,6 +6,7 @@ Builds bench/out/startup-demo.sqlite the way bin/demo does (db upgrade, regions 
 seed-demo) unless it exists, then measures, in fresh interpreters each time:
 - import time of the `directory` package,
 - `create_app()`, and `create_app()` plus the first request (the sign-in page),
+- `flask seed-demo` for a few sizes (default 3,000 and 100,000 cadres) on SQLite,
 and the resident memory (RSS) of a single gunicorn worker after warm-up requests as a
 signed-in demo cadre. Prints the figures and writes the "startup" section of
 docs/PERFORMANCE.md.
@@ -18,6 +19,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,6 +47,25 @@ response = app.test_client().get("/auth/login")
 t3 = time.perf_counter()
 assert response.status_code == 200, response.status_code
 print(json.dumps({"import": t1 - t0, "create_app": t2 - t1, "first_request": t3 - t1}))
+"""
+
+MEMORY_PROBE = """
+import json, re
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+steps = [("interpreter", rss())]
+import flask, flask_sqlalchemy, flask_babel, flask_wtf, sqlalchemy
+steps.append(("Flask, SQLAlchemy, Babel, WTForms", rss()))
+from pypinyin import lazy_pinyin
+lazy_pinyin("张彤")
+steps.append(("pypinyin (dictionaries loaded)", rss()))
+import rjieba
+list(rjieba.cut("共青团南充市委"))
+steps.append(("rjieba (dictionary loaded)", rss()))
+from directory import create_app
+create_app()
+steps.append(("create_app() (the rest)", rss()))
+print(json.dumps(steps))
 """
 
 
@@ -78,6 +99,39 @@ def build_database(cadres: int) -> dict[str, float]:
     }
 
 
+def seed_timings(sizes: list[int]) -> dict[int, float]:
+    """Seconds `flask seed-demo --cadres N` takes on a database holding only the regions."""
+    regions_db = OUT / "regions-only.sqlite"
+    if not regions_db.exists():
+        subprocess.run(
+            [PYTHON, "-m", "flask", "db", "upgrade"],
+            cwd=ROOT,
+            env={**env(), "DIRECTORY_DATABASE_URL": f"sqlite:///{regions_db}"},
+            check=True,
+        )
+        subprocess.run(
+            [PYTHON, "-m", "flask", "regions", "load"],
+            cwd=ROOT,
+            env={**env(), "DIRECTORY_DATABASE_URL": f"sqlite:///{regions_db}"},
+            check=True,
+        )
+    timings = {}
+    for size in sizes:
+        target = OUT / f"seed-{size}.sqlite"
+        shutil.copyfile(regions_db, target)
+        out = subprocess.run(
+            [PYTHON, "-m", "flask", "seed-demo", "--cadres", str(size)],
+            cwd=ROOT,
+            env={**env(), "DIRECTORY_DATABASE_URL": f"sqlite:///{target}"},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        timings[size] = float(re.search(r" in ([0-9.]+) s", out).group(1))  # type: ignore[union-attr]
+        target.unlink()
+    return timings
+
+
 def probe(runs: int) -> list[dict[str, float]]:
     """Time import, create_app() and the first request in `runs` fresh interpreters."""
     results = []
@@ -87,6 +141,20 @@ def probe(runs: int) -> list[dict[str, float]]:
         ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     return results
+
+
+def memory_steps() -> list[tuple[str, int]]:
+    """RSS growth (KiB) as the heavy libraries load, in a fresh interpreter."""
+    out = subprocess.run(
+        [PYTHON, "-c", MEMORY_PROBE],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    steps = json.loads(out.strip().splitlines()[-1])
+    return [(name, kib - prev) for (name, kib), (_n, prev) in zip(steps[1:], steps, strict=False)]
 
 
 def free_port() -> int:
@@ -174,11 +242,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cadres", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--seed-sizes", default="3000,100000", help="cadre counts to time seed-demo with"
+    )
     args = parser.parse_args()
 
     build = build_database(args.cadres)
+    seeds = seed_timings([int(n) for n in args.seed_sizes.split(",") if n])
     runs = probe(args.runs)
     master, worker, statuses = gunicorn_rss(args.requests)
+    growth = memory_steps()
     lines = [
         machine(),
         "",
@@ -197,7 +270,15 @@ def main() -> None:
     ]
     for step, seconds in build.items():
         lines.append(f"| `{step}` (building the demo database) | {seconds:.1f} s |")
+    for size, seconds in seeds.items():
+        lines.append(
+            f"| `flask seed-demo --cadres {size}` (SQLite, the seed itself) | {seconds:.1f} s |"
+        )
     lines += [
+        "",
+        "Where a process's memory goes (RSS growth while loading, fresh interpreter): "
+        + ", ".join(f"{name} +{kib / 1024:.0f} MiB" for name, kib in growth)
+        + ".",
         "",
         "Warm-up pages and their status: "
         + ", ".join(f"`{p}` {s}" for p, s in statuses.items())
