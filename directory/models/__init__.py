@@ -28,6 +28,14 @@ from directory.models.organisations import Organisation
 from directory.models.people import OrgAdmin, Person, Position
 from directory.models.posts import Attachment, Post, PostReport, PostRevision, Thread
 from directory.models.regions import Region
+from directory.models.transfers import (
+    Transfer,
+    TransferBatch,
+    TransferBatchFailure,
+    TransferEvent,
+    TransferReason,
+    TransferState,
+)
 
 __all__ = [
     "Attachment",
@@ -59,5 +67,11 @@ __all__ = [
     "RequestStatus",
     "Sector",
     "Thread",
+    "Transfer",
+    "TransferBatch",
+    "TransferBatchFailure",
+    "TransferEvent",
+    "TransferReason",
+    "TransferState",
     "Visibility",
 ]

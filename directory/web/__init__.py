@@ -21,7 +21,17 @@ from directory.web.rendering import render
 log = logging.getLogger(__name__)
 
 # Blueprint name = package = template folder = URL prefix.
-BLUEPRINTS = ("main", "auth", "people", "orgs", "regions", "admin", "notifications", "groups")
+BLUEPRINTS = (
+    "main",
+    "auth",
+    "people",
+    "orgs",
+    "regions",
+    "admin",
+    "notifications",
+    "groups",
+    "transfers",
+)
 
 _STATUS_MESSAGES = {
     400: _l("请求有误。"),

@@ -1,0 +1,28 @@
+"""Both organisations' rosters show a member in transfer as 转接中."""
+
+from __future__ import annotations
+
+from directory.services import transfers as svc
+from directory.services import transfers_accept as accepting
+
+
+def test_sending_and_receiving_rosters_show_marker(
+    client, auth, cadre, org_admin, world, receiving, submitted
+):
+    auth.login(org_admin)
+    html = client.get(f"/orgs/{world.branch.id}").get_data(as_text=True)
+    assert "张彤" in html and "转接中" in html
+    auth.logout()
+    auth.login(receiving.admin)
+    html = client.get(f"/orgs/{receiving.branch.id}").get_data(as_text=True)
+    assert "正在转入" in html and "张彤" in html and "转接中" in html
+    svc.approve_out(org_admin, submitted.id, submitted.version)
+    accepting.accept_in(receiving.admin, submitted.id, submitted.version)
+    html = client.get(f"/orgs/{receiving.branch.id}").get_data(as_text=True)
+    assert "张彤" in html and "转接中" not in html and "正在转入" not in html
+
+
+def test_no_marker_without_transfer(client, auth, cadre, org_admin, world):
+    auth.login(org_admin)
+    html = client.get(f"/orgs/{world.branch.id}").get_data(as_text=True)
+    assert "张彤" in html and "转接中" not in html
