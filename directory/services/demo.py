@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
@@ -52,7 +52,6 @@ class Node:
     city_code: str = ""
     id: int = 0
     path: str = ""
-    members: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -119,7 +119,7 @@ class _Maker:
             "birth_year": birth_year,
             "political_status": _political(rng, age),
             "cadre_kind": kind,
-            "establishment": _establishment(rng, node.level, kind),
+            "establishment": _establishment(rng, node.level),
             "phone": self.phone() if rng.random() < 0.88 else None,
             "wechat": _wechat(rng, self._pinyin(name), birth_year) if rng.random() < 0.7 else None,
             "bio": _bio(rng, node, title, kind) if rng.random() < 0.65 else "",
@@ -159,7 +159,7 @@ def _political(rng: random.Random, age: int) -> PoliticalStatus:
     return rng.choices(options, (72, 28, 0) if age <= 28 else (13, 82, 5))[0]
 
 
-def _establishment(rng: random.Random, level: OrgLevel, kind: CadreKind) -> Establishment:
+def _establishment(rng: random.Random, level: OrgLevel) -> Establishment:
     if level.rank <= OrgLevel.COUNTY.rank:
         p_in = 0.85
     elif level == OrgLevel.TOWNSHIP:
