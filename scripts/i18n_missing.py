@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""List UI strings that have no English translation yet.
+
+Extracts every message id from directory/**/*.py and templates/**/*.html (the same
+keywords the app uses) and prints those without a non-empty, non-fuzzy English msgstr
+in any catalogue under directory/translations/*/en/. Usage:
+
+    scripts/i18n_missing.py                     # everything missing, grouped by area
+    scripts/i18n_missing.py --area groups       # only strings used by that area's files
+    scripts/i18n_missing.py --area groups --append   # also add empty entries to
+                                                # directory/translations/groups/en/...
+Exit status 1 when something is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import escape, read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "_l": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+}
+# Files whose strings live in the core catalogue (layout, errors, sign-in, admin, ...).
+CORE = (
+    "templates/base.html",
+    "templates/errors/",
+    "templates/main/",
+    "templates/notifications/",
+    "templates/_macros/",
+    "templates/auth/",
+    "templates/admin/",
+    "directory/web/__init__.py",
+    "directory/web/forms.py",
+    "directory/web/rendering.py",
+    "directory/web/main/",
+    "directory/web/auth/",
+    "directory/web/admin/",
+    "directory/web/notifications/",
+    "directory/models/enums.py",
+    "directory/models/notifications.py",
+    "directory/services/accounts.py",
+    "directory/services/organisations.py",
+    "directory/services/notifications.py",
+    "directory/services/errors.py",
+    "directory/services/passwords.py",
+    "directory/auth_loader.py",
+    "directory/i18n.py",
+    "directory/cli/accounts.py",
+)
+# Packages holding one module per area (directory/services/groups.py -> "groups").
+SHARED_PACKAGES = ("services", "models", "permissions", "cli")
+HEADER = """# English translations ({area}).
+msgid ""
+msgstr ""
+"Project-Id-Version: directory 0.1.0\\n"
+"Language: en\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+"""
+
+MessageId = str | tuple[str, ...]
+
+
+@dataclass
+class Message:
+    """One message id and where it is used."""
+
+    id: MessageId
+    locations: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def areas(self) -> set[str]:
+        return {area_of(path) for path, _ in self.locations}
+
+
+def area_of(path: str) -> str:
+    """The catalogue area a source file belongs to (by convention, see DEVELOPING.md)."""
+    if any(path == c or (c.endswith("/") and path.startswith(c)) for c in CORE):
+        return "core"
+    parts = path.split("/")
+    if parts[0] == "templates" and len(parts) > 2:
+        return parts[1]
+    if parts[:2] == ["directory", "web"] and len(parts) > 3:
+        return parts[2]
+    if parts[0] == "directory" and len(parts) >= 3:
+        if parts[1] in SHARED_PACKAGES and len(parts) == 3:
+            stem = Path(parts[2]).stem
+            return parts[1] if stem == "__init__" else stem.split("_")[0]
+        return parts[1]  # a subpackage such as directory/search/
+    return "core"
+
+
+def extract(root: Path | None = None) -> dict[MessageId, Message]:
+    """Every message id used in the Python code and the templates."""
+    root = root or ROOT
+    found: dict[MessageId, Message] = {}
+    sources = (
+        ("directory", [("**.py", "python")]),
+        ("templates", [("**.html", "jinja2.ext:babel_extract")]),
+    )
+    for folder, method_map in sources:
+        for filename, lineno, msgid, _comments, _context in extract_from_dir(
+            str(root / folder), method_map, keywords=KEYWORDS
+        ):
+            key = msgid if isinstance(msgid, str) else tuple(msgid)
+            if not key:
+                continue
+            found.setdefault(key, Message(key)).locations.append(
+                (f"{folder}/{Path(filename).as_posix()}", lineno)
+            )
+    return found
+
+
+def translated(translations: Path | None = None) -> set[MessageId]:
+    """Ids with a complete, non-fuzzy English msgstr in some area catalogue."""
+    translations = translations or ROOT / "directory" / "translations"
+    done: set[MessageId] = set()
+    for po in sorted(translations.glob("*/en/LC_MESSAGES/messages.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        for m in catalog:
+            if not m.id or m.fuzzy:
+                continue
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            if all(s and s.strip() for s in strings):
+                done.add(m.id if isinstance(m.id, str) else tuple(m.id))
+    return done
+
+
+def missing(root: Path | None = None) -> list[Message]:
+    """Messages used somewhere but not translated anywhere, in source order."""
+    root = root or ROOT
+    done = translated(root / "directory" / "translations")
+    return [m for key, m in extract(root).items() if key not in done]
+
+
+def po_entry(message: Message) -> str:
+    """An empty catalogue entry for `message`, with its locations as a reference."""
+    refs = " ".join(f"{p}:{n}" for p, n in message.locations[:4])
+    if isinstance(message.id, tuple):
+        return (
+            f"#: {refs}\nmsgid {escape(message.id[0])}\nmsgid_plural {escape(message.id[1])}\n"
+            'msgstr[0] ""\nmsgstr[1] ""\n'
+        )
+    return f'#: {refs}\nmsgid {escape(message.id)}\nmsgstr ""\n'
+
+
+def append_entries(area: str, messages: list[Message], root: Path | None = None) -> Path:
+    """Append empty entries for `messages` to the area's catalogue (created if needed)."""
+    root = root or ROOT
+    po = root / "directory" / "translations" / area / "en" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True, exist_ok=True)
+    existing: set[MessageId] = set()
+    if po.exists():
+        with po.open("rb") as f:
+            existing = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(f)}
+    new = [m for m in messages if m.id not in existing]
+    with po.open("a", encoding="utf-8") as f:
+        if not f.tell():
+            f.write(HEADER.format(area=area))
+        for m in new:
+            f.write("\n" + po_entry(m))
+    return po
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the missing ids (grouped by area); optionally append them to a catalogue."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--area", help="only ids used in this area's files")
+    parser.add_argument(
+        "--append", action="store_true", help="append empty entries to the area's catalogue"
+    )
+    args = parser.parse_args(argv)
+    if args.append and not args.area:
+        parser.error("--append needs --area")
+    todo = missing()
+    if args.area:
+        todo = [m for m in todo if args.area in m.areas]
+    by_area: dict[str, list[Message]] = defaultdict(list)
+    for m in todo:
+        by_area[args.area or sorted(m.areas)[0]].append(m)
+    for area in sorted(by_area):
+        print(f"== {area}: {len(by_area[area])} missing")
+        for m in by_area[area]:
+            where = ", ".join(f"{p}:{n}" for p, n in m.locations[:3])
+            text = m.id if isinstance(m.id, str) else " | ".join(m.id)
+            print(f"  {text}    ({where})")
+    if args.append and todo:
+        print(f"appended {len(todo)} empty entries to {append_entries(args.area, todo)}")
+    if not todo:
+        print("every message id has an English translation")
+    return 1 if todo else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
