@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 # Modules that define `register(app)`.
-MODULES = ("accounts", "demo", "groups", "transfers")
+MODULES = ("accounts", "demo", "regions", "groups", "transfers")
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from directory.extensions import db
 from directory.models import Organisation, Region
-from directory.services import regions
-from directory.services.errors import PermissionDenied, ValidationError
+from directory.services import regions_edit as regions
+from directory.services.errors import NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_region
 
 HX = {"HX-Request": "true"}
@@ -54,7 +54,7 @@ def test_admin_sees_forms_and_cadre_does_not(client, auth, admin, cadre, world):
 
 def test_rename(client, auth, admin, world, caplog):
     auth.login(admin)
-    caplog.set_level("INFO", logger="directory.services.regions")
+    caplog.set_level("INFO", logger="directory.services.regions_edit")
     r = client.post("/regions/5113/rename", data={"name": "  南充市（新） "})
     assert r.status_code == 302 and r.headers["Location"].endswith("/regions/5113")
     assert region("5113").name == "南充市（新）"
@@ -163,7 +163,7 @@ def merge_world(world):
 
 def test_merge_moves_everything_and_recodes(client, auth, admin, world, merge_world, caplog):
     auth.login(admin)
-    caplog.set_level("INFO", logger="directory.services.regions")
+    caplog.set_level("INFO", logger="directory.services.regions_edit")
     ids = {c: region(c).id for c in ("511303001", "511303002", "511303001001")}
     r = client.post(
         "/regions/511303/merge", data={"target": ["51", "5113", "511302"], "confirm": "y"}
@@ -230,7 +230,7 @@ def test_merge_into_descendant_and_unknown_source(app, admin, world):
     with app.test_request_context():
         with pytest.raises(ValidationError, match="下级地区"):
             regions.merge_regions(admin, "51", "5113")
-        with pytest.raises(regions.NotFound):
+        with pytest.raises(NotFound):
             regions.merge_regions(admin, "5177", "5113")
         with pytest.raises(PermissionDenied):
             regions.merge_regions(None, "5101", "5113")

@@ -66,6 +66,14 @@ def test_bad_file_changes_nothing(app, world, tmp_path):
     assert db.session.scalar(select(Region).where(Region.code == "52")) is None
 
 
+def test_duplicate_code_in_file_is_refused(app, tmp_path):
+    path = tmp_path / "dup.tsv.gz"
+    write_tsv(path, ["51\t四川省\t", "51\t四川\t"])
+    with pytest.raises(ValidationError, match="第 3 行"):
+        load_regions(path)
+    assert db.session.scalar(select(func.count()).select_from(Region)) == 0
+
+
 def test_unknown_parent_in_database_is_refused(app, tmp_path):
     path = tmp_path / "villages.tsv"
     path.write_text("511302001001\t模范街社区\t511302001\n", encoding="utf-8")

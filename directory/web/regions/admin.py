@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from directory.services import regions
+from directory.services import regions, regions_edit
 from directory.services.errors import ValidationError
 from directory.web.regions import bp
 from directory.web.regions.forms import MergeForm, RenameForm, VillageForm
@@ -58,7 +58,7 @@ def rename(code: str) -> Response | tuple[str, int]:
     form = RenameForm()
     if form.validate_on_submit():
         try:
-            region = regions.rename_region(_actor(), code, form.name.data)
+            region = regions_edit.rename_region(_actor(), code, form.name.data)
         except ValidationError as err:
             _attach(form, err, "name")
         else:
@@ -77,7 +77,9 @@ def add_village(code: str) -> Response | tuple[str, int]:
     form = VillageForm()
     if form.validate_on_submit():
         try:
-            village = regions.add_village(_actor(), code, form.name.data, form.code.data or None)
+            village = regions_edit.add_village(
+                _actor(), code, form.name.data, form.code.data or None
+            )
         except ValidationError as err:
             _attach(form, err, "name")
         else:
@@ -100,7 +102,7 @@ def merge(code: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         source = chain[-1].name
         try:
-            target = regions.merge_regions(_actor(), code, form.target.data)
+            target = regions_edit.merge_regions(_actor(), code, form.target.data)
         except ValidationError as err:
             _attach(form, err, "target")
         else:
