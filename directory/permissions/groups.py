@@ -9,6 +9,8 @@ System admins see every group (they answer for the whole directory).
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from directory.extensions import db
@@ -135,7 +137,7 @@ class GroupAccess:
     def is_member(self) -> bool:
         return self.membership is not None
 
-    @property
+    @cached_property
     def is_admin(self) -> bool:
         return bool(self.viewer is not None and _signed_in(self.viewer) and self.viewer.is_admin)
 
@@ -143,7 +145,7 @@ class GroupAccess:
     def is_owner(self) -> bool:
         return self.membership is not None and self.membership.role == MemberRole.OWNER
 
-    @property
+    @cached_property
     def can_see(self) -> bool:
         """The group exists for the viewer (else every URL answers 404)."""
         if not _signed_in(self.viewer):
@@ -155,7 +157,7 @@ class GroupAccess:
             or self.pending_invitation is not None
         )
 
-    @property
+    @cached_property
     def can_read(self) -> bool:
         """May read the roster and the discussions."""
         if not _signed_in(self.viewer):
@@ -166,7 +168,7 @@ class GroupAccess:
     def can_post(self) -> bool:
         return self.is_member
 
-    @property
+    @cached_property
     def can_moderate(self) -> bool:
         """Owner, appointed moderators, system admins; org admins for an automatic group."""
         if self.is_admin:

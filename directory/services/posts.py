@@ -94,8 +94,12 @@ def thread_posts(thread: Thread) -> list[Post]:
         db.session.scalars(
             select(Post)
             .options(
-                joinedload(Post.author),
-                joinedload(Post.quote_of).joinedload(Post.author),
+                # Only what the page shows: on SQLite every datetime column costs a parse.
+                joinedload(Post.author).load_only(Person.id, Person.name),
+                joinedload(Post.quote_of)
+                .load_only(Post.id, Post.body_html, Post.author_id, Post.deleted_at, Post.hidden_at)
+                .joinedload(Post.author)
+                .load_only(Person.id, Person.name),
                 selectinload(Post.attachments),
             )
             .where(Post.thread_id == thread.id)

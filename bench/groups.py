@@ -1,0 +1,273 @@
+"""Groups and discussions at size: thread page (200 replies), group page (1,000 threads).
+
+Usage: .venv/bin/python bench/groups.py [--cadres 100000] [--groups 2000] [--posts 1000000]
+       [--runs 60] [--database-url URL]
+
+Builds bench/out/groups-<cadres>-<posts>.sqlite (db upgrade, regions load, seed-demo,
+then groups, members, threads and posts inserted with Core executemany) unless it
+exists, then renders in-process, as a signed-in member, with the Flask test client:
+the thread page with 200 replies, the group page of a group with 1,000 threads, the
+"load more" fragment, the group list and the home page ("what's new in my groups").
+Reports p50/p95 and the number of SQL statements per request; writes the "groups"
+section of docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._report import ROOT, machine, write_section
+
+OUT = ROOT / "bench" / "out"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PASSWORD = "demo-password-2026"
+BIG_THREAD_REPLIES = 200
+BIG_GROUP_THREADS = 1000
+
+
+def env(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DIRECTORY_CONFIG": "dev",
+        "DIRECTORY_DATABASE_URL": url,
+        "DIRECTORY_SEARCH_INDEX_DIR": str(OUT / "groups-index"),
+        "DIRECTORY_SEARCH_DRAIN_ON_START": "false",
+        "FLASK_APP": "wsgi",
+    }
+
+
+def flask(url: str, *args: str) -> None:
+    subprocess.run([PYTHON, "-m", "flask", *args], cwd=ROOT, env=env(url), check=True)
+
+
+def build(url: str, cadres: int, groups: int, posts: int) -> dict[str, float]:
+    """Demo directory plus groups and posts; returns the seconds each step took."""
+    timings: dict[str, float] = {}
+    for label, args in (
+        ("db upgrade", ("db", "upgrade")),
+        ("regions load", ("regions", "load")),
+        (f"seed-demo --cadres {cadres}", ("seed-demo", "--cadres", str(cadres))),
+    ):
+        started = time.perf_counter()
+        flask(url, *args)
+        timings[label] = time.perf_counter() - started
+    os.environ.update(env(url))
+    from directory import create_app
+
+    app = create_app()
+    with app.app_context():
+        started = time.perf_counter()
+        _insert_groups(groups, posts)
+        timings[f"{groups} groups, {posts} posts"] = time.perf_counter() - started
+    return timings
+
+
+def _insert_groups(groups: int, posts: int) -> None:
+    from sqlalchemy import func, select
+
+    from directory.extensions import db
+    from directory.models import Group, GroupMember, Person, Post, Thread
+
+    rng = random.Random(2026)
+    people = list(db.session.scalars(select(Person.id).order_by(Person.id)))
+    start = datetime(2026, 1, 1)
+    group_rows, member_rows = [], []
+    first_group = (db.session.scalar(select(func.max(Group.id))) or 0) + 1
+    for i in range(groups):
+        gid = first_group + i
+        size = 12 if i else 200
+        members = rng.sample(people, size)
+        visibility = ("public", "members", "hidden")[i % 3] if i else "members"
+        group_rows.append(
+            {
+                "id": gid, "name": f"工作交流群{i:04d}", "description": "基准测试群组",
+                "join_policy": "request", "visibility": visibility, "created_by_id": members[0],
+                "member_count": size, "thread_count": 0, "created_at": start,
+                "last_activity_at": start,
+            }
+        )  # fmt: skip
+        member_rows += [
+            {"group_id": gid, "person_id": pid, "role": "owner" if j == 0 else "member",
+             "joined_at": start}
+            for j, pid in enumerate(members)
+        ]  # fmt: skip
+    _insert(Group, group_rows)
+    _insert(GroupMember, member_rows)
+    members_of = {}
+    for row in member_rows:
+        members_of.setdefault(row["group_id"], []).append(row["person_id"])
+
+    # Group 1: 1,000 threads, the first one with 200 replies. The rest spread over groups.
+    thread_rows, post_rows = [], []
+    tid = (db.session.scalar(select(func.max(Thread.id))) or 0) + 1
+    pid = (db.session.scalar(select(func.max(Post.id))) or 0) + 1
+    remaining = posts
+    plan: list[tuple[int, int]] = [(first_group, BIG_THREAD_REPLIES + 1)]
+    plan += [(first_group, 5)] * (BIG_GROUP_THREADS - 1)
+    remaining -= sum(n for _g, n in plan)
+    while remaining > 0:
+        n = min(remaining, rng.randint(1, 40))
+        plan.append((first_group + rng.randrange(1, groups), n))
+        remaining -= n
+    thread_counts: dict[int, int] = {}
+    for k, (gid, n) in enumerate(plan):
+        authors = members_of[gid]
+        last = start + timedelta(minutes=k)
+        thread_rows.append(
+            {"id": tid, "group_id": gid, "author_id": authors[0], "title": f"话题 {k}",
+             "pinned": k % 400 == 1, "locked": False, "reply_count": n - 1,
+             "created_at": last, "last_post_at": last}
+        )  # fmt: skip
+        thread_counts[gid] = thread_counts.get(gid, 0) + 1
+        for j in range(n):
+            body = f"第 {j} 条回复：关于本季度青年志愿服务的安排，请各支部按时报送。"
+            post_rows.append(
+                {"id": pid, "thread_id": tid, "group_id": gid,
+                 "author_id": authors[j % len(authors)], "quote_of_id": pid - 1 if j % 7 == 3 else None,
+                 "body": body, "body_html": f"<p>{body}</p>", "created_at": last + timedelta(seconds=j)}
+            )  # fmt: skip
+            pid += 1
+        tid += 1
+        if len(post_rows) >= 50_000:
+            _insert(Thread, thread_rows)
+            _insert(Post, post_rows)
+            thread_rows, post_rows = [], []
+    _insert(Thread, thread_rows)
+    _insert(Post, post_rows)
+    from sqlalchemy import update
+
+    for gid, count in thread_counts.items():
+        db.session.execute(update(Group).where(Group.id == gid).values(thread_count=count))
+    db.session.commit()
+
+
+def _insert(model, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    from directory.extensions import db
+
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(model.__table__.insert(), rows[start : start + 10_000])
+    db.session.commit()
+
+
+def measure(url: str, runs: int) -> tuple[list[tuple[str, float, float, int]], dict[str, int]]:
+    """(label, p50 ms, p95 ms, queries) per page, and the data sizes."""
+    os.environ.update(env(url))
+    from sqlalchemy import event, func, select
+
+    from directory import create_app
+    from directory.extensions import db
+    from directory.models import Group, GroupMember, Person, Post, Thread
+    from directory.services.passwords import hash_password
+
+    # Benchmarks sign in through the form without a browser: no CSRF token to send.
+    app = create_app({"ENV_NAME": "dev", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    results = []
+    with app.app_context():
+        big_group = db.session.scalar(select(func.min(Group.id)))
+        big_thread = db.session.scalar(
+            select(Thread.id).where(Thread.group_id == big_group).order_by(Thread.id)
+        )
+        member_id = db.session.scalar(
+            select(GroupMember.person_id).where(
+                GroupMember.group_id == big_group, GroupMember.role == "member"
+            )
+        )
+        person = db.session.get(Person, member_id)
+        person.password_hash = hash_password(PASSWORD)
+        email = person.email
+        db.session.commit()
+        sizes = {
+            "cadres": db.session.scalar(select(func.count()).select_from(Person)),
+            "groups": db.session.scalar(select(func.count()).select_from(Group)),
+            "threads": db.session.scalar(select(func.count()).select_from(Thread)),
+            "posts": db.session.scalar(select(func.count()).select_from(Post)),
+        }
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    pages = [
+        (f"thread page, {BIG_THREAD_REPLIES} replies", f"/groups/threads/{big_thread}", {}),
+        (f"group page, {BIG_GROUP_THREADS} threads", f"/groups/{big_group}", {}),
+        (
+            "group page, load more (htmx)",
+            f"/groups/{big_group}?page=20&rows=1",
+            {"HX-Request": "true"},
+        ),
+        ("group list", "/groups/", {}),
+        ("home page with group feed", "/", {}),
+    ]
+    # Requests run outside any app context of ours, so each one gets a fresh session and
+    # `g` (as in production) instead of reusing objects cached by an earlier request.
+    with app.app_context():
+        engine = db.engine
+    for label, path, headers in pages:
+        counter = {"n": 0}
+
+        def count(*_args, counter=counter) -> None:  # type: ignore[no-untyped-def]
+            counter["n"] += 1
+
+        client.get(path, headers=headers)  # warm-up
+        event.listen(engine, "before_cursor_execute", count)
+        client.get(path, headers=headers)
+        event.remove(engine, "before_cursor_execute", count)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        results.append((label, statistics.median(times) * 1000, p95 * 1000, counter["n"]))
+    return results, sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cadres", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=2000)
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{OUT / f'groups-{args.cadres}-{args.posts}.sqlite'}"
+    built: dict[str, float] = {}
+    if args.database_url or not Path(url.removeprefix("sqlite:///")).exists():
+        built = build(url, args.cadres, args.groups, args.posts)
+    results, sizes = measure(url, args.runs)
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    lines = [
+        f"In-process (Flask test client, signed in as a member), {backend}, {args.runs} runs "
+        f"per page after one warm-up. Data: {sizes['cadres']:,} cadres, {sizes['groups']:,} "
+        f"groups, {sizes['threads']:,} threads, {sizes['posts']:,} posts.",
+        "",
+        "| page | p50 | p95 | SQL statements |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {label} | {p50:.1f} ms | {p95:.1f} ms | {n} |" for label, p50, p95, n in results]
+    if built:
+        lines += [
+            "",
+            "Building the data: " + "; ".join(f"{k} {v:.0f} s" for k, v in built.items()) + ".",
+        ]
+    lines += ["", machine()]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        write_section("groups", "## Groups and discussions\n\n" + text)
+
+
+if __name__ == "__main__":
+    main()
