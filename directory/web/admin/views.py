@@ -56,7 +56,7 @@ def new() -> Response | str | tuple[str, int]:
             except PermissionDenied:
                 raise
             except DomainError as err:
-                field = getattr(form, err.field or "email", form.email)
+                field = form._fields.get(err.field or "", form.email)
                 field.errors = [*field.errors, err.message]
                 status = 422 if isinstance(err, NotFound) else err.status
             else:
