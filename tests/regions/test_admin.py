@@ -50,6 +50,10 @@ def test_admin_sees_forms_and_cadre_does_not(client, auth, admin, cadre, world):
     assert "/villages" not in city and city.count('<select name="target"') == 2
     frag = client.get("/regions/5113", headers={**HX, "HX-Target": "region-admin"})
     assert frag.get_data(as_text=True).lstrip().startswith('<section id="region-admin"')
+    auth.logout()
+    auth.login(cadre)
+    frag = client.get("/regions/5113", headers={**HX, "HX-Target": "region-admin"})
+    assert frag.status_code == 200 and "region-admin" not in frag.get_data(as_text=True)
 
 
 def test_rename(client, auth, admin, world, caplog):
