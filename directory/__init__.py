@@ -44,6 +44,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # The limiter singleton keeps the key prefix of the first app it saw (`x or config`);
+    # reset it so each app built in this process uses its own RATELIMIT_KEY_PREFIX.
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
 
     from directory import i18n
