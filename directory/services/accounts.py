@@ -236,7 +236,8 @@ def list_accounts(actor: Person, query: str = "", page: int = 1, per_page: int =
         raise PermissionDenied(_("你没有权限执行此操作。"))
     stmt = select(Person)
     if not actor.is_admin:
-        stmt = stmt.where(_managed_filter(actor))
+        # The same rule as can_manage_account: their subtrees, system admins excluded.
+        stmt = stmt.where(_managed_filter(actor), Person.is_admin.is_(False))
     query = (query or "").strip()[:100]
     if query:
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

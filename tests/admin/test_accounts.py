@@ -40,9 +40,16 @@ def test_system_admin_lists_everyone(client, auth, admin, cadre, org_admin, outs
     assert "HX-Request" in r.headers["Vary"]
 
 
-def test_org_admin_sees_only_their_subtree(client, auth, admin, cadre, org_admin, outsider):
+def test_org_admin_sees_only_their_subtree(client, auth, admin, cadre, org_admin, outsider, world):
+    boss_here = make_person(
+        name="本地管理员",
+        email="boss@example.org",
+        is_admin=True,
+        membership_org_id=world.branch.id,
+    )
     auth.login(org_admin)
     page = client.get("/admin/").get_data(as_text=True)
+    assert boss_here.name not in page
     assert cadre.name in page
     assert org_admin.name in page
     assert outsider.name not in page
