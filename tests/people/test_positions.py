@@ -242,6 +242,7 @@ def test_edit_keeps_dissolved_organisation_but_cannot_move_into_one(client, auth
     r = client.post(url, data={**kept, "end_date": "2022-12-31"})
     assert r.status_code == 303
     assert _positions(cadre.id)[0][4] == date(2022, 12, 31)
+    assert "已撤销" in client.get(f"/people/{cadre.id}").get_data(as_text=True)
     world.chengdu_org.dissolved_at = datetime.now(UTC).replace(tzinfo=None)
     db.session.commit()
     r = client.post(url, data={**kept, "organisation": f"共青团成都市委 #{world.chengdu_org.id}"})
