@@ -50,6 +50,7 @@ CORE = (
     "directory/models/enums.py",
     "directory/models/notifications.py",
     "directory/services/accounts.py",
+    "directory/services/account_admin.py",
     "directory/services/organisations.py",
     "directory/services/notifications.py",
     "directory/services/errors.py",

@@ -41,7 +41,7 @@ def test_reset_signs_out_everywhere_and_issues_link(app, client, auth, org_admin
     victim_session = _signed_in_client(app, cadre)
     auth.login(org_admin)
     old_token = cadre.session_token
-    with caplog.at_level(logging.INFO, logger="directory.services.accounts"):
+    with caplog.at_level(logging.INFO, logger="directory.services.account_admin"):
         r = client.post(f"/admin/accounts/{cadre.id}/reset")
     assert r.status_code == 302
     assert f"password of account {cadre.id} reset by {org_admin.id}" in caplog.text
@@ -175,7 +175,7 @@ def test_admin_can_step_down_when_another_remains(client, auth, admin, world):
 
 
 def test_deactivating_an_admin_keeps_one_active(client, auth, admin, world):
-    from directory.services import accounts
+    from directory.services import account_admin
     from directory.services.errors import PermissionDenied
 
     other = make_person(email="second@example.org", is_admin=True)
@@ -186,5 +186,5 @@ def test_deactivating_an_admin_keeps_one_active(client, auth, admin, world):
     assert not _fresh(other).is_active_account
     # A deactivated admin is no longer anyone's admin: the service refuses them.
     with pytest.raises(PermissionDenied):
-        accounts.set_active(_fresh(other), admin.id, False)
+        account_admin.set_active(_fresh(other), admin.id, False)
     assert _fresh(admin).is_active_account

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from directory import permissions
 from directory.extensions import login
 from directory.models import Person
-from directory.services import accounts
+from directory.services import account_admin, accounts
 from directory.services.errors import DomainError, NotFound, PermissionDenied
 from directory.services.organisations import resolve_org_reference
 from directory.web.admin import bp
@@ -37,7 +37,7 @@ def _page_arg() -> int:
 def index() -> str:
     """The accounts the viewer manages, searchable and paginated."""
     q = request.args.get("q", "")[:100]
-    result = accounts.list_accounts(
+    result = account_admin.list_accounts(
         current_user, q, _page_arg(), current_app.config.get("PAGE_SIZE", 20)
     )
     return render("admin/index.html", "accounts", result=result, q=q)
@@ -115,7 +115,7 @@ def _account_fragment(person: Person, message: str, *, retarget: bool = False) -
 @bp.route("/accounts/<int:person_id>")
 def show(person_id: int) -> str:
     """One account: its state, its invitation link if pending, and the actions."""
-    person = accounts.get_managed_account(current_user, person_id)
+    person = account_admin.get_managed_account(current_user, person_id)
     return render("admin/show.html", "account", **_show_context(person))
 
 
@@ -126,7 +126,7 @@ def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:  #
     except (PermissionDenied, NotFound):
         raise
     except DomainError as err:
-        person = accounts.get_managed_account(current_user, person_id)
+        person = account_admin.get_managed_account(current_user, person_id)
         body = render("admin/show.html", "account", error=err.message, **_show_context(person))
         return body, err.status
     if wants_fragment():
@@ -147,7 +147,7 @@ def reset(person_id: int) -> Response | tuple[str, int]:
     """Force a password reset: sign the person out everywhere and issue a new link."""
     return _act(
         person_id,
-        lambda: accounts.reissue_invitation(current_user, person_id),
+        lambda: account_admin.reissue_invitation(current_user, person_id),
         _("已重置密码并生成新的邀请链接；此人已在所有设备上退出登录。"),
     )
 
@@ -158,7 +158,7 @@ def set_active(person_id: int) -> Response | tuple[str, int]:
     active = _flag("active")
     return _act(
         person_id,
-        lambda: accounts.set_active(current_user, person_id, active),
+        lambda: account_admin.set_active(current_user, person_id, active),
         _("账号已启用。") if active else _("账号已停用。"),
     )
 
@@ -169,6 +169,6 @@ def set_admin(person_id: int) -> Response | tuple[str, int]:
     grant = _flag("admin")
     return _act(
         person_id,
-        lambda: accounts.set_system_admin(current_user, person_id, grant),
+        lambda: account_admin.set_system_admin(current_user, person_id, grant),
         _("已授予系统管理员权限。") if grant else _("已撤销系统管理员权限。"),
     )
