@@ -6,11 +6,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from directory.extensions import db
@@ -259,7 +260,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
         current_post = select(Position.id).where(
             Position.organisation_id == org_id, Position.end_date.is_(None)
         )
-        done = db.session.execute(
+        done = db.session.execute(  # an UPDATE: a CursorResult with a rowcount
             update(Organisation)
             .where(
                 Organisation.id == org_id,
@@ -270,7 +271,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
             .values(dissolved_at=_now())
             .execution_options(synchronize_session=False)
         )
-        if done.rowcount != 1:
+        if cast(CursorResult, done).rowcount != 1:
             raise Conflict(_("团组织刚刚被修改，请刷新后重试。"))
         db.session.refresh(org)
         return org
