@@ -280,22 +280,74 @@ def sync_person_org_groups(person_id: int) -> None:
         )
 
 
+def _auto_groups() -> dict[int, int]:
+    rows = db.session.execute(
+        select(Group.auto_org_id, Group.id).where(Group.auto_org_id.is_not(None))
+    )
+    return {org: gid for org, gid in rows}
+
+
 def sync_all_org_groups() -> int:
-    """Bring every automatic group in step (CLI and repair); returns people synced."""
-    ids = list(db.session.scalars(select(Position.person_id).distinct()))
-    ids += list(
-        db.session.scalars(
-            select(GroupMember.person_id)
-            .join(Group, Group.id == GroupMember.group_id)
-            .where(Group.auto_org_id.is_not(None))
+    """Bring every automatic group in step, set-wise (CLI, repair); returns people synced."""
+    wanted: set[tuple[int, int]] = {
+        (org, pid)
+        for org, pid in db.session.execute(
+            select(Position.organisation_id, Position.person_id)
+            .join(Organisation, Organisation.id == Position.organisation_id)
+            .where(Position.end_date.is_(None), Organisation.dissolved_at.is_(None))
             .distinct()
         )
+    }
+    groups = _auto_groups()
+    missing = sorted({org for org, _pid in wanted} - set(groups))
+    for start in range(0, len(missing), 1000):
+        orgs = db.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.region_id).where(
+                Organisation.id.in_(missing[start : start + 1000])
+            )
+        ).all()
+        db.session.execute(
+            Group.__table__.insert(),
+            [
+                {
+                    "name": name, "description": "", "join_policy": JoinPolicy.INVITE.value,
+                    "visibility": GroupVisibility.MEMBERS.value, "region_id": region_id,
+                    "organisation_id": org_id, "auto_org_id": org_id, "member_count": 0,
+                    "thread_count": 0,
+                }
+                for org_id, name, region_id in orgs
+            ],
+        )  # fmt: skip
+    if missing:
+        groups = _auto_groups()
+    have = {
+        (org, pid): member_id
+        for org, pid, member_id in db.session.execute(
+            select(Group.auto_org_id, GroupMember.person_id, GroupMember.id)
+            .join(GroupMember, GroupMember.group_id == Group.id)
+            .where(Group.auto_org_id.is_not(None))
+        )
+    }
+    to_add = sorted(wanted - set(have))
+    to_remove = [have[k] for k in set(have) - wanted]
+    for start in range(0, len(to_add), 10_000):
+        db.session.execute(
+            GroupMember.__table__.insert(),
+            [
+                {"group_id": groups[org], "person_id": pid, "role": MemberRole.MEMBER.value}
+                for org, pid in to_add[start : start + 10_000]
+            ],
+        )
+    for start in range(0, len(to_remove), 10_000):
+        db.session.execute(
+            delete(GroupMember).where(GroupMember.id.in_(to_remove[start : start + 10_000]))
+        )
+    counts = select(func.count()).where(GroupMember.group_id == Group.id).scalar_subquery()
+    db.session.execute(
+        update(Group).where(Group.auto_org_id.is_not(None)).values(member_count=counts)
     )
-    people = sorted(set(ids))
-    for pid in people:
-        sync_person_org_groups(pid)
     db.session.commit()
-    return len(people)
+    return len({pid for _org, pid in wanted} | {pid for _org, pid in have})
 
 
 def _on_people_changed(sender: object, **kwargs: object) -> None:

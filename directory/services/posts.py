@@ -356,14 +356,18 @@ def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) 
     """Soft-delete a post (its author or a moderator); an opening post deletes the thread."""
     if post.author_id != actor.id and not access.can_moderate:
         raise PermissionDenied(_("只能删除自己的回帖。"))
+    now = _now()
     count = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.deleted_at.is_(None))
-        .values(deleted_at=_now(), deleted_by_id=actor.id)
+        .values(deleted_at=now, deleted_by_id=actor.id)
+        .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if not count:
         db.session.rollback()
         raise Conflict(_("该回帖已被删除。"))
+    # Also through the ORM, so flush listeners (the search outbox) see the change.
+    post.deleted_at, post.deleted_by_id = now, actor.id
     if _is_opening(post, thread):
         thread.deleted_at = _now()
     if post.author_id != actor.id:

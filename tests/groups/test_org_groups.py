@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from directory.extensions import db
-from directory.models import Group, GroupMember, GroupVisibility, JoinPolicy
+from directory.models import Group, GroupMember, GroupVisibility, JoinPolicy, Position
 from directory.services import people
 
 
@@ -53,6 +53,16 @@ def test_sync_all_builds_groups_for_current_cadres(world, cadre, org_admin, outs
     assert _auto_members(world.chengdu_org.id) == {outsider.id}
     sync_all_org_groups()
     assert len(db.session.scalars(select(Group)).all()) == 3
+    # A change that bypassed the services (bulk SQL) is repaired by the next sync.
+    db.session.execute(
+        update(Position).where(Position.person_id == cadre.id).values(end_date=date(2025, 1, 1))
+    )
+    db.session.commit()
+    sync_all_org_groups()
+    assert _auto_members(world.branch.id) == set()
+    group = db.session.scalar(select(Group).where(Group.auto_org_id == world.branch.id))
+    db.session.refresh(group)
+    assert group.member_count == 0
 
 
 def test_cli_sync_command(runner, world, cadre) -> None:  # type: ignore[no-untyped-def]
