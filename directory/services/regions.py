@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select
 
 from directory.extensions import db
 from directory.models import Organisation, Region, RegionLevel
@@ -116,7 +116,12 @@ def load_regions(path: Path | str | None = None) -> dict[str, int]:
             for i in range(0, len(new), CHUNK):
                 db.session.execute(insert(Region), new[i : i + CHUNK])
             for i in range(0, len(changed), CHUNK):
-                db.session.execute(update(Region), changed[i : i + CHUNK])
+                # Through the ORM (few rows), so change listeners such as the search
+                # outbox see renamed regions.
+                chunk = {c["id"]: c for c in changed[i : i + CHUNK]}
+                for obj in db.session.scalars(select(Region).where(Region.id.in_(chunk))):
+                    obj.name = chunk[obj.id]["name"]
+                    obj.parent_id = chunk[obj.id]["parent_id"]
             if new:
                 level_ids = select(Region.code, Region.id).where(func.length(Region.code) == length)
                 ids.update({c: i for c, i in db.session.execute(level_ids)})

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from directory.extensions import db
 from directory.models import Organisation, Person, Region, RegionLevel
 from directory.services.errors import Conflict, PermissionDenied, ValidationError
 from directory.services.regions import (
-    CHUNK,
     MAX_NAME,
     NEXT_LENGTH,
     is_valid_code,
@@ -145,30 +142,29 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
         )
     what = f"{source.code} {source.name} into {target.code} {target.name}"
     moved_orgs = _move_subtree(source, target)
-    db.session.execute(
-        delete(Region).where(Region.id == source.id).execution_options(synchronize_session=False)
-    )
+    db.session.flush()  # children point at B before A goes, so A has none left to orphan
+    db.session.delete(source)
     _commit("merge")
-    db.session.expire_all()
     log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]
     return target
 
 
 def _move_subtree(source: Region, target: Region) -> int:
-    """Move A's organisations to B and recode A's descendants under B; returns orgs moved."""
-    moved: int = db.session.execute(  # type: ignore[attr-defined]
-        update(Organisation)
-        .where(Organisation.region_id == source.id)
-        .values(region_id=target.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    subtree: Sequence[Any] = db.session.execute(
-        select(Region.id, Region.code, Region.parent_id)
+    """Move A's organisations to B and recode A's descendants under B; returns orgs moved.
+
+    Done through the ORM, not bulk UPDATEs, so change listeners (the search outbox) see
+    every moved organisation and recoded region.
+    """
+    orgs = db.session.scalars(select(Organisation).where(Organisation.region_id == source.id)).all()
+    for org in orgs:
+        org.region_id = target.id
+    subtree = db.session.scalars(
+        select(Region)
         .where(subtree_filter(Region.code, source.code), Region.id != source.id)
         .order_by(Region.code)
     ).all()
     if not subtree:
-        return moved
+        return len(orgs)
     child_len = NEXT_LENGTH[len(source.code)]
     children = [r for r in subtree if r.parent_id == source.id]
     taken = set(db.session.scalars(select(Region.code).where(Region.parent_id == target.id)))
@@ -184,14 +180,10 @@ def _move_subtree(source: Region, target: Region) -> int:
     for r in colliding:
         new_code[r.code] = next_free_code(target.code, taken)
         taken.add(new_code[r.code])
-    params = [
-        {
-            "id": r.id,
-            "code": new_code[r.code[:child_len]] + r.code[child_len:],
-            "parent_id": target.id if r.parent_id == source.id else r.parent_id,
-        }
-        for r in subtree
-    ]
-    for i in range(0, len(params), CHUNK):
-        db.session.execute(update(Region), params[i : i + CHUNK])
-    return moved
+    # Work out every new code from the old ones first, then change the rows.
+    changes = [(r, new_code[r.code[:child_len]] + r.code[child_len:]) for r in subtree]
+    for r, code in changes:
+        if r.parent_id == source.id:
+            r.parent_id = target.id
+        r.code = code
+    return len(orgs)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import Organisation, Region
 from directory.services import regions_edit as regions
-from directory.services.errors import NotFound, PermissionDenied, ValidationError
+from directory.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.factories import make_org, make_region
 
 HX = {"HX-Request": "true"}
@@ -251,3 +251,15 @@ def test_merge_picker_refine_without_javascript(client, auth, admin, world, merg
     picker = page[page.index('id="target-picker"') :]
     assert '<option value="5113">' in picker and 'value="51" selected' in picker
     assert "请勾选确认" not in page
+
+
+def test_concurrent_code_allocation_is_a_conflict(app, admin, world, monkeypatch):
+    """Another admin took the allocated code between our check and our insert."""
+    make_region("511302001001", "旧社区", world.street_region)
+    db.session.commit()
+    monkeypatch.setattr(regions, "next_free_code", lambda parent, taken: "511302001001")
+    before = region_count()
+    with app.test_request_context(), pytest.raises(Conflict) as err:
+        regions.add_village(admin, "511302001", "新社区")
+    assert err.value.status == 409 and "请刷新后重试" in err.value.message
+    assert region_count() == before
