@@ -182,7 +182,7 @@ class Transfer(db.Model):
     final_org: Mapped[Organisation | None] = relationship(foreign_keys=[final_org_id])
     batch: Mapped[TransferBatch | None] = relationship()
     events: Mapped[list[TransferEvent]] = relationship(
-        back_populates="transfer", order_by="TransferEvent.id", viewonly=True
+        back_populates="transfer", order_by="TransferEvent.id", passive_deletes="all"
     )
 
     @property

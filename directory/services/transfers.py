@@ -185,16 +185,59 @@ def submit(
     to_org: Organisation,
     reason: TransferReason,
     note: str = "",
-    batch_id: int | None = None,
 ) -> Transfer:
     """Start a transfer. When the requester administers the sending side, that is its 转出 approval."""
 
     def work() -> Transfer:
-        t = create(actor, person, to_org, reason, note, batch_id)
+        t = create(actor, person, to_org, reason, note)
         notify_step(t, actor, t.state.label)
         return t
 
     return run_transaction(work)
+
+
+def plan(
+    actor: Person,
+    person: Person,
+    to_org: Organisation,
+    reason: TransferReason,
+    note: str,
+    at: datetime,
+    batch_id: int | None = None,
+) -> tuple[Transfer, list[TransferEvent]]:
+    """Check and build a new transfer with its audit rows, without touching the database.
+
+    A new transfer is born `submitted`; when the requester administers the sending side,
+    it is born `approved_out` with both audit rows (the out approval is part of the INSERT).
+    """
+    if not perms.can_start_transfer(actor, person, to_org):
+        raise PermissionDenied(_("你只能为自己或你管理的团组织的成员发起转接。"))
+    check_destination(person, to_org)
+    note = clean_note(note)
+    t = Transfer(
+        person=person,
+        from_org=person.membership_org,
+        to_org=to_org,
+        requested_by=actor,
+        reason=reason,
+        note=note,
+        state=S.SUBMITTED,
+        version=1,
+        state_since=at,
+        batch_id=batch_id,
+    )
+    events = [_event(t, actor, A.SUBMIT, None, S.SUBMITTED, note, at)]
+    if perms.can_act_out(actor, t):
+        t.state, t.version = S.APPROVED_OUT, 2
+        auto = _("由转出组织管理员发起，视为转出审批通过。")
+        events.append(_event(t, actor, A.APPROVE_OUT, S.SUBMITTED, S.APPROVED_OUT, auto, at))
+    return t, events
+
+
+def _event(t, actor, action, before, after, note, at) -> TransferEvent:  # type: ignore[no-untyped-def]
+    return TransferEvent(
+        transfer=t, actor=actor, action=action, from_state=before, to_state=after, note=note, at=at
+    )
 
 
 def create(
@@ -203,37 +246,17 @@ def create(
     to_org: Organisation,
     reason: TransferReason,
     note: str = "",
-    batch_id: int | None = None,
 ) -> Transfer:
-    """Insert one transfer and its audit rows without committing (shared with batches)."""
-    if not perms.can_start_transfer(actor, person, to_org):
-        raise PermissionDenied(_("你只能为自己或你管理的团组织的成员发起转接。"))
-    check_destination(person, to_org)
-    note = clean_note(note)
+    """Insert one transfer and its audit rows without committing."""
+    t, events = plan(actor, person, to_org, reason, note, now_utc())
     busy = select(Transfer.id).where(
         Transfer.person_id == person.id, Transfer.state.in_(OPEN_STATES)
     )
     if db.session.scalar(select(exists(busy))):
         raise Conflict(_("%(name)s 已有一个进行中的转接。", name=person.name), field="member")
-    at = now_utc()
-    t = Transfer(
-        person=person,
-        from_org_id=person.membership_org_id,
-        to_org=to_org,
-        requested_by=actor,
-        reason=reason,
-        note=note,
-        state=S.SUBMITTED,
-        state_since=at,
-        batch_id=batch_id,
-    )
     db.session.add(t)
-    db.session.flush()
-    _record(t, actor, A.SUBMIT, None, S.SUBMITTED, note, at)
-    if perms.can_act_out(actor, t):
-        apply_transition(
-            t, actor, A.APPROVE_OUT, t.version, _("由转出组织管理员发起，视为转出审批通过。")
-        )
+    db.session.add_all(events)
+    db.session.flush()  # the partial unique index has the last word on "one open transfer"
     return t
 
 

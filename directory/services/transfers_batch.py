@@ -189,6 +189,7 @@ def submit_batch(
     db.session.flush()
     seen: set[int] = set()
     made: list[Transfer] = []
+    at = svc.now_utc()
     try:
         for ln in lines:
             try:
@@ -201,10 +202,10 @@ def submit_batch(
                     raise Conflict(_("同一成员在本批次中出现了多次。"))
                 if person.id in busy:
                     raise Conflict(_("%(name)s 已有一个进行中的转接。", name=person.name))
-                with db.session.begin_nested():
-                    t = svc.create(actor, person, org, reason, ln.note or default_note, batch.id)
-                seen.add(person.id)
-                made.append(t)
+                # The same checks and initial state as a single request, with no round trip.
+                t, events = svc.plan(
+                    actor, person, org, reason, ln.note or default_note, at, batch.id
+                )
             except DomainError as err:
                 db.session.add(
                     TransferBatchFailure(
@@ -215,6 +216,12 @@ def submit_batch(
                         message=err.message[:300],
                     )
                 )
+                continue
+            seen.add(person.id)
+            made.append(t)
+            db.session.add(t)
+            db.session.add_all(events)
+        db.session.flush()
         _notify_batch(actor, batch, made)
         db.session.commit()
     except IntegrityError:

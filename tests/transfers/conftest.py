@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 
 from directory.extensions import db
 from directory.models import Organisation, OrgLevel, Person, Sector
@@ -18,6 +18,12 @@ from tests.factories import World, make_org, make_person
 @pytest.fixture(autouse=True)
 def request_context(app: Flask) -> Iterator[None]:
     """Services translate their messages, and the locale selector needs a request."""
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Test requests share the test's app context (and `g`): forget the cached locale.
+        g.pop("_flask_babel", None)
+
     with app.test_request_context("/"):
         yield
 

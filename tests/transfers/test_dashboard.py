@@ -105,3 +105,22 @@ def test_cli_remind(app, runner, submitted):
     assert result.exit_code == 0 and "reminded 1" in result.output
     result = runner.invoke(args=["transfers", "remind"])
     assert "reminded 0" in result.output
+
+
+def test_lists_are_oldest_first_and_internal_moves_are_not_flows(
+    org_admin, world, receiving, cadre
+):
+    from tests.factories import make_org, make_person
+
+    late = make_person(name="晚到", membership_org_id=world.branch.id)
+    first = svc.submit(cadre, cadre, receiving.branch, TransferReason.JOB)
+    second = svc.submit(late, late, receiving.branch, TransferReason.JOB)
+    _age(first, 3)
+    d = reports.dashboard(world.county_org)
+    assert [t.id for t in d.waiting_out] == [first.id, second.id]
+    branch2 = make_org("第二社区团支部", world.street_region, world.street_org)
+    inside = make_person(name="内部", membership_org_id=world.branch.id)
+    t = svc.submit(org_admin, inside, branch2, TransferReason.MOVING)
+    accepting.accept_in(org_admin, t.id, t.version)
+    d = reports.dashboard(world.county_org, "all")
+    assert d.counts["completed"] == 1 and d.flows_out == [] and d.flows_in == []

@@ -241,3 +241,14 @@ def test_org_options(client, auth, cadre, receiving):
 def test_member_marker_global(app, cadre, submitted, outsider):
     fn = app.jinja_env.globals["in_transfer_ids"]
     assert fn([cadre.id, outsider.id]) == {cadre.id}
+
+
+def test_english_pages(client, auth, cadre, org_admin, submitted):
+    auth.login(org_admin)
+    html = client.get(f"/transfers/{submitted.id}?lang=en").get_data(as_text=True)
+    assert "Approve transfer out" in html and "Waiting for transfer-out approval" in html
+    assert "History" in html and "同意转出" not in html
+    html = client.get(f"/transfers/orgs/{org_admin.admin_of[0].organisation_id}?lang=en").get_data(
+        as_text=True
+    )
+    assert "Waiting for my approval: out" in html
