@@ -141,9 +141,13 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
             field="target",
         )
     what = f"{source.code} {source.name} into {target.code} {target.name}"
-    moved_orgs = _move_subtree(source, target)
-    db.session.flush()  # children point at B before A goes, so A has none left to orphan
-    db.session.delete(source)
+    try:
+        moved_orgs = _move_subtree(source, target)
+        db.session.flush()  # children point at B before A goes, so A has none left to orphan
+        db.session.delete(source)
+    except Exception:
+        db.session.rollback()  # e.g. no free code left under B: leave nothing half-moved
+        raise
     _commit("merge")
     log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]
     return target

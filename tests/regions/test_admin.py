@@ -263,3 +263,26 @@ def test_concurrent_code_allocation_is_a_conflict(app, admin, world, monkeypatch
         regions.add_village(admin, "511302001", "新社区")
     assert err.value.status == 409 and "请刷新后重试" in err.value.message
     assert region_count() == before
+
+
+def test_merge_without_free_codes_changes_nothing(app, admin, world, merge_world, monkeypatch):
+    def full(parent: str, taken: set[str]) -> str:
+        raise ValidationError("没有可用的代码")
+
+    monkeypatch.setattr(regions, "next_free_code", full)
+    with app.test_request_context(), pytest.raises(ValidationError):
+        regions.merge_regions(admin, "511303", "511302")
+    assert (
+        region("511303") is not None and region("511303001").parent_id == merge_world["source"].id
+    )
+    assert (
+        db.session.get(Organisation, merge_world["county_org"].id).region_id
+        == merge_world["source"].id
+    )
+
+
+def test_next_free_code_fills_gaps_when_full():
+    taken = {f"511302001{n:03d}" for n in range(1, 1000) if n != 7}
+    assert regions.next_free_code("511302001", taken) == "511302001007"
+    with pytest.raises(ValidationError):
+        regions.next_free_code("511302001", taken | {"511302001007"})
