@@ -252,3 +252,16 @@ def test_english_pages(client, auth, cadre, org_admin, submitted):
         as_text=True
     )
     assert "Waiting for my approval: out" in html
+
+
+def test_index_links_dashboards(client, auth, org_admin, admin, cadre, world):
+    auth.login(org_admin)
+    html = client.get("/transfers/").get_data(as_text=True)
+    assert f"/transfers/orgs/{world.county_org.id}" in html
+    auth.logout()
+    auth.login(admin)
+    html = client.get("/transfers/").get_data(as_text=True)
+    assert f"/transfers/orgs/{world.province_org.id}" in html
+    auth.logout()
+    auth.login(cadre)
+    assert "/transfers/orgs/" not in client.get("/transfers/").get_data(as_text=True)

@@ -52,7 +52,12 @@ def _field_error(form: Any, err: DomainError, fallback: str) -> None:
 @login_required
 def index() -> str:
     ids = admin_org_ids(current_user)
-    orgs = list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
+    where = Organisation.parent_id.is_(None) if current_user.is_admin else Organisation.id.in_(ids)
+    orgs = (
+        list(db.session.scalars(select(Organisation).where(where)))
+        if ids or current_user.is_admin
+        else []
+    )
     return render(
         "transfers/index.html",
         "transfers",
