@@ -22,6 +22,7 @@ from directory.models import (
     JoinPolicy,
     JoinRequest,
     MemberRole,
+    Organisation,
     Person,
     Post,
     RequestKind,
@@ -65,10 +66,18 @@ def readable_groups(viewer: Person | None) -> ColumnElement[bool]:
     assert viewer is not None
     if viewer.is_admin:
         return true()
-    return or_(
+    conditions = [
         Group.visibility == GroupVisibility.PUBLIC,
         Group.id.in_(_member_group_ids(viewer)),
-    )
+    ]
+    paths = [a.organisation.path for a in viewer.admin_of]
+    if paths:
+        # Organisation admins read the automatic groups of their subtree (they moderate them).
+        subtree = select(Organisation.id).where(
+            or_(*[Organisation.path.startswith(p) for p in paths])
+        )
+        conditions.append(Group.auto_org_id.in_(subtree))
+    return or_(*conditions)
 
 
 def readable_posts(viewer: Person | None) -> ColumnElement[bool]:
@@ -162,7 +171,12 @@ class GroupAccess:
         """May read the roster and the discussions."""
         if not _signed_in(self.viewer):
             return False
-        return self.group.visibility == GroupVisibility.PUBLIC or self.is_member or self.is_admin
+        return (
+            self.group.visibility == GroupVisibility.PUBLIC
+            or self.is_member
+            or self.is_admin
+            or (self.group.is_automatic and self.can_moderate)
+        )
 
     @property
     def can_post(self) -> bool:

@@ -139,11 +139,20 @@ def test_english_ui(client, auth, fixture_groups, member) -> None:  # type: igno
     assert "New thread" in page and "Leave group" in page and "发起话题" not in page
 
 
-def test_automatic_group_page(client, auth, cadre, world, admin, org_admin) -> None:  # type: ignore[no-untyped-def]
+def test_automatic_group_page(client, auth, cadre, world, admin, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
+    from directory.permissions.groups import readable_groups
     from directory.services.groups import sync_all_org_groups
+    from tests.groups.conftest import make_thread
 
     sync_all_org_groups()
     group = db.session.scalar(select(Group).where(Group.auto_org_id == world.branch.id))
+    thread = make_thread(cadre, group, "支部工作")
+    readable = set(db.session.scalars(select(Group.id).where(readable_groups(org_admin))))
+    assert group.id in readable
+    assert group.id not in set(db.session.scalars(select(Group.id).where(readable_groups(outsider))))
+    auth.login(outsider)
+    assert client.get(f"/groups/threads/{thread.id}").status_code == 404
+    auth.logout()
     auth.login(cadre)
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "模范街社区团支部" in page and "自动成为成员" in page and "退出群组" not in page
@@ -152,3 +161,4 @@ def test_automatic_group_page(client, auth, cadre, world, admin, org_admin) -> N
     # The district admin moderates the automatic groups of the district's subtree.
     auth.login(org_admin)
     assert client.get(f"/groups/{group.id}/log").status_code == 200
+    assert "支部工作" in client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
