@@ -21,6 +21,12 @@ Fixtures for every area's browser tests:
 Every test in this folder gets the `browser` marker (`-m "not browser"` skips them).
 When a browser test fails, a full-page screenshot of every page still open is saved to
 tests/browser/screenshots/<test name>-<n>.png (gitignored).
+
+Browser tests in another folder: re-export what they use in that folder's conftest.py
+(`from tests.browser.conftest import app_config, browser, live_server, login_as,
+new_context, page, pytest_runtest_makereport  # noqa: F401`) and mark them
+`pytest.mark.browser`; the hook only screenshots tests carrying that marker. All the
+re-exported `browser` fixtures share one Chromium.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     """Save a full-page screenshot of every open page when a browser test fails."""
     report = yield
-    if report.failed and item.path.is_relative_to(HERE) and _open_contexts:
+    if report.failed and item.get_closest_marker("browser") and _open_contexts:
         SCREENSHOTS.mkdir(exist_ok=True)
         stem = re.sub(r"[^\w.-]+", "_", item.name)[:120]
         n = 0
@@ -81,19 +87,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
+# One Playwright and one Chromium per test process, however many modules re-export
+# `browser`: a second sync Playwright in the same thread refuses to start.
+_shared: dict[str, Any] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """A headless Debian Chromium for the whole session."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (bin/test installs it)")
-    from playwright.sync_api import sync_playwright
+    if _shared["users"] == 0:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+        playwright = sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        yield chromium
-        chromium.close()
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared.pop("browser").close()
+            _shared.pop("playwright").stop()
 
 
 @pytest.fixture
