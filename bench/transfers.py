@@ -139,6 +139,9 @@ def build(n_transfers: int) -> tuple[Organisation, Person, list[Organisation]]:
         )
     db.session.execute(sa.insert(TransferEvent), events)
     db.session.commit()
+    # Fresh statistics, as autovacuum/ANALYZE would have on a live database.
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
     return city, admin, branches
 
 
@@ -147,18 +150,19 @@ def login(client, email: str) -> None:
     assert r.status_code == 302, r.status_code
 
 
-def measure_dashboard(app, city_id: int, runs: int) -> list[float]:
+def measure_dashboard(app, city_id: int, runs: int) -> tuple[list[float], list[float]]:
     client = app.test_client()
     login(client, "admin@bench.example.org")
     url = f"/transfers/orgs/{city_id}"
     assert client.get(url).status_code == 200  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = client.get(url)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         assert r.status_code == 200
-    return times
+    return times, cpu
 
 
 def measure_batch(app, city_id: int, branches: list[int], size: int) -> tuple[float, int]:
@@ -230,14 +234,15 @@ def run(url: str, label: str, args: argparse.Namespace) -> str:
                 )
             )
         )
-    times = measure_dashboard(app, city_id, args.runs)
+    times, cpu = measure_dashboard(app, city_id, args.runs)
     batch_s, made = measure_batch(app, city_id, branches, args.batch)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
     line = (
         f"| {label} | {below:,} | {statistics.median(times) * 1000:.0f} ms | "
-        f"{p95(times) * 1000:.0f} ms | {args.batch:,} ({made:,} made) in {batch_s:.2f} s |"
+        f"{p95(times) * 1000:.0f} ms | {p95(cpu) * 1000:.0f} ms | "
+        f"{args.batch:,} ({made:,} made) in {batch_s:.2f} s |"
     )
     print(line, f"(data built in {built:.1f} s)")
     return line
@@ -277,8 +282,11 @@ def main() -> None:
         f"5 branches) as its admin, over the transfers touching its subtree, {args.runs} "
         "requests in-process after one warm-up (targets: p95 ≤ 100 ms); then one CSV upload "
         f"of {args.batch:,} members through the batch page (target: under 10 s).\n\n"
-        "| database | transfers in subtree | dashboard p50 | dashboard p95 | batch upload |\n"
-        "|---|---|---|---|---|\n" + "\n".join(lines),
+        "CPU p95 is the Python process's own CPU time per request (the database server's "
+        "is not included), a figure less sensitive to the shared machine's load.\n\n"
+        "| database | transfers in subtree | dashboard p50 | dashboard p95 | CPU p95 | "
+        "batch upload |\n"
+        "|---|---|---|---|---|---|\n" + "\n".join(lines),
     )
 
 

@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from directory.extensions import db
@@ -147,7 +148,7 @@ def apply_transition(
     if not tr.may(actor, t):
         raise PermissionDenied(_("你无权执行此操作。"))
     before, at = t.state, now_utc()
-    result = db.session.execute(
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Transfer)
         .where(Transfer.id == t.id, Transfer.state == before, Transfer.version == version)
         .values(

@@ -290,6 +290,7 @@ def progress(batch: TransferBatch) -> tuple[dict[str, int], list[Transfer]]:
             select(Transfer)
             .options(
                 joinedload(Transfer.person),
+                joinedload(Transfer.from_org),
                 joinedload(Transfer.to_org),
                 joinedload(Transfer.final_org),
             )

@@ -279,7 +279,7 @@ def remind(now: datetime | None = None) -> int:
             .where(Transfer.id == t.id, Transfer.version == t.version, due)
             .values(reminded_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if won != 1 or t.waiting_org is None:
             continue
         waited = (now - t.state_since).days

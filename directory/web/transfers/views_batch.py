@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as BaseResponse
 
 from directory.extensions import db
 from directory.models import Organisation, Person
@@ -23,7 +24,7 @@ from directory.web.transfers.forms import BatchSelectionForm, BatchUploadForm
 from directory.web.transfers.views import resolve_org
 
 MEMBER_LIMIT = 2000
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str, int] | BaseResponse
 
 
 def _admin_org(org_id: int) -> Organisation:
