@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import statistics
 import sys
@@ -257,7 +256,6 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines = []
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     sqlite_path = OUT / "transfers.sqlite"
     sqlite_path.unlink(missing_ok=True)
     lines.append(run(f"sqlite:///{sqlite_path}", "SQLite", args))
@@ -276,8 +274,7 @@ def main() -> None:
     write_section(
         "transfers",
         "## Membership transfers\n\n"
-        f"{machine()} Load average while measuring: {load}; the machine's 2 CPUs were "
-        "shared with other engineers' test runs, so figures on an idle machine are lower.\n\n"
+        f"{machine()}\n\n"
         f"`bench/transfers.py`: the dashboard of a city committee (10 districts × 10 streets × "
         f"5 branches) as its admin, over the transfers touching its subtree, {args.runs} "
         "requests in-process after one warm-up (targets: p95 ≤ 100 ms); then one CSV upload "
