@@ -53,11 +53,12 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from directory import auth_loader, cli, web
+    from directory import auth_loader, cli, search, web
 
     auth_loader.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    search.init_app(app)
     return app
 
 

@@ -25,6 +25,7 @@ from directory.models import (
     Visibility,
 )
 from directory.permissions import can_edit_profile
+from directory.search.text import name_pinyin
 from directory.services.errors import NotFound, PermissionDenied, ValidationError
 
 EARLIEST_START = date(1950, 1, 1)
@@ -53,7 +54,10 @@ _REQUIRED_ENUMS = {"phone_visibility", "email_visibility", "wechat_visibility"}
 
 def pinyin_of(name: str) -> str:
     """Toneless pinyin of a name, syllables joined without spaces ("zhangtong")."""
-    return "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).lower()
+    return (
+        name_pinyin(name)
+        or "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default")).lower()
+    )
 
 
 def max_birth_year(today: date | None = None) -> int:

@@ -31,6 +31,8 @@ BLUEPRINTS = (
     "notifications",
     "groups",
     "transfers",
+    "search",
+    "api",
 )
 
 _STATUS_MESSAGES = {

@@ -1,0 +1,234 @@
+"""Searching people: parse and validate request arguments, query, load rows, apply privacy.
+
+Views and the JSON API both call `search_people`; permission filters are part of the
+query (inactive accounts are hidden from non-admins before counting), and contact
+fields reach results only through ContactPolicy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory.extensions import db
+from directory.models import (
+    CadreKind,
+    Establishment,
+    Organisation,
+    Person,
+    PoliticalStatus,
+    Position,
+    Region,
+    Sector,
+)
+from directory.permissions import ContactPolicy
+from directory.search import sync, text
+from directory.search.backends import get_backend
+from directory.search.query import Query, build_tree
+from directory.services.errors import DomainError
+
+MAX_PAGE = 500
+ENUM_FILTERS = {
+    "sector": Sector,
+    "kind": CadreKind,
+    "est": Establishment,
+    "pol": PoliticalStatus,
+}
+STATUSES = ("current", "former")
+SORTS = ("relevance", "name")
+
+
+class BadSearch(DomainError):
+    """An unknown filter value: answered with 400 and the message."""
+
+    status = 400
+
+
+@dataclass
+class Params:
+    """Validated search arguments, as they appear in the URL."""
+
+    q: str = ""
+    region: str = ""
+    org: int | None = None
+    sector: str = ""
+    kind: str = ""
+    est: str = ""
+    pol: str = ""
+    status: str = ""
+    sort: str = "relevance"
+    page: int = 1
+
+    def url_args(self, **changes: Any) -> dict[str, Any]:
+        """Arguments for url_for, without empty ones; `changes` override (page resets)."""
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        values["page"] = 1
+        values.update(changes)
+        defaults = {"page": 1, "sort": "relevance"}
+        return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
+
+
+def parse(args: Mapping[str, str]) -> Params:
+    """Read and validate request arguments; unknown filter values raise BadSearch (400)."""
+    p = Params(q=(args.get("q") or "")[:500].strip())
+    region = (args.get("region") or "").strip()
+    if region:
+        if not (region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
+            raise BadSearch(_("未知的地区代码：%(value)s", value=region[:20]))
+        p.region = region
+    org = (args.get("org") or "").strip()
+    if org:
+        if not org.isdigit() or len(org) > 12:
+            raise BadSearch(_("未知的团组织：%(value)s", value=org[:20]))
+        p.org = int(org)
+    for name, enum in ENUM_FILTERS.items():
+        value = (args.get(name) or "").strip()
+        if value and value not in {m.value for m in enum}:
+            raise BadSearch(_("未知的筛选条件：%(value)s", value=value[:20]))
+        setattr(p, name, value)
+    p.status = (args.get("status") or "").strip()
+    if p.status and p.status not in STATUSES:
+        raise BadSearch(_("未知的筛选条件：%(value)s", value=p.status[:20]))
+    p.sort = (args.get("sort") or "relevance").strip()
+    if p.sort not in SORTS:
+        raise BadSearch(_("未知的排序方式：%(value)s", value=p.sort[:20]))
+    page = (args.get("page") or "1").strip()
+    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        raise BadSearch(_("页码无效：%(value)s", value=page[:20]))
+    p.page = int(page)
+    return p
+
+
+@dataclass
+class Hit:
+    """One person in the results, with what this viewer may see."""
+
+    person: Person
+    current: list[Position]
+    former: list[Position]
+    contacts: dict[str, str]
+
+
+@dataclass
+class Page:
+    """A page of results with totals, facets and the names the template needs."""
+
+    params: Params
+    hits: list[Hit]
+    total: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    region_names: dict[str, str] = field(default_factory=dict)
+    region_chain: list[str] = field(default_factory=list)
+    org: Organisation | None = None
+    hint: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _query(viewer: Person, p: Params, per_page: int) -> Query:
+    tree, words = build_tree(p.q)
+    scope = {"current": "_cur", "former": "_past"}.get(p.status, "")
+    filters: dict[str, list[str]] = {}
+    if not viewer.is_admin:
+        filters["active"] = ["1"]
+    if p.region:
+        filters[f"reg{scope}"] = [p.region]
+    if p.org is not None:
+        filters[f"org{scope}"] = [str(p.org)]
+    for name in ENUM_FILTERS:
+        if getattr(p, name):
+            filters[name] = [getattr(p, name)]
+    if p.status:
+        filters["status"] = [p.status]
+    return Query(
+        tree=tree,
+        filters=filters,
+        facets=("sector", "kind", "est", "pol", "status"),
+        region_facet=(f"reg{scope}", p.region) if len(p.region) < 12 else None,
+        sort=p.sort,
+        page=p.page,
+        per_page=per_page,
+        words=words,
+    )
+
+
+def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
+    """Run a search for `viewer`: one index query, then at most four database queries."""
+    if sync.pending():
+        sync.drain_quietly()
+    q = _query(viewer, p, per_page)
+    hint = ""
+    if p.q and q.tree is None:
+        hint = _("请输入姓名、拼音、组织或职务中的文字或字母。")
+        return Page(p, [], 0, per_page, {}, hint=hint, org=_org(p))
+    result = get_backend().search("person", q)
+    people = _load(result.keys)
+    policy = ContactPolicy(viewer, people)
+    words = [w for w in q.words if text.is_han(w)]
+    hits = [_hit(person, policy, words, p) for person in people]
+    codes = set(result.facets.get("region", {}))
+    chain = [p.region[:n] for n in (2, 4, 6, 9, 12) if n <= len(p.region)]
+    names = _region_names(codes | set(chain))
+    if result.total == 0:
+        hint = _("没有找到匹配的人。试试更短的关键词、拼音首字母，或去掉一些筛选条件。")
+    if p.region and p.region not in names:
+        raise BadSearch(_("未知的地区代码：%(value)s", value=p.region))
+    return Page(p, hits, result.total, per_page, result.facets, names, chain, _org(p), hint)
+
+
+def _org(p: Params) -> Organisation | None:
+    if p.org is None:
+        return None
+    org = db.session.get(Organisation, p.org)
+    if org is None:
+        raise BadSearch(_("未知的团组织：%(value)s", value=str(p.org)))
+    return org
+
+
+def _load(keys: list[int]) -> list[Person]:
+    if not keys:
+        return []
+    rows = db.session.scalars(
+        select(Person)
+        .where(Person.id.in_(keys))
+        .options(
+            selectinload(Person.positions)
+            .joinedload(Position.organisation)
+            .joinedload(Organisation.region)
+        )
+    ).all()
+    by_id = {p.id: p for p in rows}
+    return [by_id[k] for k in keys if k in by_id]
+
+
+def _region_names(codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {c: n for c, n in rows}
+
+
+def _hit(person: Person, policy: ContactPolicy, words: list[str], p: Params) -> Hit:
+    wanted = set(words) | {t for w in words for t in text.han_query_tokens(w)}
+
+    def matches(pos: Position) -> bool:
+        org = pos.organisation
+        if p.region and org.region.code.startswith(p.region):
+            return True
+        raw = f"{org.name} {pos.title} {org.region.name}"
+        hay = text.normalise(raw).replace(" ", "")
+        return any(w in hay for w in words) or bool(wanted & set(text.segment(raw)))
+
+    current = person.current_positions
+    former = [pos for pos in person.past_positions if matches(pos)]
+    if not current and not former and person.past_positions:
+        former = person.past_positions[:1]
+    return Hit(person, current, former, policy.visible_contacts(person))
