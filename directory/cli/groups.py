@@ -12,7 +12,7 @@ groups_cli = AppGroup("groups", help="Groups and discussions.")
 @groups_cli.command("sync-org-groups")
 def sync_org_groups() -> None:
     """Create the automatic organisation groups and bring their members in step."""
-    from directory.services.groups import sync_all_org_groups
+    from directory.services.org_groups import sync_all_org_groups
 
     count = sync_all_org_groups()
     click.echo(f"synced automatic groups for {count} people")

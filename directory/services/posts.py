@@ -1,5 +1,6 @@
 """Discussions: threads and posts, edits with history, soft delete, moderation, reports.
 
+Moderation (hide/restore, pin/lock, reports) is in `post_moderation.py`.
 Posting stores the Markdown and its sanitised HTML together; attachments are
 written to disk first and removed again if the transaction fails, so a refused
 post leaves nothing behind.
@@ -12,7 +13,6 @@ from datetime import UTC, datetime
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
 
 from directory.extensions import db
 from directory.models import (
@@ -22,23 +22,14 @@ from directory.models import (
     GroupVisibility,
     Person,
     Post,
-    PostReport,
     PostRevision,
     Thread,
 )
 from directory.permissions.groups import GroupAccess
 from directory.services import attachments, markdown
 from directory.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from directory.services.groups import (
-    dispatch,
-    get_visible,
-    log_action,
-    moderator_ids,
-    require_moderator,
-    send_queued_mail,
-)
-
-THREADS_PER_PAGE = 30
+from directory.services.group_notify import dispatch, send_queued_mail
+from directory.services.groups import log_action
 
 
 def _now() -> datetime:
@@ -49,89 +40,6 @@ def thread_link(thread: Thread, post_id: int | None = None) -> str:
     """URL of a thread (at a post)."""
     url = url_for("groups.thread", thread_id=thread.id)
     return f"{url}#post-{post_id}" if post_id else url
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def get_thread(viewer: Person, thread_id: int) -> tuple[Thread, Group, GroupAccess]:
-    """A thread the viewer may read; NotFound otherwise (existence is not revealed)."""
-    thread = db.session.get(Thread, thread_id)
-    if thread is None:
-        raise NotFound(_("话题不存在。"))
-    group, access = get_visible(viewer, thread.group_id)
-    if not access.can_read or (thread.deleted_at is not None and not access.can_moderate):
-        raise NotFound(_("话题不存在。"))
-    return thread, group, access
-
-
-def get_post(viewer: Person, post_id: int) -> tuple[Post, Thread, Group, GroupAccess]:
-    """A post in a thread the viewer may read."""
-    post = db.session.get(Post, post_id)
-    if post is None:
-        raise NotFound(_("回帖不存在。"))
-    thread, group, access = get_thread(viewer, post.thread_id)
-    return post, thread, group, access
-
-
-def list_threads(group: Group, page: int = 1) -> tuple[list[Thread], bool]:
-    """One page of live threads: pinned first, then latest activity; and whether more follow."""
-    page = max(page, 1)
-    rows = db.session.scalars(
-        select(Thread)
-        .options(joinedload(Thread.author))
-        .where(Thread.group_id == group.id, Thread.deleted_at.is_(None))
-        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE + 1)
-        .offset((page - 1) * THREADS_PER_PAGE)
-    ).all()
-    return list(rows[:THREADS_PER_PAGE]), len(rows) > THREADS_PER_PAGE
-
-
-def thread_posts(thread: Thread) -> list[Post]:
-    """All posts of a thread in order, with author, quoted post and attachments loaded."""
-    return list(
-        db.session.scalars(
-            select(Post)
-            .options(
-                # Only what the page shows: on SQLite every datetime column costs a parse.
-                joinedload(Post.author).load_only(Person.id, Person.name),
-                joinedload(Post.quote_of)
-                .load_only(Post.id, Post.body_html, Post.author_id, Post.deleted_at, Post.hidden_at)
-                .joinedload(Post.author)
-                .load_only(Person.id, Person.name),
-                selectinload(Post.attachments),
-            )
-            .where(Post.thread_id == thread.id)
-            .order_by(Post.created_at, Post.id)
-        ).unique()
-    )
-
-
-def revisions(post: Post) -> list[PostRevision]:
-    """Earlier versions of a post, newest first (moderators)."""
-    return list(
-        db.session.scalars(
-            select(PostRevision)
-            .options(joinedload(PostRevision.edited_by))
-            .where(PostRevision.post_id == post.id)
-            .order_by(PostRevision.id.desc())
-        )
-    )
-
-
-def feed_for(viewer: Person, limit: int = 8) -> list[Thread]:
-    """Latest active threads in the viewer's own groups ("what's new in my groups")."""
-    my_groups = select(GroupMember.group_id).where(GroupMember.person_id == viewer.id)
-    return list(
-        db.session.scalars(
-            select(Thread)
-            .options(joinedload(Thread.group), joinedload(Thread.author))
-            .where(Thread.group_id.in_(my_groups), Thread.deleted_at.is_(None))
-            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -381,99 +289,3 @@ def _is_opening(post: Post, thread: Thread) -> bool:
         select(Post.id).where(Post.thread_id == thread.id).order_by(Post.created_at, Post.id)
     )
     return first == post.id
-
-
-def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> None:
-    """Hide a post from members, or restore a hidden or deleted one (moderators)."""
-    require_moderator(access)
-    if hidden:
-        if post.hidden_at is not None:
-            raise Conflict(_("该回帖已被隐藏。"))
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
-    else:
-        if not post.is_removed:
-            raise Conflict(_("该回帖没有被删除或隐藏。"))
-        post.hidden_at = post.hidden_by_id = None
-        post.deleted_at = post.deleted_by_id = None
-        thread = post.thread
-        if thread.deleted_at is not None and _is_opening(post, thread):
-            thread.deleted_at = None
-    log_action(
-        post.group_id, actor.id, "hide" if hidden else "restore", thread_id=post.thread_id,
-        post_id=post.id,
-    )  # fmt: skip
-    db.session.commit()
-
-
-def set_thread_flag(
-    actor: Person, thread: Thread, access: GroupAccess, flag: str, value: bool
-) -> None:
-    """Pin/unpin or lock/unlock a thread (moderators)."""
-    require_moderator(access)
-    if flag not in ("pinned", "locked"):
-        raise ValidationError(_("请求有误。"))
-    setattr(thread, flag, value)
-    action = {"pinned": ("pin", "unpin"), "locked": ("lock", "unlock")}[flag][0 if value else 1]
-    log_action(thread.group_id, actor.id, action, thread_id=thread.id, detail=thread.title)
-    db.session.commit()
-
-
-def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, reason: str) -> None:
-    """Report a post to the group's moderators (members)."""
-    if not access.is_member:
-        raise PermissionDenied(_("只有群组成员可以举报。"))
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(_("请说明举报理由。"), field="reason")
-    if len(reason) > 500:
-        raise ValidationError(_("举报理由最多 500 个字。"), field="reason")
-    db.session.add(
-        PostReport(post_id=post.id, group_id=group.id, reporter_id=actor.id, reason=reason)
-    )
-    dispatch(
-        set(moderator_ids(group)) - {actor.id},
-        "group_report",
-        _("群组“%(group)s”有新的举报", group=group.name),
-        url_for("groups.reports", group_id=group.id),
-    )
-    _finish([])
-
-
-def open_reports(group: Group) -> list[PostReport]:
-    """Unhandled reports with post and reporter loaded."""
-    return list(
-        db.session.scalars(
-            select(PostReport)
-            .options(joinedload(PostReport.post), joinedload(PostReport.reporter))
-            .where(PostReport.group_id == group.id, PostReport.handled_at.is_(None))
-            .order_by(PostReport.id)
-        )
-    )
-
-
-def handle_report(
-    actor: Person, group: Group, access: GroupAccess, report_id: int, hide: bool
-) -> None:
-    """Close a report, hiding the post or dismissing the report (moderators)."""
-    require_moderator(access)
-    report = db.session.get(PostReport, report_id)
-    if report is None or report.group_id != group.id:
-        raise NotFound(_("举报不存在。"))
-    count = db.session.execute(
-        update(PostReport)
-        .where(PostReport.id == report_id, PostReport.handled_at.is_(None))
-        .values(
-            handled_at=_now(), handled_by_id=actor.id, outcome="hidden" if hide else "dismissed"
-        )
-    ).rowcount  # type: ignore[attr-defined]
-    if not count:
-        db.session.rollback()
-        raise Conflict(_("该举报已被处理。"))
-    post = report.post
-    if hide and post.hidden_at is None:
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
-    log_action(
-        group.id, actor.id, "report_hidden" if hide else "report_dismissed",
-        thread_id=post.thread_id, post_id=post.id, detail=report.reason,
-    )  # fmt: skip
-    db.session.commit()

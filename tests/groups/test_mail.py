@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Post
-from directory.services.groups import save_settings
+from directory.services.group_notify import save_settings
 from directory.services.mail import send_mail
 from tests.groups.conftest import make_group, make_thread
 

@@ -45,7 +45,7 @@ def test_positions_keep_the_group_in_step(world, org_admin, cadre) -> None:  # t
 
 
 def test_sync_all_builds_groups_for_current_cadres(world, cadre, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
-    from directory.services.groups import sync_all_org_groups
+    from directory.services.org_groups import sync_all_org_groups
 
     assert sync_all_org_groups() == 3
     assert _auto_members(world.branch.id) == {cadre.id}

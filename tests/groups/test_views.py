@@ -141,7 +141,7 @@ def test_english_ui(client, auth, fixture_groups, member) -> None:  # type: igno
 
 def test_automatic_group_page(client, auth, cadre, world, admin, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
     from directory.permissions.groups import readable_groups
-    from directory.services.groups import sync_all_org_groups
+    from directory.services.org_groups import sync_all_org_groups
     from tests.groups.conftest import make_thread
 
     sync_all_org_groups()
@@ -149,7 +149,9 @@ def test_automatic_group_page(client, auth, cadre, world, admin, org_admin, outs
     thread = make_thread(cadre, group, "支部工作")
     readable = set(db.session.scalars(select(Group.id).where(readable_groups(org_admin))))
     assert group.id in readable
-    assert group.id not in set(db.session.scalars(select(Group.id).where(readable_groups(outsider))))
+    assert group.id not in set(
+        db.session.scalars(select(Group.id).where(readable_groups(outsider)))
+    )
     auth.login(outsider)
     assert client.get(f"/groups/threads/{thread.id}").status_code == 404
     auth.logout()

@@ -12,6 +12,7 @@ from directory.extensions import db
 from directory.models import Person
 from directory.permissions import ContactPolicy
 from directory.services import group_membership as membership
+from directory.services import group_roles as roles
 from directory.services import groups as group_service
 from directory.services.errors import DomainError, NotFound, PermissionDenied
 from directory.web.groups import bp
@@ -37,7 +38,7 @@ def members(group_id: int) -> str:
         policy=policy,
         invite_form=InviteForm(),
         remove_form=RemoveForm(),
-        bans=membership.bans(group) if access.can_moderate else [],
+        bans=roles.bans(group) if access.can_moderate else [],
     )
 
 
@@ -85,7 +86,7 @@ def _members_with_error(group_id: int, form: InviteForm, status: int = 422) -> t
         policy=ContactPolicy(current_user, [m.person for m in rows]),
         invite_form=form,
         remove_form=RemoveForm(),
-        bans=membership.bans(group),
+        bans=roles.bans(group),
     ), status
 
 
@@ -96,7 +97,7 @@ def remove(group_id: int, person_id: int) -> Response:
     form = RemoveForm()
     if not form.validate():
         abort(422)
-    membership.remove_member(
+    roles.remove_member(
         current_user, group, access, person_id, bool(form.ban.data), form.reason.data or ""
     )
     message = _("已移出并禁止再次加入。") if form.ban.data else _("已移出群组。")
@@ -107,7 +108,7 @@ def remove(group_id: int, person_id: int) -> Response:
 @login_required
 def unban(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
-    membership.unban(current_user, group, access, person_id)
+    roles.unban(current_user, group, access, person_id)
     return done(url_for("groups.members", group_id=group.id), _("已解除禁止。"))
 
 
@@ -118,7 +119,7 @@ def role(group_id: int, person_id: int) -> Response:
     value = request.form.get("role")
     if value not in ("moderator", "member"):
         abort(422)
-    membership.set_role(current_user, group, access, person_id, value == "moderator")
+    roles.set_role(current_user, group, access, person_id, value == "moderator")
     return done(url_for("groups.members", group_id=group.id), _("角色已更新。"))
 
 
@@ -126,7 +127,7 @@ def role(group_id: int, person_id: int) -> Response:
 @login_required
 def hand_over(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
-    membership.hand_over(current_user, group, access, person_id)
+    roles.hand_over(current_user, group, access, person_id)
     return done(url_for("groups.members", group_id=group.id), _("群组已移交。"))
 
 

@@ -12,6 +12,8 @@ from directory.extensions import db
 from directory.models import Attachment, Person
 from directory.services import attachments
 from directory.services import groups as group_service
+from directory.services import post_moderation as moderation
+from directory.services import post_reading as reading
 from directory.services import posts as post_service
 from directory.services.errors import NotFound, ValidationError
 from directory.web.groups import bp
@@ -54,8 +56,8 @@ def new_thread(group_id: int) -> Response | tuple[str, int] | str:
 @bp.route("/threads/<int:thread_id>")
 @login_required
 def thread(thread_id: int) -> str:
-    thread, group, access = post_service.get_thread(current_user, thread_id)
-    posts = post_service.thread_posts(thread)
+    thread, group, access = reading.get_thread(current_user, thread_id)
+    posts = reading.thread_posts(thread)
     return render(
         "groups/thread.html",
         None,
@@ -72,7 +74,7 @@ def thread(thread_id: int) -> str:
 @login_required
 @post_limit
 def reply(thread_id: int) -> Response | tuple[str, int] | str:
-    thread, group, access = post_service.get_thread(current_user, thread_id)
+    thread, group, access = reading.get_thread(current_user, thread_id)
     form = ReplyForm()
     quote = form.quote_of.data or ""
     error = None
@@ -101,7 +103,7 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
         if is_htmx():
             html = render("groups/_reply_form.html", None, **ctx)
             return Response(html, 422, {"HX-Retarget": "#reply-form", "HX-Reswap": "outerHTML"})
-        posts = post_service.thread_posts(thread)
+        posts = reading.thread_posts(thread)
         return render("groups/thread.html", None, posts=posts, opening_id=posts[0].id, **ctx), 422
     if is_htmx():
         html = render(
@@ -122,7 +124,7 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
 @login_required
 @post_limit
 def edit_post(post_id: int) -> Response | tuple[str, int] | str:
-    post, thread, group, access = post_service.get_post(current_user, post_id)
+    post, thread, group, access = reading.get_post(current_user, post_id)
     if post.author_id != current_user.id and not access.can_moderate:
         abort(403)
     form = EditPostForm(data={"body": post.body} if request.method == "GET" else None)
@@ -145,7 +147,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int] | str:
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
 @login_required
 def delete_post(post_id: int) -> Response | str:
-    post, thread, group, access = post_service.get_post(current_user, post_id)
+    post, thread, group, access = reading.get_post(current_user, post_id)
     post_service.delete_post(current_user, post, thread, access)
     if thread.deleted_at is not None:
         return done(url_for("groups.show", group_id=group.id), _("话题已删除。"))
@@ -160,11 +162,11 @@ def delete_post(post_id: int) -> Response | str:
 @bp.route("/posts/<int:post_id>/moderate", methods=["POST"])
 @login_required
 def moderate_post(post_id: int) -> Response | str:
-    post, thread, _group, access = post_service.get_post(current_user, post_id)
+    post, thread, _group, access = reading.get_post(current_user, post_id)
     action = request.form.get("action")
     if action not in ("hide", "restore"):
         abort(422)
-    post_service.set_hidden(current_user, post, access, action == "hide")
+    moderation.set_hidden(current_user, post, access, action == "hide")
     message = _("回帖已隐藏。") if action == "hide" else _("回帖已恢复。")
     return done(post_service.thread_link(thread, post.id), message)
 
@@ -172,11 +174,11 @@ def moderate_post(post_id: int) -> Response | str:
 @bp.route("/threads/<int:thread_id>/flags", methods=["POST"])
 @login_required
 def thread_flags(thread_id: int) -> Response:
-    thread, _group, access = post_service.get_thread(current_user, thread_id)
+    thread, _group, access = reading.get_thread(current_user, thread_id)
     flag, value = request.form.get("flag"), request.form.get("value")
     if flag not in ("pinned", "locked") or value not in ("0", "1"):
         abort(422)
-    post_service.set_thread_flag(current_user, thread, access, flag, value == "1")
+    moderation.set_thread_flag(current_user, thread, access, flag, value == "1")
     return done(url_for("groups.thread", thread_id=thread.id), _("已更新。"))
 
 
@@ -184,11 +186,11 @@ def thread_flags(thread_id: int) -> Response:
 @login_required
 @post_limit
 def report(post_id: int) -> Response | tuple[str, int] | str:
-    post, thread, group, access = post_service.get_post(current_user, post_id)
+    post, thread, group, access = reading.get_post(current_user, post_id)
     form = ReportForm()
     if request.method == "POST":
         if form.validate():
-            post_service.report_post(current_user, post, group, access, form.reason.data or "")
+            moderation.report_post(current_user, post, group, access, form.reason.data or "")
             return done(post_service.thread_link(thread, post.id), _("已举报，管理员会处理。"))
         return render("groups/report_form.html", None, post=post, thread=thread, form=form), 422
     return render("groups/report_form.html", None, post=post, thread=thread, form=form)
@@ -203,18 +205,18 @@ def reports(group_id: int) -> Response | str:
         raw, action = request.form.get("report", ""), request.form.get("action")
         if not raw.isdigit() or action not in ("hide", "dismiss"):
             abort(422)
-        post_service.handle_report(current_user, group, access, int(raw), action == "hide")
+        moderation.handle_report(current_user, group, access, int(raw), action == "hide")
         return done(url_for("groups.reports", group_id=group.id), _("举报已处理。"))
-    return render("groups/reports.html", None, group=group, items=post_service.open_reports(group))
+    return render("groups/reports.html", None, group=group, items=moderation.open_reports(group))
 
 
 @bp.route("/posts/<int:post_id>/history")
 @login_required
 def history(post_id: int) -> str:
-    post, thread, _group, access = post_service.get_post(current_user, post_id)
+    post, thread, _group, access = reading.get_post(current_user, post_id)
     group_service.require_moderator(access)
     return render(
-        "groups/history.html", None, post=post, thread=thread, items=post_service.revisions(post)
+        "groups/history.html", None, post=post, thread=thread, items=reading.revisions(post)
     )
 
 
@@ -224,7 +226,7 @@ def attachment(attachment_id: int, filename: str) -> Response:
     item = db.session.get(Attachment, attachment_id)
     if item is None:
         abort(404)
-    post, _thread, _group, access = post_service.get_post(current_user, item.post_id)
+    post, _thread, _group, access = reading.get_post(current_user, item.post_id)
     if post.is_removed and not access.can_moderate:
         abort(404)
     path = attachments.path_of(item.storage_key)
@@ -273,7 +275,7 @@ def mentions() -> Response | str:
 @login_required
 def post_fragment(post_id: int) -> str:
     """One post as a fragment (used to cancel an inline edit)."""
-    post, thread, group, access = post_service.get_post(current_user, post_id)
+    post, thread, group, access = reading.get_post(current_user, post_id)
     return render(
         "groups/_post.html", None, post=post, thread=thread, group=group, access=access,
         opening_id=None,

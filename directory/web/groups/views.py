@@ -12,8 +12,9 @@ from directory.extensions import db
 from directory.models import Group, GroupVisibility, JoinPolicy, Region
 from directory.permissions.groups import GroupAccess
 from directory.services import group_membership as membership
+from directory.services import group_notify
 from directory.services import groups as group_service
-from directory.services import posts as post_service
+from directory.services import post_reading as reading
 from directory.services.errors import ValidationError
 from directory.services.organisations import org_reference, resolve_org_reference
 from directory.web.groups import bp
@@ -29,7 +30,7 @@ def group_feed() -> list:
     """Latest threads in the signed-in user's groups (for the home page)."""
     if not current_user.is_authenticated:
         return []
-    return post_service.feed_for(current_user)
+    return reading.feed_for(current_user)
 
 
 def _page() -> int:
@@ -126,7 +127,7 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
 @login_required
 def show(group_id: int) -> str:
     group, access = load(group_id)
-    threads, more = post_service.list_threads(group, _page()) if access.can_read else ([], False)
+    threads, more = reading.list_threads(group, _page()) if access.can_read else ([], False)
     return render(
         "groups/show.html",
         "thread_rows" if request.args.get("rows") else None,
@@ -219,13 +220,13 @@ def settings() -> Response | str:
                 request.form.get(f"{kind}-app") == "on",
                 request.form.get(f"{kind}-email") == "on",
             )
-            for kind in group_service.NOTIFICATION_KINDS
+            for kind in group_notify.NOTIFICATION_KINDS
         }
-        group_service.save_settings(current_user.id, values)
+        group_notify.save_settings(current_user.id, values)
         return done(url_for("groups.settings"), _("通知设置已保存。"))
     return render(
         "groups/settings.html",
         None,
         labels=labels,
-        values=group_service.settings_for(current_user.id),
+        values=group_notify.settings_for(current_user.id),
     )
