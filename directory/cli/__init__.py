@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 # Modules that define `register(app)`.
-MODULES = ("accounts", "demo", "regions", "groups", "transfers")
+MODULES = ("accounts", "demo", "regions", "groups", "transfers", "search")
 
 
 def init_app(app: Flask) -> None:

@@ -24,14 +24,5 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     outbox.install_listeners()
     app.extensions["search_backend"] = make_backend(app.config["SEARCH_BACKEND"], app.config)
-    _register_cli(app)
     if app.config["SEARCH_DRAIN_ON_START"]:
         sync.drain_on_start(app)
-
-
-def _register_cli(app: Flask) -> None:
-    # Until "search" is listed in cli.MODULES (a shared file), register the group here.
-    if "search" not in app.cli.commands:
-        from directory.cli import search as search_cli
-
-        search_cli.register(app)
