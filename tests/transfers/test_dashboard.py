@@ -124,3 +124,10 @@ def test_lists_are_oldest_first_and_internal_moves_are_not_flows(
     accepting.accept_in(org_admin, t.id, t.version)
     d = reports.dashboard(world.county_org, "all")
     assert d.counts["completed"] == 1 and d.flows_out == [] and d.flows_in == []
+
+
+def test_cli_remind_days_option(runner, submitted):
+    _age(submitted, 3)
+    assert "reminded 0" in runner.invoke(args=["transfers", "remind"]).output
+    assert "reminded 1" in runner.invoke(args=["transfers", "remind", "--days", "2"]).output
+    assert runner.invoke(args=["transfers", "remind", "--days", "0"]).exit_code != 0

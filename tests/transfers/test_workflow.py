@@ -229,3 +229,10 @@ def test_completion_can_end_old_positions(cadre, org_admin, receiving, submitted
     pos = db.session.scalars(sa.select(Position).where(Position.person_id == cadre.id)).all()
     assert [(p.organisation_id, p.end_date) for p in pos] == [(old_org, date.today())]
     assert changed == [{"person_id": cadre.id}]
+
+
+def test_returned_request_can_be_withdrawn(cadre, org_admin, receiving, submitted):
+    svc.return_(org_admin, submitted.id, submitted.version, "材料不全")
+    svc.withdraw(cadre, submitted.id, submitted.version)
+    assert submitted.state == S.WITHDRAWN
+    assert svc.allowed_actions(cadre, submitted) == []
