@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from directory.extensions import db
@@ -286,3 +287,23 @@ def test_next_free_code_fills_gaps_when_full():
     assert regions.next_free_code("511302001", taken) == "511302001007"
     with pytest.raises(ValidationError):
         regions.next_free_code("511302001", taken | {"511302001007"})
+
+
+@pytest.fixture
+def no_auto_drain(app_config):
+    """Keep the search outbox rows after commit, so the test can read them."""
+    app_config["SEARCH_AUTO_DRAIN"] = False
+    return app_config
+
+
+def test_merge_queues_search_reindexing(no_auto_drain, app, admin, world, merge_world):
+    from directory.search.outbox import SearchOutbox
+
+    db.session.execute(sa_delete(SearchOutbox))
+    db.session.commit()
+    moved_town = region("511303001").id
+    with app.test_request_context():
+        regions.merge_regions(admin, "511303", "511302")
+    queued = {(o.source, o.key) for o in db.session.scalars(select(SearchOutbox))}
+    assert ("org", merge_world["county_org"].id) in queued  # moved organisation
+    assert ("region", moved_town) in queued  # recoded region (its organisations' people)
