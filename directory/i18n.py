@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from directory.extensions import babel
 
@@ -21,8 +21,10 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:
-    """The UI language: ?lang=, then the `lang` cookie, then Chinese."""
+    """The UI language: ?lang=, then the `lang` cookie, then Chinese (also outside requests)."""
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate in langs:
             return candidate
