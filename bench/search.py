@@ -208,7 +208,10 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         "*LIKE* is a naive `LIKE '%q%'` over names, pinyin, organisations, titles and bios "
         "with a count (p95 over its first 10 queries per kind: it is slow); *tantivy* is the same documents and query tree in tantivy 0.27 "
         "(compiled; the practical limit). Each kind runs `--samples` different queries twice; "
-        "the first (cache-warming) pass is dropped.",
+        "the first (cache-warming) pass is dropped. Caveat on the tantivy column: tantivy-py has "
+        "no cached filter sets, so its facet counts here are one count query per facet value "
+        "(about 20-40 per search), which dominates its time: the ratio compares whole faceted "
+        "requests, not the engines' matching speed.",
         "",
     ]
     for n, r in results.items():
