@@ -257,6 +257,8 @@ def test_dissolve_then_no_more_changes(client, auth, world, org_admin):
     assert empty.dissolved_at is not None
     again = client.post(f"/orgs/{empty.id}/dissolve")
     assert again.status_code == 409
+    assert "已撤销" in again.get_data(as_text=True)
+    assert client.get(f"/orgs/{empty.id}/dissolve").status_code == 409
     assert client.get(f"/orgs/{empty.id}/edit").status_code == 409
     assert (
         client.post(

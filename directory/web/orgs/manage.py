@@ -124,7 +124,7 @@ def edit(org_id: int) -> Page:
 @login_required
 def dissolve(org_id: int) -> Page:
     """Confirm, then mark the organisation dissolved (refused while it is in use)."""
-    org = _manager_of(org_id)
+    org = _manager_of(org_id, live=True)
     error = None
     if request.method == "POST":
         try:
