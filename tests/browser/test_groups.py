@@ -11,7 +11,7 @@ from directory.extensions import db
 from directory.models import Group, GroupMember, JoinPolicy, Post
 
 
-def test_request_approve_mention_and_reply(login_as, cadre, org_admin) -> None:  # type: ignore[no-untyped-def]
+def test_request_approve_mention_and_reply(login_as, cadre, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
     # 张彤 creates a by-request, members-only group.
     owner = login_as(cadre)
     owner.goto("/groups/")
