@@ -7,7 +7,6 @@ loser of a race, a double click or a stale page gets `Conflict` and nothing is w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +46,6 @@ from directory.services.transfers_notify import (
 A = TransferAction
 S = TransferState
 NOTE_MAX = 500
-_PERSON_REF = re.compile(r"#(\d{1,12})\s*$")
 
 
 @dataclass(frozen=True)
@@ -96,6 +94,7 @@ def get_visible(viewer: Person, transfer_id: int) -> Transfer:
 
 
 def clean_note(note: str | None, *, required: bool = False, field: str = "note") -> str:
+    """A trimmed note; refuses one that is too long (or empty when `required`)."""
     note = (note or "").strip()
     if required and not note:
         raise ValidationError(_("请填写退回理由。"), field=field)

@@ -51,6 +51,7 @@ def _field_error(form: Any, err: DomainError, fallback: str) -> None:
 @bp.route("/")
 @login_required
 def index() -> str:
+    """My transfers, and links to the dashboards of the organisations I administer."""
     ids = admin_org_ids(current_user)
     where = Organisation.parent_id.is_(None) if current_user.is_admin else Organisation.id.in_(ids)
     orgs = (
@@ -69,6 +70,7 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Page:
+    """The request form: a member for themself, an admin for a member (转出/转入)."""
     form = NewTransferForm()
     if request.method == "GET":
         form.member.data = request.args.get("member", "")[:200]
@@ -155,6 +157,7 @@ def _render_show(
 @bp.route("/<int:transfer_id>")
 @login_required
 def show(transfer_id: int) -> Page:
+    """One transfer: its facts, the actions the viewer may take, the timeline."""
     return _render_show(svc.get_visible(current_user, transfer_id))
 
 

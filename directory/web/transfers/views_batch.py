@@ -37,6 +37,7 @@ def _admin_org(org_id: int) -> Organisation:
 @bp.route("/orgs/<int:org_id>")
 @login_required
 def dashboard(org_id: int) -> str:
+    """The transfer dashboard of one organisation (its whole subtree)."""
     org = _admin_org(org_id)
     period = request.args.get("period", "month")
     return render("transfers/dashboard.html", "dashboard", d=reports.dashboard(org, period))
@@ -45,6 +46,7 @@ def dashboard(org_id: int) -> str:
 @bp.route("/orgs/<int:org_id>/export.csv")
 @login_required
 def export(org_id: int) -> Response:
+    """Every visible transfer touching the organisation's subtree, as streamed CSV."""
     org = _admin_org(org_id)
     rows = reports.export_csv(current_user, org)
     return Response(
@@ -154,6 +156,7 @@ def batch_upload(org_id: int) -> Page:
 @bp.route("/batch/<int:batch_id>")
 @login_required
 def batch_show(batch_id: int) -> str:
+    """A batch: counts by state, each member's transfer and the lines that failed."""
     batch = db.session.get(TransferBatch, batch_id)
     if batch is None or not perms.can_view_batch(current_user, batch):
         raise NotFound(_("批次不存在，或你无权查看。"))
