@@ -130,19 +130,23 @@ def segment(text: str) -> list[str]:
     Latin words and numbers are kept as they are; punctuation is dropped.
     """
     text = normalise(text)
-    if not text:
-        return []
     tokens: list[str] = []
     for chunk in text.split():
-        if is_han(chunk):
-            tokens.extend(t for t in rjieba.cut_for_search(chunk) if t.strip())
-            tokens.extend(org_type_words(chunk))
-            stripped = _REGION_SUFFIX.sub("", chunk)
-            if stripped != chunk and len(stripped) >= 2:
-                tokens.append(stripped)
-        else:
-            tokens.append(chunk)
+        tokens.extend(_segment_chunk(chunk))
     return tokens
+
+
+@lru_cache(maxsize=65536)
+def _segment_chunk(chunk: str) -> tuple[str, ...]:
+    # Organisation and region names repeat across thousands of people: cache per chunk.
+    if not is_han(chunk):
+        return (chunk,)
+    tokens = [t for t in rjieba.cut_for_search(chunk) if t.strip()]
+    tokens.extend(org_type_words(chunk))
+    stripped = _REGION_SUFFIX.sub("", chunk)
+    if stripped != chunk and len(stripped) >= 2:
+        tokens.append(stripped)
+    return tuple(tokens)
 
 
 def query_words(text: str) -> list[str]:
