@@ -73,11 +73,14 @@ def app(app_config: dict[str, object]) -> Iterator[Flask]:
         setattr(Config, key, value)
     application = create_app(Config)
 
-    @application.before_request
     def _fresh_request_globals() -> None:
-        # Requests reuse the test's app context (and so `g`); forget the user
-        # Flask-Login cached there so every request loads it from its own cookie.
-        g.pop("_login_user", None)
+        # Requests reuse the test's app context and so its `g`; empty it, as a real
+        # request's new app context would (cached user, locale, CSRF token). It runs
+        # first, before the extensions' own hooks fill `g` for this request.
+        for key in list(g):
+            g.pop(key)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
 
     url = str(app_config["SQLALCHEMY_DATABASE_URI"])
     with application.app_context():
