@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from directory.extensions import db
 from directory.models import (
@@ -200,9 +200,10 @@ def _load(keys: list[int]) -> list[Person]:
         select(Person)
         .where(Person.id.in_(keys))
         .options(
+            joinedload(Person.membership_org),  # the privacy predicate reads it per person
             selectinload(Person.positions)
             .joinedload(Position.organisation)
-            .joinedload(Organisation.region)
+            .joinedload(Organisation.region),
         )
     ).all()
     by_id = {p.id: p for p in rows}
