@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.extensions import db
@@ -222,3 +222,40 @@ def snippet(body: str, words: list[str]) -> str:
             break
     excerpt = plain[start : start + SNIPPET]
     return ("…" if start else "") + excerpt + ("…" if start + SNIPPET < len(plain) else "")
+
+
+def mention_candidates(q: str, limit: int = 8) -> list[Person]:
+    """Active people for @mention autocomplete: name, pinyin or initials (张彤: zt, zhangt)."""
+    q = q.strip()[:40]
+    if not q:
+        return []
+    ids: list[int] = []
+    tree, words = build_tree(q)
+    if tree is not None:
+        if sync.pending():
+            sync.drain_quietly()
+        query = Query(tree=tree, filters={"active": ["1"]}, per_page=limit, words=words)
+        ids = list(dict.fromkeys(get_backend().search("person", query).keys))
+    if len(ids) < limit:
+        # Also a plain prefix match, so people written since the last index drain appear.
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        ids += [
+            pid
+            for pid in db.session.scalars(
+                select(Person.id)
+                .where(
+                    Person.is_active_account,
+                    Person.id.not_in(ids) if ids else true(),
+                    or_(
+                        Person.name.like(f"{escaped}%", escape="\\"),
+                        Person.name_pinyin.like(f"{escaped.lower()}%", escape="\\"),
+                    ),
+                )
+                .order_by(Person.name_pinyin, Person.id)
+                .limit(limit - len(ids))
+            )
+        ]
+    if not ids:
+        return []
+    by_id = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id and by_id[i].is_active_account][:limit]

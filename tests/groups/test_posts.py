@@ -197,6 +197,14 @@ def test_mention_lookup_by_name_and_pinyin(client, auth, owner, cadre) -> None: 
     assert {"id": cadre.id, "name": "张彤", "token": f"@张彤#{cadre.id}"} in by_pinyin
     by_name = client.get("/groups/mentions?q=张", headers={"Accept": "application/json"}).get_json()
     assert [p["id"] for p in by_name] == [cadre.id]
+    by_initials = client.get("/groups/mentions?q=zt", headers={"Accept": "application/json"})
+    assert [p["id"] for p in by_initials.get_json()] == [cadre.id]
+    cadre.is_active_account = False
+    db.session.commit()
+    gone = client.get("/groups/mentions?q=zhang", headers={"Accept": "application/json"})
+    assert gone.get_json() == []
+    cadre.is_active_account = True
+    db.session.commit()
     page = client.get("/groups/mentions?q=zhang")
     assert page.status_code == 200 and f"@张彤#{cadre.id}" in page.get_data(as_text=True)
     fragment = client.get("/groups/mentions?q=zhang", headers=HX).get_data(as_text=True)

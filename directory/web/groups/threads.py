@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import abort, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from directory.extensions import db
-from directory.models import Attachment, Person
-from directory.services import attachments
+from directory.models import Attachment
+from directory.services import attachments, post_search
 from directory.services import groups as group_service
 from directory.services import post_moderation as moderation
 from directory.services import post_reading as reading
@@ -249,23 +248,7 @@ def attachment(attachment_id: int, filename: str) -> Response:
 def mentions() -> Response | str:
     """People matching a name or pinyin prefix, for @mention autocomplete (JSON or list)."""
     q = request.args.get("q", "").strip()[:40]
-    people: list[Person] = []
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        people = list(
-            db.session.scalars(
-                select(Person)
-                .where(
-                    Person.is_active_account,
-                    or_(
-                        Person.name.like(f"{escaped}%", escape="\\"),
-                        Person.name_pinyin.like(f"{escaped.lower()}%", escape="\\"),
-                    ),
-                )
-                .order_by(Person.name_pinyin, Person.id)
-                .limit(8)
-            )
-        )
+    people = post_search.mention_candidates(q)
     if request.accept_mimetypes.best == "application/json":
         return jsonify([{"id": p.id, "name": p.name, "token": f"@{p.name}#{p.id}"} for p in people])
     return render("groups/mentions.html", "results", q=q, people=people)
