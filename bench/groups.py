@@ -9,7 +9,7 @@ exists, then renders in-process, as a signed-in member, with the Flask test clie
 the thread page with 200 replies, the group page of a group with 1,000 threads, the
 "load more" fragment, the group list and the home page ("what's new in my groups").
 Reports p50/p95 and the number of SQL statements per request; writes the "groups"
-section of docs/PERFORMANCE.md.
+section of docs/PERFORMANCE.md ("groups-postgresql" with a PostgreSQL --database-url).
 """
 
 from __future__ import annotations
@@ -302,8 +302,13 @@ def main() -> None:
     lines += [
         "",
         "Wall-clock times include waiting for the CPU when other work runs on the machine; the "
-        "CPU columns are this process's own CPU time per request (database time of SQLite "
-        "included, since it runs in-process). The p95 outliers are full garbage collections "
+        "CPU columns are this process's own CPU time per request ("
+        + (
+            "SQLite's work included, since it runs in-process"
+            if backend == "SQLite"
+            else "PostgreSQL's work is in its own processes, so not included"
+        )
+        + "). The p95 outliers are full garbage collections "
         "walking the ~300,000 objects the app holds after start-up (pypinyin, jieba and Babel "
         "data); the gc.freeze() column shows the same pages once those are frozen.",
     ]
@@ -316,7 +321,10 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_section("groups", "## Groups and discussions\n\n" + text)
+        if backend == "SQLite":
+            write_section("groups", "## Groups and discussions (SQLite)\n\n" + text)
+        else:
+            write_section("groups-postgresql", "## Groups and discussions (PostgreSQL)\n\n" + text)
 
 
 if __name__ == "__main__":
