@@ -4,33 +4,62 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import unquote_to_bytes
 
 import phonenumbers
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
+
+
+def undecodable_fields() -> set[str]:
+    """Names of url-encoded form fields whose bytes are not valid UTF-8.
+
+    Werkzeug keeps an undecodable %XX escape as literal text ("张%FF") or drops the
+    pair, which a form cannot tell from what the user typed, so the raw body is
+    checked before it is parsed.
+    """
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return set()
+    bad: set[str] = set()
+    for pair in request.get_data(cache=True).split(b"&"):
+        name, _sep, value = pair.replace(b"+", b" ").partition(b"=")
+        try:
+            unquote_to_bytes(value).decode("utf-8")
+            unquote_to_bytes(name).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(unquote_to_bytes(name).decode("utf-8", "replace"))
+    return bad
 
 
 class BaseForm(FlaskForm):
-    """Rejects text that did not arrive as valid UTF-8, and control characters.
+    """Refuses text that did not arrive as valid UTF-8, and control characters."""
 
-    Werkzeug decodes undecodable bytes to U+FFFD; refusing it keeps mojibake out
-    of the database instead of storing it silently.
-    """
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self._undecodable = undecodable_fields()  # before the body is parsed
+        super().__init__(*args, **kwargs)
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         ok = super().validate(extra_validators)
-        for field in self:
-            data = field.data
-            if isinstance(data, str) and ("\ufffd" in data or _CONTROL.search(data)):
-                field.errors = [
-                    *list(field.errors),
-                    str(_l("包含无效字符（不是有效的 UTF-8 文本）。")),
-                ]
-                ok = False
+        message = str(INVALID_TEXT)
+        fields = [f for f in self if f.type not in {"CSRFTokenField", "HiddenField"}]
+        flagged = [f for f in fields if f.name in self._undecodable]
+        if self._undecodable and not flagged and fields:
+            flagged = [fields[0]]  # the bad bytes were in a field name
+        flagged += [
+            f
+            for f in fields
+            if isinstance(f.data, str) and ("\ufffd" in f.data or _CONTROL.search(f.data))
+        ]
+        for field in flagged:
+            if message not in field.errors:
+                field.errors = [*list(field.errors), message]
+            ok = False
         return ok
 
 

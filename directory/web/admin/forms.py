@@ -6,11 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from directory.web.auth.forms import StrictForm
-from directory.web.forms import TrimmedStringField
+from directory.web.forms import BaseForm, TrimmedStringField
 
 
-class AccountForm(StrictForm):
+class AccountForm(BaseForm):
     """Create an account; the password is set by the person through the invitation link."""
 
     name = TrimmedStringField(

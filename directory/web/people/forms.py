@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import unquote_to_bytes
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, TextAreaField
@@ -25,43 +23,6 @@ from directory.services.people import MIN_BIRTH_YEAR, max_birth_year
 from directory.web.forms import BaseForm, TrimmedStringField, valid_phone
 
 _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
-_INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
-
-
-def undecodable_fields() -> set[str]:
-    """Names of url-encoded form fields whose bytes are not valid UTF-8.
-
-    Werkzeug keeps an undecodable %XX escape as literal text ("张%FF"), which BaseForm
-    cannot tell from what the user typed, so the raw body is checked before parsing.
-    """
-    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
-        return set()
-    bad: set[str] = set()
-    for pair in request.get_data(cache=True).split(b"&"):
-        name, _sep, value = pair.replace(b"+", b" ").partition(b"=")
-        try:
-            unquote_to_bytes(value).decode("utf-8")
-            unquote_to_bytes(name).decode("utf-8")
-        except UnicodeDecodeError:
-            bad.add(unquote_to_bytes(name).decode("utf-8", "replace"))
-    return bad
-
-
-class StrictForm(BaseForm):
-    """BaseForm that also refuses undecodable percent-escapes in url-encoded posts."""
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self._undecodable = undecodable_fields()  # before the body is parsed
-        super().__init__(*args, **kwargs)
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        ok = super().validate(extra_validators)
-        for name in self._undecodable:
-            field = self._fields.get(name)
-            if field is not None and str(_INVALID_TEXT) not in field.errors:
-                field.errors = [*list(field.errors), str(_INVALID_TEXT)]
-                ok = False
-        return ok
 
 
 class EnumField(SelectField):
@@ -109,7 +70,7 @@ def _date(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("日期格式应为 年-月-日，例如 2021-03-01。")) from None
 
 
-class ProfileForm(StrictForm):
+class ProfileForm(BaseForm):
     name = TrimmedStringField(
         _l("姓名"),
         validators=[
@@ -168,7 +129,7 @@ class ProfileForm(StrictForm):
     )
 
 
-class PositionForm(StrictForm):
+class PositionForm(BaseForm):
     organisation = TrimmedStringField(
         _l("团组织"),
         validators=[
@@ -192,7 +153,7 @@ class PositionForm(StrictForm):
     end_date = TrimmedStringField(_l("卸任日期"), validators=[_date], render_kw={"type": "date"})
 
 
-class EndPositionForm(StrictForm):
+class EndPositionForm(BaseForm):
     end_date = TrimmedStringField(
         _l("卸任日期"),
         validators=[DataRequired(_l("请输入卸任日期。")), _date],
