@@ -48,11 +48,17 @@ def is_any_org_admin(viewer: Person | None) -> bool:
 
 
 def can_administer_person(viewer: Person | None, person: Person) -> bool:
-    """System admins, and admins of the organisation holding the person's membership."""
+    """System admins, and admins of the organisation holding the person's membership.
+
+    An organisation admin never administers a system admin: editing their e-mail (the
+    sign-in name) would be a way to take over a stronger account.
+    """
     if viewer is None or not viewer.is_authenticated:
         return False
     if viewer.is_admin:
         return True
+    if person.is_admin:
+        return False
     org = person.membership_org
     return org is not None and is_org_admin(viewer, org)
 

@@ -177,7 +177,7 @@ def _check_profile_value(key: str, value: Any) -> Any:
 def update_profile(actor: Person, person: Person, **fields: Any) -> Person:
     """Change profile fields of `person` in one transaction (membership only for system admins).
 
-    Sends no signal: a profile change is not a position change.
+    A membership change by a system admin sends `membership_changed`, as a transfer does.
     """
     _require_editor(actor, person)
     org = fields.pop("membership_org", None)
@@ -204,8 +204,12 @@ def update_profile(actor: Person, person: Person, **fields: Any) -> Person:
         if "name" in values:
             # 40 syllables of up to 6 letters can exceed the column; keep what fits.
             person.name_pinyin = pinyin_of(values["name"])[:_PINYIN_LENGTH]
-        if org is not None:
+        if org is not None and org.id != person.membership_org_id:
+            old_org_id = person.membership_org_id
             person.membership_org = org
+            signals.membership_changed.send(
+                None, person_id=person.id, old_org_id=old_org_id, new_org_id=org.id
+            )
         db.session.commit()
     except IntegrityError:
         # Two edits raced for the same e-mail address; the unique index caught it.

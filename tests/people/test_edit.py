@@ -272,3 +272,33 @@ def test_update_profile_service_validates(app, cadre, fields, message):
         update_profile(cadre, cadre, **fields)
     assert message in err.value.message
     assert _snapshot(cadre.id) == before
+
+
+def test_membership_change_by_system_admin_sends_the_signal(client, auth, world, cadre, admin):
+    seen: list[dict[str, object]] = []
+
+    def receiver(sender, **kw):
+        seen.append(kw)
+
+    signals.membership_changed.connect(receiver)
+    try:
+        auth.login(admin)
+        _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
+        _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
+    finally:
+        signals.membership_changed.disconnect(receiver)
+    assert seen == [
+        {"person_id": cadre.id, "old_org_id": world.branch.id, "new_org_id": world.chengdu_org.id}
+    ]
+
+
+def test_org_admin_cannot_edit_a_system_admin_in_their_subtree(client, auth, world, org_admin):
+    from tests.factories import make_person
+
+    boss = make_person(name="钱勇", is_admin=True, membership_org_id=world.branch.id)
+    before = _snapshot(boss.id)
+    auth.login(org_admin)
+    assert client.get(f"/people/{boss.id}/edit").status_code == 403
+    r = _post(client, boss, email="takeover@example.org")
+    assert r.status_code == 403
+    assert _snapshot(boss.id) == before
