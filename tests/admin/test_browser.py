@@ -3,9 +3,6 @@ without JavaScript. Uses the browser fixtures of tests/browser/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from sqlalchemy import select
 
@@ -13,31 +10,13 @@ from directory.extensions import db
 from directory.models import Person
 from tests.browser import conftest as _browser
 
-# The browser fixtures live in tests/browser/conftest.py; reuse them here.
+# The browser fixtures live in tests/browser/conftest.py; reuse them here (one shared
+# Chromium for the whole session).
 app_config = _browser.app_config
+browser = _browser.browser
 live_server = _browser.live_server
 new_context = _browser.new_context
 login_as = _browser.login_as
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """This module's own Chromium, stopped at the module's end.
-
-    Re-exporting the session-scoped `browser` would start a second Playwright that stays
-    alive for the whole session, and every later module's Playwright would then fail
-    ("Sync API inside the asyncio loop").
-    """
-    if not _browser.CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed (bin/test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(_browser.CHROMIUM), args=_browser.CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 pytestmark = pytest.mark.browser
