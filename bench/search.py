@@ -37,12 +37,19 @@ OUT = Path(os.environ.get("SEARCH_BENCH_DIR", "/tmp/directory-bench-search"))
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
+# --backend postgres --database-url URL: measure the PostgreSQL backend on a database
+# built beforehand (db upgrade, regions load, seed-demo); the SQLite files are not used.
+SETTINGS = {"backend": "whoosh", "database_url": ""}
+
+
 def env(n: int) -> dict[str, str]:
     """Environment for flask commands and gunicorn on the size-N database."""
     return {
         **os.environ,
         "DIRECTORY_CONFIG": "dev",
-        "DIRECTORY_DATABASE_URL": f"sqlite:///{OUT / f'search-{n}.sqlite'}",
+        "DIRECTORY_DATABASE_URL": SETTINGS["database_url"]
+        or f"sqlite:///{OUT / f'search-{n}.sqlite'}",
+        "DIRECTORY_SEARCH_BACKEND": SETTINGS["backend"],
         "DIRECTORY_SEARCH_INDEX_DIR": str(OUT / f"search-index-{n}"),
         "FLASK_APP": "wsgi",
     }
@@ -71,6 +78,19 @@ def build(n: int) -> None:
 
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def index_bytes(n: int) -> int:
+    """Size of the index: the Whoosh directory, or the PostgreSQL table with its indexes."""
+    if SETTINGS["backend"] != "postgres":
+        return dir_size(OUT / f"search-index-{n}")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(env(n)["DIRECTORY_DATABASE_URL"])
+    with engine.connect() as conn:
+        size = conn.scalar(sa.text("SELECT pg_total_relation_size('search_document')"))
+    engine.dispose()
+    return int(size or 0)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -161,6 +181,7 @@ def measure(n: int, samples: int, like_samples: int = 10) -> dict[str, Any]:
         {
             "ENV_NAME": "dev",
             "SQLALCHEMY_DATABASE_URI": e["DIRECTORY_DATABASE_URL"],
+            "SEARCH_BACKEND": e["DIRECTORY_SEARCH_BACKEND"],
             "SEARCH_INDEX_DIR": e["DIRECTORY_SEARCH_INDEX_DIR"],
         }
     )
@@ -201,6 +222,7 @@ def report(results: dict[int, dict[str, Any]]) -> str:
         "## Search",
         "",
         machine(),
+        f"Backend: `{SETTINGS['backend']}`.",
         "Data: `flask seed-demo` cadres on Sichuan's real division tree (SQLite). "
         "Latencies in milliseconds; *index* is the backend query alone (match, filters, "
         "facet counts, page of keys), *service* adds loading the rows and the privacy "
@@ -265,16 +287,20 @@ def main() -> None:
     ap.add_argument("--http-seconds", type=float, default=10.0)
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    ap.add_argument("--database-url", default="", help="an already seeded database")
     args = ap.parse_args()
+    SETTINGS.update(backend=args.backend, database_url=args.database_url)
     results: dict[int, dict[str, Any]] = {}
     for n in args.sizes:
         print(f"== {n} cadres: building database", flush=True)
-        build(n)
+        if not args.database_url:
+            build(n)
         seconds, out = flask(n, "search", "reindex")
         print(out.strip(), flush=True)
         r = measure(n, args.samples, args.like_samples)
         r["reindex"] = seconds
-        r["index_mb"] = dir_size(OUT / f"search-index-{n}") / 1e6
+        r["index_mb"] = index_bytes(n) / 1e6
         if not args.no_http:
             r["http"] = http_load(env(n), args.http_seconds)
         results[n] = r

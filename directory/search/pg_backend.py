@@ -154,7 +154,7 @@ class PostgresBackend:
         return {k: d for k, d in rows}
 
     def search(self, doc_type: str, q: Query) -> Result:
-        """Matching keys of the page, total and disjunctive facet counts (three queries)."""
+        """Page of keys, then total and disjunctive facet counts in one pass (two queries)."""
         c = _Compiler()
         base = [f"doc_type = {c.param(doc_type)}"]
         if q.tree is not None:
@@ -172,10 +172,8 @@ class PostgresBackend:
             rank = f"ts_rank(tsv, CAST({rank_q} AS tsquery))" if c.terms else "0"
             order = f"{rank}{' + ' + bonus if bonus else ''} DESC, sort, key"
         start = (q.page - 1) * q.per_page
-        session = db.session
-        total = session.scalar(sql(f"SELECT count(*) FROM search_document WHERE {where}"), c.params)
         keys = list(
-            session.scalars(
+            db.session.scalars(
                 sql(
                     f"SELECT key FROM search_document WHERE {where} ORDER BY {order} "
                     f"LIMIT {int(q.per_page)} OFFSET {int(start)}"
@@ -183,32 +181,39 @@ class PostgresBackend:
                 c.params,
             )
         )
-        return Result(keys=keys, total=total or 0, facets=self._facets(q, c, base, filt))
+        total, facets = self._counts(q, c, base, filt)
+        return Result(keys=keys, total=total, facets=facets)
 
-    def _facets(
+    def _counts(
         self, q: Query, c: _Compiler, base: list[str], filt: dict[str, str]
-    ) -> dict[str, dict[str, int]]:
+    ) -> tuple[int, dict[str, dict[str, int]]]:
+        """The matches are read once (a CTE); each facet counts them minus its own filter."""
         wanted = [(f, f, f"{f}:") for f in q.facets]
         if q.region_facet is not None:
             name, parent = q.region_facet
             wanted.append(("region", name, f"{name}:{parent}"))
-        if not wanted:
-            return {}
-        selects = []
+        every = " AND ".join(filt.values()) or "TRUE"
+        parts = [f"SELECT -1 AS i, NULL AS v, count(*) AS n FROM m WHERE {every}"]
         for i, (label, name, prefix) in enumerate(wanted):
-            conds = base + [s for f, s in filt.items() if f != name or label == "region"]
-            selects.append(
-                f"SELECT {i} AS i, v, count(*) AS n FROM (SELECT unnest(filters) AS v "
-                f"FROM search_document WHERE {' AND '.join(conds)}) x "
+            conds = [s for f, s in filt.items() if f != name or label == "region"] or ["TRUE"]
+            parts.append(
+                f"SELECT {i}, v, count(*) FROM (SELECT unnest(filters) AS v FROM m "
+                f"WHERE {' AND '.join(conds)}) x "
                 f"WHERE v LIKE {c.param(prefix.replace('%', '') + '%')} GROUP BY v"
             )
+        statement = (
+            f"WITH m AS MATERIALIZED (SELECT filters FROM search_document "
+            f"WHERE {' AND '.join(base)}) " + " UNION ALL ".join(parts)
+        )
+        total = 0
         out: dict[str, dict[str, int]] = {label: {} for label, _n, _p in wanted}
-        for i, v, n in db.session.execute(sql(" UNION ALL ".join(selects)), c.params):
+        for i, v, n in db.session.execute(sql(statement), c.params):
+            if i < 0:
+                total = n
+                continue
             label, _name, prefix = wanted[i]
             value = v.split(":", 1)[1]
-            if label == "region":
-                length = next_region_length(prefix.split(":", 1)[1])
-                if len(value) != length:
-                    continue
+            if label == "region" and len(value) != next_region_length(prefix.split(":", 1)[1]):
+                continue
             out[label][value] = n
-        return out
+        return total, out
