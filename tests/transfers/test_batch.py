@@ -192,3 +192,40 @@ def test_batch_by_non_admin_lines_fail_individually(cadre, outsider, receiving, 
     )
     assert [f.line for f in batch.failures] == [1]
     assert "只能为自己" in batch.failures[0].message
+
+
+def test_whole_branch_by_scope_and_select_all(client, auth, org_admin, world, receiving, cadre):
+    from directory.services import transfers as svc
+
+    people = _class(world, 3)
+    other_branch = make_org_in(world)
+    elsewhere = make_person(name="别处", membership_org_id=other_branch.id)
+    svc.submit(cadre, cadre, receiving.branch, TransferReason.JOB)  # already in transfer
+    auth.login(org_admin)
+    url = f"/transfers/orgs/{world.county_org.id}/batch"
+    html = client.get(f"{url}?scope={world.branch.id}").get_data(as_text=True)
+    assert "学生0" in html and "别处" not in html
+    foreign = client.get(f"{url}?scope={receiving.branch.id}").get_data(as_text=True)
+    assert "别处" in foreign  # a scope outside the subtree falls back to the whole subtree
+    r = client.post(
+        url,
+        data={
+            "scope": str(world.branch.id),
+            "all": "1",
+            "destination": str(receiving.branch.id),
+            "reason": "other",
+        },
+    )
+    assert r.status_code == 302
+    batch = db.session.scalars(sa.select(TransferBatch)).one()
+    moved = set(
+        db.session.scalars(sa.select(Transfer.person_id).where(Transfer.batch_id == batch.id))
+    )
+    assert moved == {p.id for p in people}  # not 张彤 (in transfer), not 别处 (other branch)
+    assert elsewhere.id not in moved
+
+
+def make_org_in(world):
+    from tests.factories import make_org
+
+    return make_org("另一社区团支部", world.street_region, world.street_org)

@@ -68,6 +68,30 @@ def _members(org: Organisation) -> list[Person]:
     )
 
 
+SCOPE_LIMIT = 500
+
+
+def _scope(org: Organisation) -> Organisation:
+    """The part of the subtree whose members are listed (?scope=<org id>, default: all)."""
+    raw = request.values.get("scope", "")
+    if raw.isdigit():
+        sub = db.session.get(Organisation, int(raw))
+        if sub is not None and sub.path.startswith(org.path):
+            return sub
+    return org
+
+
+def _scopes(org: Organisation) -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.path.startswith(org.path))
+            .order_by(Organisation.path)
+            .limit(SCOPE_LIMIT)
+        )
+    )
+
+
 def _batch_page(
     org: Organisation,
     selection: BatchSelectionForm,
@@ -75,12 +99,15 @@ def _batch_page(
     status: int = 200,
     chosen: set[int] | None = None,
 ) -> tuple[str, int]:
-    members = _members(org)
+    scope = _scope(org)
+    members = _members(scope)
     return (
         render(
             "transfers/batch_new.html",
             "batch",
             org=org,
+            scope=scope,
+            scopes=_scopes(org),
             members=members,
             busy=accepting.open_transfer_ids(p.id for p in members),
             chosen=chosen or set(),
@@ -103,6 +130,10 @@ def batch_new(org_id: int) -> Page:
         return _batch_page(org, selection, upload)
     raw = request.form.getlist("members")
     chosen = {int(x) for x in raw if x.isdigit()}
+    if request.form.get("all"):
+        # "All listed": the scope's members without a transfer in progress.
+        listed = [p.id for p in _members(_scope(org))]
+        chosen |= set(listed) - accepting.open_transfer_ids(listed)
     if not selection.validate_on_submit():
         return _batch_page(org, selection, upload, 422, chosen)
     if not chosen:
