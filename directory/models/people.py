@@ -37,7 +37,8 @@ class Person(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    name_pinyin: Mapped[str] = mapped_column(String(160), default="", index=True)
+    # 40 characters of up to 6 pinyin letters each ("zhuang") fit.
+    name_pinyin: Mapped[str] = mapped_column(String(255), default="", index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)

@@ -48,7 +48,6 @@ _PROFILE_FIELDS: dict[str, type | None] = {
     "email_visibility": Visibility,
     "wechat_visibility": Visibility,
 }
-_PINYIN_LENGTH: int = Person.__table__.c.name_pinyin.type.length  # type: ignore[attr-defined]
 _REQUIRED_ENUMS = {"phone_visibility", "email_visibility", "wechat_visibility"}
 
 
@@ -202,8 +201,7 @@ def update_profile(actor: Person, person: Person, **fields: Any) -> Person:
         for key, value in values.items():
             setattr(person, key, value)
         if "name" in values:
-            # 40 syllables of up to 6 letters can exceed the column; keep what fits.
-            person.name_pinyin = pinyin_of(values["name"])[:_PINYIN_LENGTH]
+            person.name_pinyin = pinyin_of(values["name"])
         if org is not None and org.id != person.membership_org_id:
             old_org_id = person.membership_org_id
             person.membership_org = org
