@@ -26,3 +26,9 @@ def test_no_marker_without_transfer(client, auth, cadre, org_admin, world):
     auth.login(org_admin)
     html = client.get(f"/orgs/{world.branch.id}").get_data(as_text=True)
     assert "张彤" in html and "转接中" not in html
+
+
+def test_profile_page_shows_marker_while_in_transfer(client, auth, cadre, outsider, submitted):
+    auth.login(outsider)
+    assert "转接中" in client.get(f"/people/{cadre.id}").get_data(as_text=True)
+    assert "转接中" not in client.get(f"/people/{outsider.id}").get_data(as_text=True)
