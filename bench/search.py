@@ -83,7 +83,9 @@ def dir_size(path: Path) -> int:
 def index_bytes(n: int) -> int:
     """Size of the index: the Whoosh directory, or the PostgreSQL table with its indexes."""
     if SETTINGS["backend"] != "postgres":
-        return dir_size(OUT / f"search-index-{n}")
+        # The live index of each document type only (the previous one is kept beside it).
+        root = OUT / f"search-index-{n}"
+        return sum(dir_size(p.parent / p.read_text().strip()) for p in root.glob("*/CURRENT"))
     import sqlalchemy as sa
 
     engine = sa.create_engine(env(n)["DIRECTORY_DATABASE_URL"])
