@@ -236,11 +236,11 @@ class WhooshBackend:
                     entry.searcher.close()
                 entry = self._open[doc_type] = _Open(path)
             elif not entry.searcher.up_to_date():
-                try:
-                    entry.searcher = entry.searcher.refresh()
-                except TypeError:  # whoosh cannot reuse the reader of an empty index
-                    entry.searcher.close()
-                    entry.searcher = entry.ix.searcher()
+                # A fresh searcher, not Searcher.refresh(): a refreshed one reuses the
+                # readers of unchanged segments with their old deletion sets, so
+                # replaced or deleted documents would still be counted.
+                entry.searcher.close()
+                entry.searcher = entry.ix.searcher()
             entry.checked = now
             return entry
 

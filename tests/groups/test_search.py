@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -10,11 +9,6 @@ from directory.models import GroupVisibility, JoinPolicy, Post
 from tests.groups.conftest import make_group, make_thread
 
 JSON = {"Accept": "application/json"}
-# directory/search/whoosh_backend.py refreshes a long-lived searcher with
-# Searcher.refresh(), which keeps documents replaced or deleted since it was opened,
-# so totals in the same process can include stale copies until the searcher is
-# reopened (results are still filtered in the database). Reported to the search owner.
-STALE_SEARCHER = "whoosh backend: refreshed searcher still counts replaced documents"
 
 
 def _search(client, q: str, **args):  # type: ignore[no-untyped-def]
@@ -82,7 +76,6 @@ def test_deleted_and_hidden_posts_are_not_shown(client, auth, owner, member) -> 
     _deleted_and_hidden(client, auth, owner, member, check)
 
 
-@pytest.mark.xfail(reason=STALE_SEARCHER, strict=False)
 def test_deleted_and_hidden_posts_are_not_counted(client, auth, owner, member) -> None:  # type: ignore[no-untyped-def]
     def check(found, n) -> None:  # type: ignore[no-untyped-def]
         assert found["total"] == n
@@ -116,7 +109,6 @@ def test_making_a_group_hidden_removes_its_posts_for_outsiders(
     assert client.get(f"/groups/search?q=换届&group={group.id}").status_code == 404
 
 
-@pytest.mark.xfail(reason=STALE_SEARCHER, strict=False)
 def test_making_a_group_hidden_removes_its_posts_from_counts(client, auth, owner, outsider) -> None:  # type: ignore[no-untyped-def]
     _group_hidden(client, auth, owner, outsider)
     assert _search(client, "换届")["total"] == 0

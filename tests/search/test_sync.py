@@ -14,7 +14,7 @@ from directory.search import sync
 from directory.search.backends import get_backend
 from directory.search.outbox import SearchOutbox
 from tests.factories import make_person
-from tests.search.helpers import names
+from tests.search.helpers import names, run
 
 
 def outbox_count() -> int:
@@ -66,6 +66,16 @@ def test_sync_command_drains(app, runner, directory) -> None:
     assert result.exit_code == 0 and "1 outbox rows handled" in result.output
     assert outbox_count() == 0
     assert "马丽" in names(directory.cadre, q="mali")
+
+
+def test_person_rename_drops_the_old_name_in_the_same_worker(directory) -> None:
+    """A searcher opened before the change must not keep counting the replaced copy."""
+    assert names(directory.cadre, q="张彤") == ["张彤"]
+    directory.cadre.name = "张晓彤"
+    db.session.commit()
+    assert names(directory.cadre, q="张彤") == []
+    assert run(directory.cadre, q="张彤").total == 0
+    assert names(directory.cadre, q="张晓彤") == ["张晓彤"]
 
 
 def test_organisation_rename_reindexes_its_people(directory) -> None:
