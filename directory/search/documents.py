@@ -67,9 +67,23 @@ _PERSON_FIELDS = (
 )
 
 
-def _changed(obj: object, names: tuple[str, ...]) -> bool:
+def changed(obj: object, names: tuple[str, ...]) -> bool:
+    """True when any of the named attributes of `obj` changed in this flush."""
     attrs = inspect(obj).attrs
     return any(attrs[n].history.has_changes() for n in names)
+
+
+def id_batches(session: Session, column: Any, batch: int) -> Iterator[list[int]]:
+    """Every value of an integer key column, ascending, in batches (keyset pagination)."""
+    last = 0
+    while True:
+        ids = list(
+            session.scalars(select(column).where(column > last).order_by(column).limit(batch))
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
 
 
 class PersonDocuments:
@@ -81,7 +95,7 @@ class PersonDocuments:
     def watch(self, obj: object, state: str) -> list[tuple[str, int]]:
         """Outbox entries for one changed row."""
         new = state != "dirty"
-        if isinstance(obj, Person) and (new or _changed(obj, _PERSON_FIELDS)):
+        if isinstance(obj, Person) and (new or changed(obj, _PERSON_FIELDS)):
             return [("person", obj.id)]
         if isinstance(obj, Position):
             ids = {obj.person_id}
@@ -89,10 +103,10 @@ class PersonDocuments:
             ids.update(i for i in (hist.deleted or ()) if i)
             return [("person", i) for i in ids if i]
         if isinstance(obj, Organisation) and (
-            new or _changed(obj, ("name", "region_id", "path", "sector", "parent_id"))
+            new or changed(obj, ("name", "region_id", "path", "sector", "parent_id"))
         ):
             return [("org", obj.id)]
-        if isinstance(obj, Region) and (new or _changed(obj, ("name", "code", "parent_id"))):
+        if isinstance(obj, Region) and (new or changed(obj, ("name", "code", "parent_id"))):
             return [("region", obj.id)]
         return []
 
@@ -126,17 +140,7 @@ class PersonDocuments:
 
     def all_keys(self, session: Session, batch: int) -> Iterator[list[int]]:
         """Every person id, in batches."""
-        last = 0
-        while True:
-            ids = list(
-                session.scalars(
-                    select(Person.id).where(Person.id > last).order_by(Person.id).limit(batch)
-                )
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return id_batches(session, Person.id, batch)
 
     def load(self, session: Session, keys: set[int]) -> dict[int, Doc]:
         """Documents for the people among `keys` that exist (four queries per batch)."""

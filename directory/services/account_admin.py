@@ -7,7 +7,6 @@ what it did for the operator.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -17,30 +16,9 @@ from directory.extensions import db
 from directory.models import Organisation, Person
 from directory.models.people import new_session_token
 from directory.services.errors import Conflict, NotFound, PermissionDenied
+from directory.services.pagination import ListPage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AccountPage:
-    """One page of the account list."""
-
-    items: list[Person]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
@@ -50,7 +28,9 @@ def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
     return Person.membership_org_id.in_(select(Organisation.id).where(subtree))
 
 
-def list_accounts(actor: Person, query: str = "", page: int = 1, per_page: int = 20) -> AccountPage:
+def list_accounts(
+    actor: Person, query: str = "", page: int = 1, per_page: int = 20
+) -> ListPage[Person]:
     """Accounts the actor may manage, filtered by name, pinyin or e-mail (two queries)."""
     from directory.permissions import is_any_org_admin
 
@@ -78,7 +58,7 @@ def list_accounts(actor: Person, query: str = "", page: int = 1, per_page: int =
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return AccountPage(list(items), total, page, per_page)
+    return ListPage(list(items), total, page, per_page)
 
 
 def can_manage_account(actor: Person | None, person: Person) -> bool:

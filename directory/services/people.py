@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -27,6 +26,7 @@ from directory.models import (
 from directory.permissions import can_edit_profile
 from directory.search.text import name_pinyin
 from directory.services.errors import NotFound, PermissionDenied, ValidationError
+from directory.services.pagination import ListPage
 
 EARLIEST_START = date(1950, 1, 1)
 MIN_BIRTH_YEAR = 1940
@@ -86,29 +86,7 @@ def get_profile(person_id: int) -> Person:
     return person
 
 
-@dataclass
-class PeoplePage:
-    """One page of the directory list."""
-
-    items: list[Person]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def list_people(text: str = "", page: int = 1, per_page: int = 20) -> PeoplePage:
+def list_people(text: str = "", page: int = 1, per_page: int = 20) -> ListPage[Person]:
     """Active people ordered by name pinyin, optionally filtered by name or pinyin."""
     query = select(Person).where(Person.is_active_account.is_(True))
     text = text.strip()[:40]
@@ -130,7 +108,7 @@ def list_people(text: str = "", page: int = 1, per_page: int = 20) -> PeoplePage
             .offset((page - 1) * per_page)
         )
     )
-    return PeoplePage(items, total, page, per_page)
+    return ListPage(items, total, page, per_page)
 
 
 def _require_editor(actor: Person, person: Person) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.extensions import db
@@ -22,18 +22,13 @@ from directory.models import Group, GroupVisibility, Person, Post, Thread
 from directory.permissions.groups import GroupAccess, readable_groups, readable_posts
 from directory.search import sync
 from directory.search.backends import get_backend
-from directory.search.documents import Doc, register_doc_type
+from directory.search.documents import Doc, changed, id_batches, register_doc_type
 from directory.search.query import Query, build_tree
 from directory.services.errors import NotFound
 
 PER_PAGE = 20
 MAX_PAGE = 200
 SNIPPET = 120
-
-
-def _changed(obj: object, names: tuple[str, ...]) -> bool:
-    attrs = inspect(obj).attrs
-    return any(attrs[n].history.has_changes() for n in names)
 
 
 class PostDocuments:
@@ -45,12 +40,12 @@ class PostDocuments:
     def watch(self, obj: object, state: str) -> list[tuple[str, int]]:
         """Outbox entries for one changed row."""
         if isinstance(obj, Post) and (
-            state != "dirty" or _changed(obj, ("body", "deleted_at", "hidden_at"))
+            state != "dirty" or changed(obj, ("body", "deleted_at", "hidden_at"))
         ):
             return [("post", obj.id)]
-        if isinstance(obj, Thread) and state == "dirty" and _changed(obj, ("title", "deleted_at")):
+        if isinstance(obj, Thread) and state == "dirty" and changed(obj, ("title", "deleted_at")):
             return [("thread", obj.id)]
-        if isinstance(obj, Group) and state == "dirty" and _changed(obj, ("visibility",)):
+        if isinstance(obj, Group) and state == "dirty" and changed(obj, ("visibility",)):
             return [("group", obj.id)]
         return []
 
@@ -67,17 +62,7 @@ class PostDocuments:
 
     def all_keys(self, session: Session, batch: int) -> Iterator[list[int]]:
         """Every post id, in batches."""
-        last = 0
-        while True:
-            ids = list(
-                session.scalars(
-                    select(Post.id).where(Post.id > last).order_by(Post.id).limit(batch)
-                )
-            )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return id_batches(session, Post.id, batch)
 
     def load(self, session: Session, keys: set[int]) -> dict[int, Doc]:
         """Documents for the posts among `keys` that exist (one query)."""
