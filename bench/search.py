@@ -266,7 +266,7 @@ def report(results: dict[int, dict[str, Any]]) -> str:
                 f"| {kind} | {row['median']:.1f} | {row['p95']:.1f} | {row['service_p95']:.1f} "
                 f"| {row['like_p95']:.1f} | {row['tantivy_p95']:.2f} "
                 f"| {row['like_p95'] / max(row['p95'], 0.01):.0f}× "
-                f"| {row['p95'] / max(row['tantivy_p95'], 0.001):.0f}× |"
+                f"| {row['p95'] / max(row['tantivy_p95'], 0.001):.1f}× |"
             )
         lines.append("")
     if len(results) >= 2:
