@@ -131,15 +131,7 @@ def decide_request(
     )
     if req is None:
         raise NotFound(_("申请不存在。"))
-    status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
-    count = db.session.execute(
-        update(JoinRequest)
-        .where(JoinRequest.id == req.id, JoinRequest.status == RequestStatus.PENDING)
-        .values(status=status, decided_at=_now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
-    if not count:
-        db.session.rollback()
-        raise Conflict(_("该申请已被处理。"))
+    _decide(req.id, approve, actor, _("该申请已被处理。"))
     if approve:
         banned = db.session.scalar(
             select(GroupBan.id).where(
@@ -219,15 +211,7 @@ def respond_to_invitation(actor: Person, group: Group, access: GroupAccess, acce
     inv = access.pending_invitation
     if inv is None:
         raise NotFound(_("没有待回应的邀请。"))
-    status = RequestStatus.APPROVED if accept else RequestStatus.DECLINED
-    count = db.session.execute(
-        update(JoinRequest)
-        .where(JoinRequest.id == inv.id, JoinRequest.status == RequestStatus.PENDING)
-        .values(status=status, decided_at=_now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
-    if not count:
-        db.session.rollback()
-        raise Conflict(_("该邀请已处理。"))
+    _decide(inv.id, accept, actor, _("该邀请已处理。"))
     if accept and not access.is_member:
         _add_member(group, actor.id)
     _commit()
@@ -286,3 +270,19 @@ def pending_count(group: Group) -> int:
         )
         or 0
     )
+
+
+def _decide(request_id: int, yes: bool, actor: Person, already: str) -> None:
+    """Approve or decline a pending request or invitation in one conditional UPDATE.
+
+    The loser of a race (double click, two moderators) gets a Conflict with `already`.
+    """
+    status = RequestStatus.APPROVED if yes else RequestStatus.DECLINED
+    count = db.session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.id == request_id, JoinRequest.status == RequestStatus.PENDING)
+        .values(status=status, decided_at=_now(), decided_by_id=actor.id)
+    ).rowcount  # type: ignore[attr-defined]
+    if not count:
+        db.session.rollback()
+        raise Conflict(already)
