@@ -76,7 +76,9 @@ def _insert_groups(groups: int, posts: int) -> None:
     from sqlalchemy import func, select
 
     from directory.extensions import db
-    from directory.models import Group, GroupMember, Person, Post, Thread
+    from directory.groups.models import Group, GroupMember
+    from directory.groups.post_models import Post, Thread
+    from directory.people.models import Person
 
     rng = random.Random(2026)
     people = list(db.session.scalars(select(Person.id).order_by(Person.id)))
@@ -168,9 +170,11 @@ def measure(url: str, runs: int) -> tuple[list[tuple], dict[str, int]]:
     from sqlalchemy import event, func, select
 
     from directory import create_app
+    from directory.core.passwords import hash_password
     from directory.extensions import db
-    from directory.models import Group, GroupMember, Person, Post, Thread
-    from directory.services.passwords import hash_password
+    from directory.groups.models import Group, GroupMember
+    from directory.groups.post_models import Post, Thread
+    from directory.people.models import Person
 
     # Benchmarks sign in through the form without a browser: no CSRF token to send.
     app = create_app({"ENV_NAME": "dev", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})

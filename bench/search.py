@@ -113,7 +113,9 @@ def query_kinds(app: Any, samples: int) -> tuple[dict[str, list[dict[str, str]]]
     from sqlalchemy import select
 
     from directory.extensions import db
-    from directory.models import Organisation, Person, Position, Region
+    from directory.orgs.models import Organisation
+    from directory.people.models import Person, Position
+    from directory.regions.models import Region
     from directory.search import text
 
     rng = random.Random(7)

@@ -30,10 +30,13 @@ import sqlalchemy as sa
 from bench._report import ROOT, machine, write_section
 from directory import create_app
 from directory.config import TestConfig
+from directory.core.enums import OrgLevel
+from directory.core.passwords import hash_password
 from directory.extensions import db
-from directory.models import OrgAdmin, Organisation, OrgLevel, Person, Region
-from directory.models.transfers import Transfer, TransferEvent, TransferState
-from directory.services.passwords import hash_password
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin, Person
+from directory.regions.models import Region
+from directory.transfers.models import Transfer, TransferEvent, TransferState
 
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-password-1"

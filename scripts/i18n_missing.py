@@ -40,27 +40,14 @@ CORE = (
     "templates/_macros/",
     "templates/auth/",
     "templates/admin/",
-    "directory/web/__init__.py",
-    "directory/web/forms.py",
-    "directory/web/rendering.py",
-    "directory/web/main/",
-    "directory/web/auth/",
-    "directory/web/admin/",
-    "directory/web/notifications/",
-    "directory/models/enums.py",
-    "directory/models/notifications.py",
-    "directory/services/accounts.py",
-    "directory/services/account_admin.py",
-    "directory/services/organisations.py",
-    "directory/services/notifications.py",
-    "directory/services/errors.py",
-    "directory/services/passwords.py",
-    "directory/auth_loader.py",
-    "directory/i18n.py",
-    "directory/cli/accounts.py",
+    "directory/web/",
+    "directory/core/",
+    "directory/main/",
+    "directory/accounts/",
+    "directory/api/",
+    "directory/notifications/",
+    "directory/orgs/services.py",
 )
-# Packages holding one module per area (directory/services/groups.py -> "groups").
-SHARED_PACKAGES = ("services", "models", "permissions", "cli")
 HEADER = """# English translations ({area}).
 msgid ""
 msgstr ""
@@ -94,13 +81,8 @@ def area_of(path: str) -> str:
     parts = path.split("/")
     if parts[0] == "templates" and len(parts) > 2:
         return parts[1]
-    if parts[:2] == ["directory", "web"] and len(parts) > 3:
-        return parts[2]
     if parts[0] == "directory" and len(parts) >= 3:
-        if parts[1] in SHARED_PACKAGES and len(parts) == 3:
-            stem = Path(parts[2]).stem
-            return parts[1] if stem == "__init__" else stem.split("_")[0]
-        return parts[1]  # a subpackage such as directory/search/
+        return parts[1]  # a feature package such as directory/groups/
     return "core"
 
 

@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from directory.core.enums import OrgLevel, RegionLevel, Sector
+from directory.core.passwords import hash_password
 from directory.extensions import db
-from directory.models import (
-    OrgAdmin,
-    Organisation,
-    OrgLevel,
-    Person,
-    Position,
-    Region,
-    RegionLevel,
-    Sector,
-)
-from directory.services.passwords import hash_password
-from directory.services.people import pinyin_of
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin, Person, Position
+from directory.people.services import pinyin_of
+from directory.regions.models import Region
 
 PASSWORD = "correct-horse-9"
 _seq = itertools.count(1)

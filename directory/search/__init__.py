@@ -16,13 +16,21 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Install the outbox listeners, check the backend name, drain what a crash left."""
-    from directory.search import outbox, sync
+    """Install the outbox listeners, check the backend name, register the page and CLI."""
+    from directory.search import cli, outbox, views
     from directory.search.backends import make_backend
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     outbox.install_listeners()
     app.extensions["search_backend"] = make_backend(app.config["SEARCH_BACKEND"], app.config)
+    app.register_blueprint(views.bp)
+    cli.register(app)
+
+
+def start(app: Flask) -> None:
+    """Drain what a crash left in the outbox; call once every document type is registered."""
+    from directory.search import sync
+
     if app.config["SEARCH_DRAIN_ON_START"]:
         sync.drain_on_start(app)

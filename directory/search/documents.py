@@ -17,7 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
-from directory.models import Organisation, Person, Position, Region
+from directory.orgs.models import Organisation
+from directory.people.models import Person, Position
+from directory.regions.models import Region
 from directory.search import text
 
 

@@ -15,22 +15,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
+from directory.core.errors import DomainError
 from directory.extensions import db
-from directory.models import (
-    CadreKind,
-    Establishment,
-    Organisation,
-    Person,
-    PoliticalStatus,
-    Position,
-    Region,
-    Sector,
-)
-from directory.permissions import ContactPolicy
+from directory.orgs.models import Organisation
+from directory.people.models import Person, Position
+from directory.people.permissions import ContactPolicy
+from directory.regions.models import Region
 from directory.search import sync, text
 from directory.search.backends import get_backend
 from directory.search.query import Query, build_tree
-from directory.services.errors import DomainError
 
 MAX_PAGE = 500
 ENUM_FILTERS = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from flask import Flask, Response, current_app, flash, redirect, request, url_for
@@ -13,27 +12,12 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from directory import permissions
-from directory.models import enums
-from directory.services.errors import DomainError
+from directory.core import enums
+from directory.core.errors import DomainError
+from directory.people import permissions
 from directory.web.rendering import render
 
 log = logging.getLogger(__name__)
-
-# Blueprint name = package = template folder = URL prefix.
-BLUEPRINTS = (
-    "main",
-    "auth",
-    "people",
-    "orgs",
-    "regions",
-    "admin",
-    "notifications",
-    "groups",
-    "transfers",
-    "search",
-    "api",
-)
 
 _STATUS_MESSAGES = {
     400: _l("请求有误。"),
@@ -48,10 +32,6 @@ _STATUS_MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
-    for name in BLUEPRINTS:
-        module = importlib.import_module(f"directory.web.{name}")
-        app.register_blueprint(module.bp)
-
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -106,7 +86,7 @@ _NAV = (
 
 
 def _unread_count() -> int:
-    from directory.services.notifications import unread_count
+    from directory.notifications.services import unread_count
 
     return unread_count(current_user.id) if current_user.is_authenticated else 0
 

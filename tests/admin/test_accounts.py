@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 from tests.factories import make_person
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 from tests.conftest import PASSWORD
 from tests.factories import make_person
 
@@ -41,7 +41,7 @@ def test_reset_signs_out_everywhere_and_issues_link(app, client, auth, org_admin
     victim_session = _signed_in_client(app, cadre)
     auth.login(org_admin)
     old_token = cadre.session_token
-    with caplog.at_level(logging.INFO, logger="directory.services.account_admin"):
+    with caplog.at_level(logging.INFO, logger="directory.accounts.admin"):
         r = client.post(f"/admin/accounts/{cadre.id}/reset")
     assert r.status_code == 302
     assert f"password of account {cadre.id} reset by {org_admin.id}" in caplog.text
@@ -65,7 +65,7 @@ def test_reset_as_htmx_returns_account_block(client, auth, admin, cadre):
 
 
 def test_old_invitation_link_dies_when_reissued(client, auth, admin, world):
-    from directory.services import accounts
+    from directory.accounts import services as accounts
 
     pending = make_person(email="pending@example.org", password_hash=None)
     old_link = f"/auth/invite/{accounts.invitation_token(pending)}"
@@ -175,8 +175,8 @@ def test_admin_can_step_down_when_another_remains(client, auth, admin, world):
 
 
 def test_deactivating_an_admin_keeps_one_active(client, auth, admin, world):
-    from directory.services import account_admin
-    from directory.services.errors import PermissionDenied
+    from directory.accounts import admin as account_admin
+    from directory.core.errors import PermissionDenied
 
     other = make_person(email="second@example.org", is_admin=True)
     auth.login(admin)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 from tests.browser import conftest as _browser
 
 # The browser fixtures live in tests/browser/conftest.py; reuse them here (one shared

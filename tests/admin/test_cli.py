@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from directory.accounts import services as accounts
+from directory.core.passwords import verify_password
 from directory.extensions import db
-from directory.models import Person
-from directory.services import accounts
-from directory.services.passwords import verify_password
+from directory.people.models import Person
 
 
 def _by_email(email: str) -> Person | None:

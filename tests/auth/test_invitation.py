@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from directory.accounts import services as accounts
 from directory.extensions import db
-from directory.models import Person
-from directory.services import accounts
+from directory.people.models import Person
 from tests.factories import make_person
 
 

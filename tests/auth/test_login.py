@@ -1,5 +1,5 @@
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 
 
 def test_login_page_renders_in_chinese(client):
@@ -82,7 +82,7 @@ def test_login_form_as_htmx_fragment(client, cadre):
 
 
 def test_passwords_are_argon2id(app, cadre):
-    from directory.services.passwords import hash_password
+    from directory.core.passwords import hash_password
 
     assert hash_password("whatever-123").startswith("$argon2id$")
     assert cadre.password_hash.startswith("$argon2id$")

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Group, GroupMember, JoinPolicy, Post
+from directory.groups.models import Group, GroupMember, JoinPolicy
+from directory.groups.post_models import Post
 
 
 def test_request_approve_mention_and_reply(login_as, cadre, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]

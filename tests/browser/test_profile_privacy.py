@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from directory.core.enums import Visibility
 from directory.extensions import db
-from directory.models import Visibility
 
 NEW_PHONE = "13912345678"
 PHONE_SIZE = {"width": 375, "height": 740}

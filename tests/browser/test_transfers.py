@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from directory.core.enums import OrgLevel, Sector
 from directory.extensions import db
-from directory.models import OrgLevel, Person, Sector
-from directory.models.transfers import Transfer, TransferState
+from directory.people.models import Person
+from directory.transfers.models import Transfer, TransferState
 from tests.factories import make_org, make_person
 
 

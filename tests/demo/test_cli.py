@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Organisation, Person
+from directory.orgs.models import Organisation
+from directory.people.models import Person
 
 
 def _people() -> int:
@@ -73,8 +74,8 @@ def test_other_province_municipality(runner, small_regions):
 def test_messages_have_english_translations(app, small_regions):
     from flask_babel import force_locale
 
-    from directory.services.demo import seed_demo
-    from directory.services.errors import DomainError
+    from directory.core.errors import DomainError
+    from directory.demo.seed import seed_demo
 
     seed_demo(cadres=10)
     with app.test_request_context("/?lang=en"), force_locale("en"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from directory.data.names import SURNAMES, random_name
-from directory.services.demo import city_org_name, province_org_name, township_org_name
+from directory.demo.names import SURNAMES, random_name
+from directory.demo.seed import city_org_name, province_org_name, township_org_name
 
 
 def test_surnames_follow_real_frequencies():

@@ -10,19 +10,12 @@ import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
+from directory.core.enums import CadreKind, Establishment, OrgLevel, Sector
+from directory.demo.seed import DEMO_PASSWORD, seed_demo
 from directory.extensions import db
-from directory.models import (
-    CadreKind,
-    Establishment,
-    OrgAdmin,
-    Organisation,
-    OrgLevel,
-    Person,
-    Position,
-    Region,
-    Sector,
-)
-from directory.services.demo import DEMO_PASSWORD, seed_demo
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin, Person, Position
+from directory.regions.models import Region
 
 CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,4}$")
 

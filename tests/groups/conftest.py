@@ -11,9 +11,13 @@ from flask import Flask
 from sqlalchemy import event
 
 from directory.extensions import db
-from directory.models import Group, GroupVisibility, JoinPolicy, Person, Thread
-from directory.permissions.groups import GroupAccess
-from directory.services import group_membership, groups, posts
+from directory.groups import membership as group_membership
+from directory.groups import posts
+from directory.groups import services as groups
+from directory.groups.models import Group, GroupVisibility, JoinPolicy
+from directory.groups.permissions import GroupAccess
+from directory.groups.post_models import Thread
+from directory.people.models import Person
 from tests.factories import make_person
 
 

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Attachment, GroupVisibility, JoinPolicy, Post, Thread
-from directory.services.attachments import detect_kind
+from directory.groups.attachments import detect_kind
+from directory.groups.models import GroupVisibility, JoinPolicy
+from directory.groups.post_models import Attachment, Post, Thread
 from tests.groups.conftest import make_group, make_thread
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -11,10 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from directory.core.mail import send_mail
 from directory.extensions import db
-from directory.models import Post
-from directory.services.group_notify import save_settings
-from directory.services.mail import send_mail
+from directory.groups.notify import save_settings
+from directory.groups.post_models import Post
 from tests.groups.conftest import make_group, make_thread
 
 

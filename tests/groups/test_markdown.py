@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from directory.services import markdown
+from directory.core import markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import (
+from directory.groups.models import (
     GroupBan,
     GroupMember,
     GroupVisibility,
@@ -13,9 +13,9 @@ from directory.models import (
     JoinRequest,
     MemberRole,
     ModerationLog,
-    Notification,
     RequestStatus,
 )
+from directory.notifications.models import Notification
 from tests.groups.conftest import make_group
 
 HX = {"HX-Request": "true"}

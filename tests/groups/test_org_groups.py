@@ -7,8 +7,9 @@ from datetime import date
 from sqlalchemy import select, update
 
 from directory.extensions import db
-from directory.models import Group, GroupMember, GroupVisibility, JoinPolicy, Position
-from directory.services import people
+from directory.groups.models import Group, GroupMember, GroupVisibility, JoinPolicy
+from directory.people import services as people
+from directory.people.models import Position
 
 
 def _auto_members(org_id: int) -> set[int]:
@@ -45,7 +46,7 @@ def test_positions_keep_the_group_in_step(world, org_admin, cadre) -> None:  # t
 
 
 def test_sync_all_builds_groups_for_current_cadres(world, cadre, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
-    from directory.services.org_groups import sync_all_org_groups
+    from directory.groups.org_groups import sync_all_org_groups
 
     assert sync_all_org_groups() == 3
     assert _auto_members(world.branch.id) == {cadre.id}

@@ -5,16 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import (
-    GroupVisibility,
-    JoinPolicy,
-    ModerationLog,
-    Notification,
-    Post,
-    PostReport,
-    PostRevision,
-    Thread,
-)
+from directory.groups.models import GroupVisibility, JoinPolicy, ModerationLog
+from directory.groups.post_models import Post, PostReport, PostRevision, Thread
+from directory.notifications.models import Notification
 from tests.groups.conftest import make_group, make_thread
 
 HX = {"HX-Request": "true"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from directory.extensions import db
-from directory.models import Post, Thread
+from directory.groups.post_models import Post, Thread
 from tests.factories import make_person
 from tests.groups.conftest import make_group
 

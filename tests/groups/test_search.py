@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import GroupVisibility, JoinPolicy, Post
+from directory.groups.models import GroupVisibility, JoinPolicy
+from directory.groups.post_models import Post
 from tests.groups.conftest import make_group, make_thread
 
 JSON = {"Accept": "application/json"}

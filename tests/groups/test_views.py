@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import (
+from directory.groups.models import (
     Group,
     GroupMember,
     GroupVisibility,
@@ -140,8 +140,8 @@ def test_english_ui(client, auth, fixture_groups, member) -> None:  # type: igno
 
 
 def test_automatic_group_page(client, auth, cadre, world, admin, org_admin, outsider) -> None:  # type: ignore[no-untyped-def]
-    from directory.permissions.groups import readable_groups
-    from directory.services.org_groups import sync_all_org_groups
+    from directory.groups.org_groups import sync_all_org_groups
+    from directory.groups.permissions import readable_groups
     from tests.groups.conftest import make_thread
 
     sync_all_org_groups()

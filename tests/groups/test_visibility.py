@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Group, Post, Thread
-from directory.permissions import ContactPolicy
-from directory.permissions.groups import readable_groups, readable_posts, visible_groups
+from directory.groups.models import Group
+from directory.groups.permissions import readable_groups, readable_posts, visible_groups
+from directory.groups.post_models import Post, Thread
+from directory.people.permissions import ContactPolicy
 from tests.groups.conftest import make_thread
 
 

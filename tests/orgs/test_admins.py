@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Notification, OrgAdmin
+from directory.notifications.models import Notification
+from directory.people.models import OrgAdmin
 from tests.factories import make_person
 from tests.orgs.conftest import HX
 

@@ -7,8 +7,8 @@ from datetime import date
 import flask_babel
 import pytest
 
+from directory.core.enums import Visibility
 from directory.extensions import db
-from directory.models import Visibility
 from tests.factories import make_org, make_person
 from tests.orgs.conftest import HX
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from directory.extensions import db
-from directory.models import Organisation
-from directory.web.orgs.forms import uses_region_picker
+from directory.orgs.forms import uses_region_picker
+from directory.orgs.models import Organisation
 from tests.browser.conftest import (  # noqa: F401 - fixtures shared with tests/browser
     app_config,
     browser,

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import OrgAdmin, Organisation
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin
 from tests.factories import make_org, make_person
 from tests.orgs.conftest import HX
 
@@ -281,7 +282,7 @@ def test_dissolve_with_htmx_redirects(client, auth, world, admin):
 
 
 def test_region_picker_values(client, auth, world, org_admin):
-    forms = pytest.importorskip("directory.web.orgs.forms")
+    forms = pytest.importorskip("directory.orgs.forms")
     if not forms.uses_region_picker():
         pytest.skip("the regions area's picker is not installed")
     auth.login(org_admin)

@@ -7,10 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from directory.core.enums import OrgLevel
+from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
-from directory.models import Notification, OrgAdmin, Organisation, OrgLevel
-from directory.services import organisations as svc
-from directory.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.notifications.models import Notification
+from directory.orgs import services as svc
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin
 from tests.factories import make_person
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 from tests.factories import World, make_person
 
 WECHAT = "zt_wechat01"

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from directory import signals
+from directory.core import signals
+from directory.core.enums import Visibility
+from directory.core.errors import PermissionDenied, ValidationError
 from directory.extensions import db
-from directory.models import Person, Visibility
-from directory.services.errors import PermissionDenied, ValidationError
-from directory.services.people import update_profile
+from directory.people.models import Person
+from directory.people.services import update_profile
 
 GOOD = {
     "name": "张彤彤",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
+from directory.core.enums import Visibility
 from directory.extensions import db
-from directory.models import Visibility
 
 
 def test_profile_and_forms_in_english(app, client, auth, cadre, outsider):

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from directory import signals
+from directory.core import signals
 from directory.extensions import db
-from directory.models import Position
+from directory.people.models import Position
 from tests.factories import make_org
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus
 from directory.extensions import db
-from directory.models import CadreKind, Establishment, Gender, PoliticalStatus
 from tests.factories import make_org, make_person
 from tests.people.conftest import count_queries
 
@@ -22,7 +22,7 @@ def test_profile_shows_facts_and_history(client, auth, world, cadre, outsider):
         name="历史",
         positions=[],
     )
-    from directory.models import Position
+    from directory.people.models import Position
 
     db.session.add(
         Position(
@@ -93,7 +93,7 @@ def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsi
     for i in range(12):
         region = world.chengdu if i % 2 else world.street_region
         org = make_org(f"测试团支部{i}", region, world.street_org)
-        from directory.models import Position
+        from directory.people.models import Position
 
         db.session.add(
             Position(

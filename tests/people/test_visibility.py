@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from directory.core.enums import Visibility
 from directory.extensions import db
-from directory.models import Visibility
 from tests.people.conftest import WECHAT
 
 # The values as stored, and the way they would leak if they appeared in the page.

@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
+from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
-from directory.models import Organisation, Region
-from directory.services import regions_edit as regions
-from directory.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.orgs.models import Organisation
+from directory.regions import editing as regions
+from directory.regions.models import Region
 from tests.factories import make_org, make_region
 
 HX = {"HX-Request": "true"}
@@ -59,7 +60,7 @@ def test_admin_sees_forms_and_cadre_does_not(client, auth, admin, cadre, world):
 
 def test_rename(client, auth, admin, world, caplog):
     auth.login(admin)
-    caplog.set_level("INFO", logger="directory.services.regions_edit")
+    caplog.set_level("INFO", logger="directory.regions.editing")
     r = client.post("/regions/5113/rename", data={"name": "  南充市（新） "})
     assert r.status_code == 302 and r.headers["Location"].endswith("/regions/5113")
     assert region("5113").name == "南充市（新）"
@@ -168,7 +169,7 @@ def merge_world(world):
 
 def test_merge_moves_everything_and_recodes(client, auth, admin, world, merge_world, caplog):
     auth.login(admin)
-    caplog.set_level("INFO", logger="directory.services.regions_edit")
+    caplog.set_level("INFO", logger="directory.regions.editing")
     ids = {c: region(c).id for c in ("511303001", "511303002", "511303001001")}
     r = client.post(
         "/regions/511303/merge", data={"target": ["51", "5113", "511302"], "confirm": "y"}

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Region
+from directory.regions.models import Region
 from tests.browser import conftest as browser_fixtures
 from tests.factories import make_region
 

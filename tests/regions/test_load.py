@@ -7,10 +7,12 @@ import gzip
 import pytest
 from sqlalchemy import func, select
 
+from directory.core.enums import RegionLevel
+from directory.core.errors import ValidationError
 from directory.extensions import db
-from directory.models import Organisation, Region, RegionLevel
-from directory.services.errors import ValidationError
-from directory.services.regions import DEFAULT_FILE, load_regions
+from directory.orgs.models import Organisation
+from directory.regions.models import Region
+from directory.regions.services import DEFAULT_FILE, load_regions
 
 
 def level_counts() -> dict[str, int]:

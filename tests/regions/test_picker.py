@@ -7,8 +7,8 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from directory.web.regions.forms import RegionField
-from directory.web.regions.picker import level_options, picked_code, picker_levels
+from directory.regions.forms import RegionField
+from directory.regions.picker import level_options, picked_code, picker_levels
 from tests.factories import make_region
 
 HX = {"HX-Request": "true"}

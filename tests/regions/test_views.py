@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import flask_babel
 
+from directory.core.enums import OrgLevel
 from directory.extensions import db
-from directory.models import OrgLevel
 from tests.factories import make_org, make_region
 from tests.regions.conftest import count_queries
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from directory.models import CadreKind, Establishment, OrgLevel, PoliticalStatus, Sector
+from directory.core.enums import CadreKind, Establishment, OrgLevel, PoliticalStatus, Sector
 from directory.search import sync
 from tests.conftest import PG_URL
 from tests.factories import World, make_org, make_person, make_region

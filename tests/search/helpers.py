@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from directory.models import Person
+from directory.people.models import Person
 from directory.search import service
 
 

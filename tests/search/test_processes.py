@@ -21,7 +21,7 @@ WORKER = textwrap.dedent(
     from directory import create_app
     from directory.config import TestConfig
     from directory.extensions import db
-    from directory.models import Person
+    from directory.people.models import Person
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = sys.argv[1]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Person
+from directory.people.models import Person
 from directory.search import sync
 from directory.search.backends import get_backend
 from directory.search.outbox import SearchOutbox

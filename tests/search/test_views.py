@@ -7,8 +7,8 @@ from datetime import date
 import flask_babel
 import pytest
 
+from directory.core.enums import Visibility
 from directory.extensions import db
-from directory.models import Visibility
 
 HX = {"HX-Request": "true", "HX-Target": "results"}
 

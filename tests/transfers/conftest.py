@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask, g
 
+from directory.core.enums import OrgLevel, Sector
 from directory.extensions import db
-from directory.models import Organisation, OrgLevel, Person, Sector
-from directory.models.transfers import Transfer, TransferReason
-from directory.services import transfers as svc
+from directory.orgs.models import Organisation
+from directory.people.models import Person
+from directory.transfers import services as svc
+from directory.transfers.models import Transfer, TransferReason
 from tests.factories import World, make_org, make_person
 
 

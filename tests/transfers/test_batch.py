@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from directory.extensions import db
-from directory.models.transfers import (
+from directory.transfers import batches
+from directory.transfers.models import (
     Transfer,
     TransferBatch,
     TransferBatchFailure,
     TransferReason,
     TransferState,
 )
-from directory.services import transfers_batch as batches
 from tests.factories import make_person
 
 
@@ -195,7 +195,7 @@ def test_batch_by_non_admin_lines_fail_individually(cadre, outsider, receiving, 
 
 
 def test_whole_branch_by_scope_and_select_all(client, auth, org_admin, world, receiving, cadre):
-    from directory.services import transfers as svc
+    from directory.transfers import services as svc
 
     people = _class(world, 3)
     other_branch = make_org_in(world)

@@ -7,11 +7,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from directory.core.errors import Conflict
 from directory.extensions import db
-from directory.models import Person
-from directory.models.transfers import TransferAction, TransferEvent, TransferState
-from directory.services import transfers as svc
-from directory.services.errors import Conflict
+from directory.people.models import Person
+from directory.transfers import services as svc
+from directory.transfers.models import TransferAction, TransferEvent, TransferState
 from tests.conftest import PG_URL
 from tests.factories import make_person
 

@@ -9,11 +9,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from directory.extensions import db
-from directory.models import Notification
-from directory.models.transfers import Transfer, TransferEvent, TransferReason
-from directory.services import transfers as svc
-from directory.services import transfers_accept as accepting
-from directory.services import transfers_reports as reports
+from directory.notifications.models import Notification
+from directory.transfers import accepting, reports
+from directory.transfers import services as svc
+from directory.transfers.models import Transfer, TransferEvent, TransferReason
 
 
 def _age(t: Transfer, days: int) -> None:

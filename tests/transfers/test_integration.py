@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from directory.extensions import db
-from directory.models import Group, GroupMember
-from directory.services import org_groups
-from directory.services import transfers as svc
-from directory.services import transfers_accept as accepting
+from directory.groups import org_groups
+from directory.groups.models import Group, GroupMember
+from directory.transfers import accepting
+from directory.transfers import services as svc
 
 
 def _auto_group_members(org_id: int) -> set[int]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from directory.models.transfers import TransferReason
-from directory.services import transfers as svc
-from directory.services.errors import Conflict
+from directory.core.errors import Conflict
+from directory.transfers import services as svc
+from directory.transfers.models import TransferReason
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def sent(monkeypatch):
         outbox.append((to, subject, body))
         return True
 
-    monkeypatch.setattr("directory.services.mail.send_mail", fake_send)
+    monkeypatch.setattr("directory.core.mail.send_mail", fake_send)
     return outbox
 
 

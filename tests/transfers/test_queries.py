@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event
 
 from directory.extensions import db
-from directory.models.transfers import TransferReason
-from directory.services import transfers as svc
-from directory.services import transfers_batch as batches
+from directory.transfers import batches
+from directory.transfers import services as svc
+from directory.transfers.models import TransferReason
 from tests.factories import make_org, make_person
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from directory.services import transfers as svc
-from directory.services import transfers_accept as accepting
+from directory.transfers import accepting
+from directory.transfers import services as svc
 
 
 def test_sending_and_receiving_rosters_show_marker(

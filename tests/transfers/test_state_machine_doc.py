@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from directory.models.transfers import OPEN_STATES, TransferState
-from directory.services.transfers import TRANSITIONS
+from directory.transfers.models import OPEN_STATES, TransferState
+from directory.transfers.services import TRANSITIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "TRANSFERS.md"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from directory.extensions import db
-from directory.models import Person
-from directory.models.transfers import Transfer, TransferEvent, TransferReason, TransferState
-from directory.services import transfers as svc
+from directory.people.models import Person
+from directory.transfers import services as svc
+from directory.transfers.models import Transfer, TransferEvent, TransferReason, TransferState
 
 S = TransferState
 HX = {"HX-Request": "true"}

@@ -7,13 +7,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.signals import membership_changed, positions_changed
 from directory.extensions import db
-from directory.models import Notification, Person, Position
-from directory.models.transfers import TransferAction, TransferEvent, TransferReason, TransferState
-from directory.services import transfers as svc
-from directory.services import transfers_accept as accepting
-from directory.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from directory.signals import membership_changed, positions_changed
+from directory.notifications.models import Notification
+from directory.people.models import Person, Position
+from directory.transfers import accepting
+from directory.transfers import services as svc
+from directory.transfers.models import TransferAction, TransferEvent, TransferReason, TransferState
 
 S = TransferState
 
@@ -190,7 +191,7 @@ def svc_person_without_membership():
 
 
 def test_open_transfer_unique_in_database(cadre, receiving, submitted):
-    from directory.models.transfers import Transfer
+    from directory.transfers.models import Transfer
 
     dup = Transfer(
         person_id=cadre.id,

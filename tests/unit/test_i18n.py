@@ -50,18 +50,18 @@ def test_every_message_id_has_english(i18n):
 def test_area_of(i18n):
     assert i18n.area_of("templates/base.html") == "core"
     assert i18n.area_of("templates/auth/login.html") == "core"
-    assert i18n.area_of("directory/services/accounts.py") == "core"
+    assert i18n.area_of("directory/accounts/services.py") == "core"
     assert i18n.area_of("templates/groups/show.html") == "groups"
-    assert i18n.area_of("directory/web/transfers/views.py") == "transfers"
-    assert i18n.area_of("directory/services/transfers_batch.py") == "transfers"
+    assert i18n.area_of("directory/transfers/views.py") == "transfers"
+    assert i18n.area_of("directory/transfers/batches.py") == "transfers"
     assert i18n.area_of("directory/search/queries.py") == "search"
 
 
 def test_script_appends_empty_entries(i18n, tmp_path, monkeypatch):
     (tmp_path / "directory/translations/core/en/LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "directory/web/things").mkdir(parents=True)
+    (tmp_path / "directory/things").mkdir(parents=True)
     (tmp_path / "templates/things").mkdir(parents=True)
-    (tmp_path / "directory/web/things/views.py").write_text(
+    (tmp_path / "directory/things/views.py").write_text(
         'from flask_babel import gettext as _, ngettext\n_("新东西")\nngettext("一件", "%(num)d 件", 2)\n'
     )
     (tmp_path / "templates/things/x.html").write_text("<p>{{ _('模板里的字') }}</p>\n")

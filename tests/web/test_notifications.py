@@ -1,5 +1,5 @@
 from directory.extensions import db
-from directory.services.notifications import notify, unread_count
+from directory.notifications.services import notify, unread_count
 
 
 def test_bell_counts_and_mark_read(client, auth, cadre, outsider):

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from directory.extensions import db
-from directory.models import Position
+from directory.people.models import Position
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,158 @@
+"""Account administration: list, reset, deactivate, system admin rights.
+
+Every call checks the actor's permission itself, runs in one transaction and logs
+what it did for the operator.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from directory.core.errors import Conflict, NotFound, PermissionDenied
+from directory.core.pagination import ListPage
+from directory.extensions import db
+from directory.orgs.models import Organisation
+from directory.people.models import Person, new_session_token
+
+log = logging.getLogger(__name__)
+
+
+def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
+    """SQL condition: the person's membership organisation is in one of the actor's subtrees."""
+    ids = sorted({a.organisation_id for a in actor.admin_of})
+    subtree = or_(*(Organisation.path.like(f"%/{i}/%") for i in ids))
+    return Person.membership_org_id.in_(select(Organisation.id).where(subtree))
+
+
+def list_accounts(
+    actor: Person, query: str = "", page: int = 1, per_page: int = 20
+) -> ListPage[Person]:
+    """Accounts the actor may manage, filtered by name, pinyin or e-mail (two queries)."""
+    from directory.people.permissions import is_any_org_admin
+
+    if not is_any_org_admin(actor):
+        raise PermissionDenied(_("你没有权限执行此操作。"))
+    stmt = select(Person)
+    if not actor.is_admin:
+        # The same rule as can_manage_account: their subtrees, system admins excluded.
+        stmt = stmt.where(_managed_filter(actor), Person.is_admin.is_(False))
+    query = (query or "").strip()[:100]
+    if query:
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                Person.name.like(like, escape="\\"),
+                Person.name_pinyin.like(like.lower(), escape="\\"),
+                Person.email.like(like.lower(), escape="\\"),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    items = db.session.scalars(
+        stmt.options(joinedload(Person.membership_org))
+        .order_by(Person.name_pinyin, Person.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return ListPage(list(items), total, page, per_page)
+
+
+def can_manage_account(actor: Person | None, person: Person) -> bool:
+    """System admins manage everyone; org admins manage non-admin accounts in their subtrees."""
+    from directory.people.permissions import can_administer_person
+
+    if actor is None or not actor.is_authenticated:
+        return False
+    if actor.is_admin:
+        return True
+    return not person.is_admin and can_administer_person(actor, person)
+
+
+def get_managed_account(actor: Person, person_id: int) -> Person:
+    """The account with this id if the actor may manage it (NotFound / PermissionDenied)."""
+    person = db.session.get(Person, person_id, options=[joinedload(Person.membership_org)])
+    if person is None:
+        raise NotFound(_("账号不存在。"))
+    if not can_manage_account(actor, person):
+        raise PermissionDenied(_("你没有权限管理这个账号。"))
+    return person
+
+
+def reissue_invitation(actor: Person, person_id: int) -> Person:
+    """Force a password reset: clear the password, rotate the session token (signs out
+    everywhere, kills older links); the account then shows a fresh invitation link."""
+    person = get_managed_account(actor, person_id)
+    if not person.is_active_account:
+        raise Conflict(_("账号已停用，请先启用。"))
+    person.password_hash = None
+    person.session_token = new_session_token()
+    db.session.commit()
+    log.info("password of account %s reset by %s", person.id, actor.id)
+    return person
+
+
+def set_active(actor: Person, person_id: int, active: bool) -> Person:
+    """Deactivate or reactivate an account (never one's own); deactivating signs it out."""
+    person = get_managed_account(actor, person_id)
+    if person.id == actor.id:
+        raise PermissionDenied(_("不能停用或启用自己的账号。"))
+    if person.is_active_account == active:
+        return person
+    if not active and person.is_admin:
+        _lock_active_admins()
+    person.is_active_account = active
+    person.session_token = new_session_token()
+    db.session.flush()
+    if not active and person.is_admin:
+        _require_an_active_admin()
+    db.session.commit()
+    log.info("account %s %s by %s", person.id, "reactivated" if active else "deactivated", actor.id)
+    return person
+
+
+def set_system_admin(actor: Person, person_id: int, is_admin: bool) -> Person:
+    """Grant or revoke system admin (system admins only; one active admin always remains)."""
+    if not actor.is_admin:
+        raise PermissionDenied(_("只有系统管理员可以授予或撤销系统管理员权限。"))
+    person = get_managed_account(actor, person_id)
+    if person.is_admin == is_admin:
+        return person
+    if not is_admin:
+        _lock_active_admins()
+    person.is_admin = is_admin
+    db.session.flush()
+    if not is_admin:
+        _require_an_active_admin()
+    db.session.commit()
+    log.info(
+        "system admin %s for account %s by %s",
+        "granted" if is_admin else "revoked",
+        person.id,
+        actor.id,
+    )
+    return person
+
+
+def _lock_active_admins() -> None:
+    # Lock every active admin row so two admins demoting each other at once cannot
+    # both see "another admin remains" (PostgreSQL; SQLite serialises writers anyway).
+    db.session.execute(
+        select(Person.id)
+        .where(Person.is_admin.is_(True), Person.is_active_account.is_(True))
+        .with_for_update()
+    ).all()
+
+
+def _require_an_active_admin() -> None:
+    remaining = db.session.scalar(
+        select(func.count())
+        .select_from(Person)
+        .where(Person.is_admin.is_(True), Person.is_active_account.is_(True))
+    )
+    if not remaining:
+        db.session.rollback()
+        raise Conflict(_("至少要保留一名有效的系统管理员。"))

@@ -1,0 +1,1 @@
+"""What every feature shares: errors, time, SQL helpers, pagination, unit of work, mail."""

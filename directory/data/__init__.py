@@ -1,1 +1,0 @@
-"""Data files and tables shipped with the package (region codes, demo name pools)."""

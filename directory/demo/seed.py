@@ -1,0 +1,256 @@
+"""The province-sized demo: an organisation tree on the real regions, and cadres in it.
+
+Everything is drawn from one `random.Random(seed)` while walking regions in code order,
+so a seed gives the same world every time. Rows go in with bulk INSERTs with ids given up
+front (so `path` is known without a round trip per row), all in one transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text, update
+
+from directory.core.enums import OrgLevel, RegionLevel, Sector
+from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.passwords import hash_password
+from directory.demo import people as demo_people
+from directory.demo.names import words
+from directory.extensions import db
+from directory.orgs.models import Organisation
+from directory.people.models import OrgAdmin, Person, Position
+from directory.regions.models import Region
+
+DEMO_PASSWORD = "demo-password-2026"
+MAX_CADRES = 200_000
+# Names of city-level rows that are not cities (municipalities, directly governed counties).
+_NOT_A_CITY = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+_ETHNIC = words(
+    "藏族 羌族 彝族 朝鲜族 苗族 侗族 土家族 白族 傣族 景颇族 蒙古 柯尔克孜 哈萨克 回族 "
+    "哈尼族 壮族 傈僳族 布依族 纳西族 拉祜族 佤族 瑶族 黎族 仡佬族 水族"
+)
+
+
+@dataclass
+class Node:
+    """An organisation before it is inserted."""
+
+    name: str
+    level: OrgLevel
+    region_id: int
+    parent: Node | None = None
+    sector: Sector | None = None
+    city_code: str = ""
+    id: int = 0
+    path: str = ""
+
+
+@dataclass
+class DemoStats:
+    """What one run wrote, and how long it took."""
+
+    organisations: int
+    people: int
+    positions: int
+    org_admins: int
+    seconds: float
+
+
+def province_org_name(name: str) -> str:
+    """共青团四川省委, 共青团重庆市委, 共青团广西壮族自治区委员会."""
+    return f"共青团{name}委员会" if name.endswith("自治区") else f"共青团{name}委"
+
+
+def city_org_name(name: str) -> str:
+    """共青团南充市委; autonomous prefectures use the short name: 共青团凉山州委."""
+    if name.endswith("自治州"):
+        cut = [name.find(e, 2) for e in _ETHNIC if name.find(e, 2) > 0]
+        return f"共青团{name[: min(cut)] if cut else name[:-3]}州委"
+    if name.endswith("地区"):
+        return f"共青团{name[:-2]}地委"
+    return f"共青团{name}委"
+
+
+def township_org_name(name: str) -> str:
+    """街道 → 街道团工委; 镇 and 乡 → 团委."""
+    return f"{name}团委" if name.endswith(("镇", "乡")) else f"{name}团工委"
+
+
+def seed_demo(
+    cadres: int = 3000, seed: int = 2026, province: str = "51", force: bool = False
+) -> DemoStats:
+    """Write the demo world for `province` (one transaction); refuse a non-empty database."""
+    started = time.perf_counter()
+    if not 1 <= cadres <= MAX_CADRES:
+        raise ValidationError(_("演示人数必须在 1 到 %(n)d 之间。", n=MAX_CADRES))
+    if len(province) != 2 or not province.isdigit():
+        raise ValidationError(_("省级行政区划代码必须是两位数字，例如 51。"))
+    regions = _province_regions(province)
+    if not force and _has_people_or_orgs():
+        raise Conflict(
+            _("数据库中已有团组织或人员，演示数据只写入空数据库。加 --force 会先删除它们。")
+        )
+    rng = random.Random(seed)
+    try:
+        if force:
+            _wipe()
+        nodes = build_tree(rng, regions, cadres)
+        _insert_orgs(nodes)
+        people, positions, admins = demo_people.populate(
+            rng, nodes, cadres, hash_password(DEMO_PASSWORD)
+        )
+        ids = _insert_people(people)
+        _insert_links(positions, admins, ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return DemoStats(
+        len(nodes), len(people), len(positions), len(admins), time.perf_counter() - started
+    )
+
+
+def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:
+    rows = db.session.execute(
+        select(Region.id, Region.code, Region.name, Region.level)
+        .where(Region.code.like(f"{code}%"), Region.level != RegionLevel.VILLAGE)
+        .order_by(Region.code)
+    ).all()
+    if not rows or rows[0].code != code:
+        raise NotFound(
+            _("没有代码为 %(code)s 的省级行政区划，请先运行 flask regions load。", code=code)
+        )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _has_people_or_orgs() -> bool:
+    return bool(
+        db.session.scalar(select(func.count()).select_from(Person))
+        or db.session.scalar(select(func.count()).select_from(Organisation))
+    )
+
+
+def _wipe() -> None:
+    """Delete every row except the regions (other areas' tables hang off people and orgs)."""
+    db.session.execute(update(Organisation).values(parent_id=None))
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != Region.__tablename__:
+            db.session.execute(table.delete())
+
+
+def build_tree(
+    rng: random.Random, regions: list[tuple[int, str, str, RegionLevel]], cadres: int
+) -> list[Node]:
+    """The organisation tree of one province, parents before children."""
+    prov_id, _code, prov_name, _level = regions[0]
+    root = Node(province_org_name(prov_name), OrgLevel.PROVINCE, prov_id, sector=Sector.GOVERNMENT)
+    nodes = [root]
+    cities: dict[str, Node] = {}
+    counties: dict[str, Node] = {}
+    townships = [r for r in regions if r[3] == RegionLevel.TOWNSHIP]
+    # Denser trees for bigger demos: a share of townships, and branches under them.
+    share = min(0.85, max(0.3, cadres / (4 * max(len(townships), 1))))
+    branch_mean = min(6.0, max(0.5, cadres / (3 * max(len(townships), 1))))
+    for rid, code, name, level in regions[1:]:
+        if level == RegionLevel.CITY and name not in _NOT_A_CITY:
+            node = Node(city_org_name(name), OrgLevel.CITY, rid, root, Sector.GOVERNMENT, code)
+            cities[code] = node
+        elif level == RegionLevel.COUNTY and name != "市辖区":
+            parent = cities.get(code[:4], root)
+            node = Node(f"共青团{name}委", OrgLevel.COUNTY, rid, parent, Sector.GOVERNMENT)
+            node.city_code = code[:4]
+            counties[code] = node
+        elif level == RegionLevel.TOWNSHIP and name.endswith(("街道", "镇", "乡")):
+            street = name.endswith("街道")
+            if code[:6] not in counties or rng.random() >= min(
+                0.95, share * (1.2 if street else 1)
+            ):
+                continue
+            node = Node(township_org_name(name), OrgLevel.TOWNSHIP, rid, counties[code[:6]])
+            node.city_code = code[:4]
+            nodes.append(node)
+            nodes.extend(_branches(rng, node, name, street, branch_mean))
+            continue
+        else:
+            continue
+        nodes.append(node)
+    return sorted(nodes, key=lambda n: n.level.rank)
+
+
+def _branches(rng: random.Random, town: Node, name: str, street: bool, mean: float) -> list[Node]:
+    count = int(mean) + (rng.random() < mean - int(mean))
+    kinds = demo_people.BRANCH_KINDS_STREET if street else demo_people.BRANCH_KINDS_TOWN
+    out: list[Node] = []
+    seen: set[str] = set()
+    for _i in range(count):
+        label, sector, level = demo_people.branch_name(rng, name, rng.choice(kinds))
+        if label in seen:
+            continue
+        seen.add(label)
+        node = Node(label, level, town.region_id, town, sector, town.city_code)
+        out.append(node)
+    return out
+
+
+def _first_free_id(model: type[db.Model]) -> int:  # type: ignore[name-defined]
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _insert_all(model: type[db.Model], rows: list[dict]) -> None:  # type: ignore[name-defined]
+    """Core executemany INSERTs: unlike ORM bulk inserts, rows with NULLs in different
+    columns stay in one batch."""
+    for start in range(0, len(rows), 10000):
+        db.session.execute(model.__table__.insert(), rows[start : start + 10000])
+
+
+def _sync_sequence(model: type[db.Model]) -> None:  # type: ignore[name-defined]
+    """Ids were given explicitly: move PostgreSQL's sequence past them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        table = model.__tablename__
+        db.session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+        )
+
+
+def _insert_orgs(nodes: list[Node]) -> None:
+    """Ids are assigned here (parents come first), so `path` is known before inserting."""
+    next_id = _first_free_id(Organisation)
+    for node in nodes:
+        node.id, next_id = next_id, next_id + 1
+        node.path = f"{node.parent.path if node.parent else '/'}{node.id}/"
+    rows = [
+        {
+            "id": n.id,
+            "name": n.name,
+            "level": n.level,
+            "sector": n.sector,
+            "region_id": n.region_id,
+            "parent_id": n.parent.id if n.parent else None,
+            "path": n.path,
+        }
+        for n in nodes
+    ]
+    _insert_all(Organisation, rows)
+    _sync_sequence(Organisation)
+
+
+def _insert_people(people: list[dict]) -> list[int]:
+    first = _first_free_id(Person)
+    ids = list(range(first, first + len(people)))
+    _insert_all(Person, [{"id": i, **p} for i, p in zip(ids, people, strict=True)])
+    _sync_sequence(Person)
+    return ids
+
+
+def _insert_links(positions: list[dict], admins: list[dict], ids: list[int]) -> None:
+    """Positions and admin roles refer to people by their index in the insert order."""
+    for rows, model in ((positions, Position), (admins, OrgAdmin)):
+        resolved = [
+            {k: v for k, v in r.items() if k != "person_index"}
+            | {"person_id": ids[r["person_index"]]}
+            for r in rows
+        ]
+        _insert_all(model, resolved)

@@ -1,0 +1,94 @@
+"""Group notifications: per-user settings, in-app notifications, e-mail after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import g, has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from directory.core import mail
+from directory.extensions import db
+from directory.groups.models import Group, GroupMember, MemberRole, NotificationSetting
+from directory.notifications.services import notify
+from directory.people.models import Person
+
+NOTIFICATION_KINDS: tuple[str, ...] = (
+    "group_reply",
+    "group_mention",
+    "group_join_request",
+    "group_decision",
+    "group_invitation",
+    "group_report",
+)
+
+
+def settings_for(person_id: int) -> dict[str, tuple[bool, bool]]:
+    """(in_app, email) per notification kind, defaults filled in."""
+    result = {k: (True, False) for k in NOTIFICATION_KINDS}
+    for row in db.session.scalars(
+        select(NotificationSetting).where(NotificationSetting.person_id == person_id)
+    ):
+        if row.kind in result:
+            result[row.kind] = (row.in_app, row.email)
+    return result
+
+
+def save_settings(person_id: int, values: dict[str, tuple[bool, bool]]) -> None:
+    """Store the person's choices (commits)."""
+    db.session.execute(
+        delete(NotificationSetting).where(NotificationSetting.person_id == person_id)
+    )
+    for kind, (in_app, email) in values.items():
+        if kind in NOTIFICATION_KINDS:
+            db.session.add(
+                NotificationSetting(person_id=person_id, kind=kind, in_app=in_app, email=email)
+            )
+    db.session.commit()
+
+
+def dispatch(recipient_ids: Iterable[int], kind: str, message: str, link: str) -> None:
+    """Notify people per their settings; e-mails are queued until `send_queued_mail`."""
+    ids = set(recipient_ids)
+    if not ids:
+        return
+    rows = db.session.execute(
+        select(
+            NotificationSetting.person_id, NotificationSetting.in_app, NotificationSetting.email
+        ).where(NotificationSetting.person_id.in_(ids), NotificationSetting.kind == kind)
+    ).all()
+    chosen = {pid: (in_app, email) for pid, in_app, email in rows}
+    in_app_ids = [pid for pid in ids if chosen.get(pid, (True, False))[0]]
+    email_ids = [pid for pid in ids if chosen.get(pid, (True, False))[1]]
+    notify(in_app_ids, kind, message, link)
+    if email_ids and has_request_context():
+        addresses = db.session.scalars(
+            select(Person.email).where(Person.id.in_(email_ids), Person.is_active_account)
+        ).all()
+        queue = g.setdefault("group_mail_queue", [])
+        queue.extend((a, message, link) for a in addresses)
+
+
+def send_queued_mail() -> int:
+    """Send the e-mails queued by `dispatch` (call after commit); returns how many went."""
+    if not has_request_context():
+        return 0
+    queue = g.pop("group_mail_queue", [])
+    sent = 0
+    for address, message, link in queue:
+        body = f"{message}\n\n{url_for('main.index', _external=True).rstrip('/')}{link}\n"
+        sent += mail.send_mail(address, f"[{_('团友录')}] {message[:60]}", body)
+    return sent
+
+
+def moderator_ids(group: Group) -> list[int]:
+    """Owner and moderators of a group (org admins moderate automatic groups too)."""
+    return list(
+        db.session.scalars(
+            select(GroupMember.person_id).where(
+                GroupMember.group_id == group.id,
+                GroupMember.role.in_([MemberRole.OWNER, MemberRole.MODERATOR]),
+            )
+        )
+    )

@@ -1,0 +1,97 @@
+"""Reading discussions: one thread or post for a viewer, thread lists, the home feed."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from directory.core.errors import NotFound
+from directory.extensions import db
+from directory.groups.models import Group, GroupMember
+from directory.groups.permissions import GroupAccess
+from directory.groups.post_models import Post, PostRevision, Thread
+from directory.groups.services import get_visible
+from directory.people.models import Person
+
+THREADS_PER_PAGE = 30
+
+
+def get_thread(viewer: Person, thread_id: int) -> tuple[Thread, Group, GroupAccess]:
+    """A thread the viewer may read; NotFound otherwise (existence is not revealed)."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound(_("话题不存在。"))
+    group, access = get_visible(viewer, thread.group_id)
+    if not access.can_read or (thread.deleted_at is not None and not access.can_moderate):
+        raise NotFound(_("话题不存在。"))
+    return thread, group, access
+
+
+def get_post(viewer: Person, post_id: int) -> tuple[Post, Thread, Group, GroupAccess]:
+    """A post in a thread the viewer may read."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(_("回帖不存在。"))
+    thread, group, access = get_thread(viewer, post.thread_id)
+    return post, thread, group, access
+
+
+def list_threads(group: Group, page: int = 1) -> tuple[list[Thread], bool]:
+    """One page of live threads: pinned first, then latest activity; and whether more follow."""
+    page = max(page, 1)
+    rows = db.session.scalars(
+        select(Thread)
+        .options(joinedload(Thread.author))
+        .where(Thread.group_id == group.id, Thread.deleted_at.is_(None))
+        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(THREADS_PER_PAGE + 1)
+        .offset((page - 1) * THREADS_PER_PAGE)
+    ).all()
+    return list(rows[:THREADS_PER_PAGE]), len(rows) > THREADS_PER_PAGE
+
+
+def thread_posts(thread: Thread) -> list[Post]:
+    """All posts of a thread in order, with author, quoted post and attachments loaded."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .options(
+                # Only what the page shows: on SQLite every datetime column costs a parse.
+                joinedload(Post.author).load_only(Person.id, Person.name),
+                joinedload(Post.quote_of)
+                .load_only(Post.id, Post.body_html, Post.author_id, Post.deleted_at, Post.hidden_at)
+                .joinedload(Post.author)
+                .load_only(Person.id, Person.name),
+                selectinload(Post.attachments),
+            )
+            .where(Post.thread_id == thread.id)
+            .order_by(Post.created_at, Post.id)
+        ).unique()
+    )
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """Earlier versions of a post, newest first (moderators)."""
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .options(joinedload(PostRevision.edited_by))
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.id.desc())
+        )
+    )
+
+
+def feed_for(viewer: Person, limit: int = 8) -> list[Thread]:
+    """Latest active threads in the viewer's own groups ("what's new in my groups")."""
+    my_groups = select(GroupMember.group_id).where(GroupMember.person_id == viewer.id)
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .options(joinedload(Thread.group), joinedload(Thread.author))
+            .where(Thread.group_id.in_(my_groups), Thread.deleted_at.is_(None))
+            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,233 @@
+"""Group list, creation, group page, joining and leaving, notification settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from directory.core.errors import ValidationError
+from directory.extensions import db
+from directory.groups import membership, reading
+from directory.groups import notify as group_notify
+from directory.groups import services as group_service
+from directory.groups.forms import GroupForm, RequestForm
+from directory.groups.models import Group, GroupVisibility, JoinPolicy
+from directory.groups.permissions import GroupAccess
+from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.orgs.services import org_reference, resolve_org_reference
+from directory.regions.models import Region
+from directory.web.rendering import render
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+PAGE = 30
+
+
+@bp.app_template_global("group_feed")
+def group_feed() -> list:
+    """Latest threads in the signed-in user's groups (for the home page)."""
+    if not current_user.is_authenticated:
+        return []
+    return reading.feed_for(current_user)
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    q = request.args.get("q", "")[:100]
+    mine = request.args.get("mine") == "1"
+    page = _page()
+    items, total = group_service.list_groups(
+        current_user, q, mine=mine, limit=PAGE, offset=(page - 1) * PAGE
+    )
+    roles = group_service.my_roles(current_user, [g.id for g in items])
+    return render(
+        "groups/index.html",
+        "results",
+        items=items,
+        total=total,
+        roles=roles,
+        q=q,
+        mine=mine,
+        page=page,
+        more=page * PAGE < total,
+    )
+
+
+def _input(form: GroupForm) -> group_service.GroupInput:
+    region_id = org_id = None
+    if form.region.data:
+        region_id = db.session.scalar(select(Region.id).where(Region.code == form.region.data))
+        if region_id is None:
+            raise ValidationError(_("找不到该行政区划代码。"), field="region")
+    if form.organisation.data:
+        org_id = resolve_org_reference(form.organisation.data).id
+    return group_service.GroupInput(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        join_policy=JoinPolicy(form.join_policy.data),
+        visibility=GroupVisibility(form.visibility.data),
+        region_id=region_id,
+        organisation_id=org_id,
+    )
+
+
+def _form_error(form: GroupForm, err: ValidationError) -> None:
+    target = getattr(form, err.field or "", None) or form.name
+    target.errors = [*target.errors, err.message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Response | tuple[str, int] | str:
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = group_service.create_group(current_user, _input(form))
+        except ValidationError as err:
+            db.session.rollback()
+            _form_error(form, err)
+        else:
+            return done(url_for("groups.show", group_id=group.id), _("群组已创建。"))
+    status = 422 if request.method == "POST" else 200
+    return render("groups/form.html", "form", form=form, group=None), status
+
+
+@bp.route("/<int:group_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(group_id: int) -> Response | tuple[str, int] | str:
+    group, access = load(group_id)
+    group_service.require_moderator(access)
+    form = GroupForm(obj=group)
+    if request.method == "GET":
+        form.join_policy.data = group.join_policy.value
+        form.visibility.data = group.visibility.value
+        form.region.data = group.region.code if group.region else ""
+        form.organisation.data = org_reference(group.organisation) if group.organisation else ""
+    elif form.validate_on_submit():
+        try:
+            group_service.update_group(current_user, group, access, _input(form))
+        except ValidationError as err:
+            db.session.rollback()
+            _form_error(form, err)
+        else:
+            return done(url_for("groups.show", group_id=group.id), _("已保存。"))
+    status = 422 if request.method == "POST" else 200
+    return render("groups/form.html", "form", form=form, group=group), status
+
+
+@bp.route("/<int:group_id>")
+@login_required
+def show(group_id: int) -> str:
+    group, access = load(group_id)
+    threads, more = reading.list_threads(group, _page()) if access.can_read else ([], False)
+    return render(
+        "groups/show.html",
+        "thread_rows" if request.args.get("rows") else None,
+        group=group,
+        access=access,
+        threads=threads,
+        more=more,
+        page=_page(),
+        request_form=RequestForm(),
+    )
+
+
+def _membership_changed(group: Group, message: str) -> Response | str:
+    if is_htmx():
+        db.session.expire(group)
+        access = GroupAccess(current_user, group)
+        return render(
+            "groups/show.html", "membership", group=group, access=access, request_form=RequestForm()
+        )
+    return done(url_for("groups.show", group_id=group.id), message)
+
+
+@bp.route("/<int:group_id>/join", methods=["POST"])
+@login_required
+@join_limit
+def join(group_id: int) -> Response | str:
+    group, access = load(group_id)
+    membership.join(current_user, group, access)
+    return _membership_changed(group, _("已加入群组。"))
+
+
+@bp.route("/<int:group_id>/request", methods=["GET", "POST"])
+@login_required
+@join_limit
+def request_join(group_id: int) -> Response | tuple[str, int] | str:
+    group, access = load(group_id)
+    form = RequestForm()
+    if request.method == "POST":
+        if form.validate():
+            membership.request_to_join(current_user, group, access, form.message.data or "")
+            return _membership_changed(group, _("申请已提交，请等待管理员处理。"))
+        return render("groups/request_form.html", None, group=group, form=form), 422
+    return render("groups/request_form.html", None, group=group, form=form)
+
+
+@bp.route("/<int:group_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(group_id: int) -> Response | str:
+    group, _access = load(group_id)
+    membership.withdraw_request(current_user, group)
+    return _membership_changed(group, _("申请已撤回。"))
+
+
+@bp.route("/<int:group_id>/leave", methods=["POST"])
+@login_required
+def leave(group_id: int) -> Response | str:
+    group, access = load(group_id)
+    membership.leave(current_user, group, access)
+    return _membership_changed(group, _("已退出群组。"))
+
+
+@bp.route("/<int:group_id>/invitation", methods=["POST"])
+@login_required
+@join_limit
+def invitation(group_id: int) -> Response | str:
+    group, access = load(group_id)
+    accept = request.form.get("answer") == "accept"
+    membership.respond_to_invitation(current_user, group, access, accept)
+    if not accept and not GroupAccess(current_user, group).can_see:
+        return done(url_for("groups.index"), _("已谢绝邀请。"))
+    return _membership_changed(group, _("已加入群组。") if accept else _("已谢绝邀请。"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings() -> Response | str:
+    labels = {
+        "group_reply": _("有人回复我的话题或回帖"),
+        "group_mention": _("有人在回帖中提到我"),
+        "group_join_request": _("有人申请加入我管理的群组"),
+        "group_decision": _("我的加入申请有了结果"),
+        "group_invitation": _("有人邀请我加入群组"),
+        "group_report": _("我管理的群组有新的举报"),
+    }
+    if request.method == "POST":
+        if request.form.get("save") != "1":
+            abort(400)
+        values = {
+            kind: (
+                request.form.get(f"{kind}-app") == "on",
+                request.form.get(f"{kind}-email") == "on",
+            )
+            for kind in group_notify.NOTIFICATION_KINDS
+        }
+        group_notify.save_settings(current_user.id, values)
+        return done(url_for("groups.settings"), _("通知设置已保存。"))
+    return render(
+        "groups/settings.html",
+        None,
+        labels=labels,
+        values=group_notify.settings_for(current_user.id),
+    )

@@ -1,0 +1,29 @@
+"""Home page and language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from directory.accounts.auth_views import _safe_next
+from directory.web.rendering import render
+
+bp = Blueprint("main", __name__, url_prefix=None)
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    return render("main/index.html", person=current_user)
+
+
+@bp.route("/language/<code>")
+def language(code: str) -> Response:
+    """Remember the chosen UI language in a cookie (unknown codes fall back to Chinese)."""
+    from flask import current_app
+
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,39 @@
+"""The notification list and the bell (its unread count refreshes itself with htmx)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from directory.notifications import services as notifications
+from directory.web.rendering import render
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    items = notifications.recent(current_user.id)
+    return render(
+        "notifications/index.html",
+        items=items,
+        unread=notifications.unread_count(current_user.id),
+    )
+
+
+@bp.route("/bell")
+@login_required
+def bell() -> str:
+    return render("notifications/_bell.html", unread=notifications.unread_count(current_user.id))
+
+
+@bp.route("/read", methods=["POST"])
+@login_required
+def read() -> Response | str:
+    raw = request.form.get("id", "")
+    notifications.mark_read(current_user.id, int(raw) if raw.isdigit() else None)
+    if request.headers.get("HX-Request"):
+        return bell()
+    return redirect(url_for("notifications.index"))

@@ -1,0 +1,345 @@
+"""Organisations: look-up of what a user typed into an organisation field, and management."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar, cast
+
+from flask import has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import joinedload
+
+from directory.core.enums import OrgLevel, Sector
+from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.extensions import db
+from directory.notifications.services import notify
+from directory.orgs.models import Organisation
+from directory.orgs.permissions import can_create_top_level, can_manage_org
+from directory.people.models import OrgAdmin, Person, Position
+from directory.regions.models import Region
+
+T = TypeVar("T")
+
+_REF = re.compile(r"#(\d{1,12})\s*$")
+
+
+def org_reference(org: Organisation) -> str:
+    """The text an organisation field shows and accepts back: "共青团南充市委 #12"."""
+    return f"{org.name} #{org.id}"
+
+
+def lookup(text: str, limit: int = 15) -> list[Organisation]:
+    """Live (not dissolved) organisations whose name contains `text`, shortest names first."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .options(joinedload(Organisation.region))
+            .where(
+                Organisation.name.like(f"%{escaped}%", escape="\\"),
+                Organisation.dissolved_at.is_(None),
+            )
+            .order_by(db.func.length(Organisation.name), Organisation.id)
+            .limit(limit)
+        )
+    )
+
+
+def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organisation:
+    """Turn "name #id", a bare id or an exact unique name into an Organisation."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("请选择团组织。"))
+    m = _REF.search(text)
+    org: Organisation | None
+    if m or text.isdigit():
+        org = db.session.get(Organisation, int(m.group(1) if m else text))
+    else:
+        matches = list(
+            db.session.scalars(select(Organisation).where(Organisation.name == text).limit(2))
+        )
+        if len(matches) > 1:
+            raise ValidationError(_("有多个同名团组织，请从列表中选择。"))
+        org = matches[0] if matches else None
+    if org is None:
+        raise NotFound(_("团组织不存在：%(text)s", text=text[:100]))
+    if org.is_dissolved and not allow_dissolved:
+        raise ValidationError(_("团组织“%(name)s”已撤销。", name=org.name))
+    return org
+
+
+# --- Management: create, edit, dissolve, admins. One transaction per call. ---------------
+
+NAME_MIN, NAME_MAX = 2, 100
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _get_org(org_id: int, *, lock: bool = False) -> Organisation:
+    query = select(Organisation).where(Organisation.id == org_id)
+    if lock:
+        # Serialises concurrent changes below one organisation on PostgreSQL.
+        query = query.with_for_update()
+    org = db.session.scalar(query)
+    if org is None:
+        raise NotFound(_("团组织不存在。"))
+    return org
+
+
+def _require_manager(actor: Person, org: Organisation) -> None:
+    if not can_manage_org(actor, org):
+        raise PermissionDenied(_("你没有管理该团组织的权限。"))
+
+
+def _require_live(org: Organisation) -> None:
+    if org.is_dissolved:
+        raise Conflict(_("团组织“%(name)s”已撤销，不能再修改。", name=org.name))
+
+
+def _clean_name(name: str, parent_id: int | None, exclude_id: int | None = None) -> str:
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ValidationError(
+            _("名称需要 %(min)d 到 %(max)d 个字符。", min=NAME_MIN, max=NAME_MAX), field="name"
+        )
+    parent_clause = (
+        Organisation.parent_id.is_(None)
+        if parent_id is None
+        else Organisation.parent_id == parent_id
+    )
+    query = select(Organisation.id).where(
+        parent_clause, Organisation.name == name, Organisation.dissolved_at.is_(None)
+    )
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise ValidationError(_("同一上级下已有名为“%(name)s”的团组织。", name=name), field="name")
+    return name
+
+
+def _clean_sector(sector: str | Sector | None) -> Sector | None:
+    if not sector:
+        return None
+    try:
+        return Sector(sector)
+    except ValueError:
+        raise ValidationError(_("请选择有效的领域。"), field="sector") from None
+
+
+def _clean_region(code: str) -> Region:
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError(_("请选择所在地区。"), field="region_code")
+    region = None
+    if code.isdigit() and len(code) <= 12:
+        region = db.session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise ValidationError(
+            _("行政区划代码“%(code)s”不存在。", code=code[:20]), field="region_code"
+        )
+    return region
+
+
+def _clean_level(level: str | OrgLevel, parent: Organisation | None) -> OrgLevel:
+    try:
+        value = OrgLevel(level)
+    except ValueError:
+        raise ValidationError(_("请选择有效的组织层级。"), field="level") from None
+    if parent is not None and value.rank <= parent.level.rank:
+        raise ValidationError(
+            _("下级组织的层级必须低于上级（%(level)s）。", level=parent.level.label),
+            field="level",
+        )
+    return value
+
+
+def _org_link(org: Organisation) -> str:
+    # Services also run from the CLI, where there is no request to build a URL from.
+    return url_for("orgs.show", org_id=org.id) if has_request_context() else f"/orgs/{org.id}"
+
+
+def _atomic(fn: Callable[[], T]) -> T:
+    """Run `fn` and commit, or roll back everything it did and re-raise."""
+    try:
+        result = fn()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
+def create_organisation(
+    actor: Person,
+    *,
+    parent_id: int | None,
+    name: str,
+    level: str | OrgLevel,
+    region_code: str,
+    sector: str | Sector | None = None,
+) -> Organisation:
+    """Create a child organisation (or a top-level one, system admins only); keeps `path`."""
+
+    def work() -> Organisation:
+        parent = None
+        if parent_id is None:
+            if not can_create_top_level(actor):
+                raise PermissionDenied(_("只有系统管理员可以创建顶级团组织。"))
+        else:
+            parent = _get_org(parent_id, lock=True)
+            _require_manager(actor, parent)
+            _require_live(parent)
+        org = Organisation(
+            name=_clean_name(name, parent_id),
+            level=_clean_level(level, parent),
+            sector=_clean_sector(sector),
+            region=_clean_region(region_code),
+            parent=parent,
+            path="",
+        )
+        db.session.add(org)
+        db.session.flush()
+        org.path = f"{parent.path if parent else '/'}{org.id}/"
+        return org
+
+    return _atomic(work)
+
+
+def update_organisation(
+    actor: Person, org_id: int, *, name: str, region_code: str, sector: str | Sector | None
+) -> Organisation:
+    """Change the name, sector and region of a live organisation."""
+
+    def work() -> Organisation:
+        org = _get_org(org_id, lock=True)
+        _require_manager(actor, org)
+        _require_live(org)
+        org.name = _clean_name(name, org.parent_id, exclude_id=org.id)
+        org.sector = _clean_sector(sector)
+        org.region = _clean_region(region_code)
+        return org
+
+    return _atomic(work)
+
+
+def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
+    """Mark an organisation dissolved; refused while it has live children or current cadres."""
+
+    def work() -> Organisation:
+        org = _get_org(org_id, lock=True)
+        _require_manager(actor, org)
+        if org.is_dissolved:
+            raise Conflict(_("团组织“%(name)s”已经撤销。", name=org.name))
+        live_children = db.session.scalar(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.parent_id == org.id, Organisation.dissolved_at.is_(None))
+        )
+        if live_children:
+            raise ValidationError(
+                _("还有 %(n)d 个未撤销的下级组织，请先撤销它们。", n=live_children)
+            )
+        cadres = db.session.scalar(
+            select(func.count())
+            .select_from(Position)
+            .where(Position.organisation_id == org.id, Position.end_date.is_(None))
+        )
+        if cadres:
+            raise ValidationError(_("还有 %(n)d 名现任团干部，请先结束他们的职务。", n=cadres))
+        # The same conditions again in the UPDATE: a child or a post added meanwhile wins.
+        live_child = select(Organisation.id).where(
+            Organisation.parent_id == org_id, Organisation.dissolved_at.is_(None)
+        )
+        current_post = select(Position.id).where(
+            Position.organisation_id == org_id, Position.end_date.is_(None)
+        )
+        done = db.session.execute(  # an UPDATE: a CursorResult with a rowcount
+            update(Organisation)
+            .where(
+                Organisation.id == org_id,
+                Organisation.dissolved_at.is_(None),
+                ~live_child.exists(),
+                ~current_post.exists(),
+            )
+            .values(dissolved_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult, done).rowcount != 1:
+            raise Conflict(_("团组织刚刚被修改，请刷新后重试。"))
+        db.session.refresh(org)
+        return org
+
+    return _atomic(work)
+
+
+def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
+    """Make the existing account with this e-mail an admin of the organisation."""
+
+    def work() -> Person:
+        org = _get_org(org_id, lock=True)
+        _require_manager(actor, org)
+        _require_live(org)
+        address = (email or "").strip().lower()
+        if not address:
+            raise ValidationError(_("请填写电子邮箱。"), field="email")
+        person = db.session.scalar(select(Person).where(Person.email == address[:254]))
+        if person is None:
+            raise ValidationError(_("没有使用该电子邮箱的账号。"), field="email")
+        exists = db.session.scalar(
+            select(OrgAdmin.id).where(
+                OrgAdmin.organisation_id == org.id, OrgAdmin.person_id == person.id
+            )
+        )
+        if exists is not None:
+            raise ValidationError(
+                _("%(name)s 已经是该组织的管理员。", name=person.name), field="email"
+            )
+        db.session.add(OrgAdmin(organisation_id=org.id, person_id=person.id))
+        notify(
+            [person.id],
+            "org_admin_added",
+            _("你已被设为“%(org)s”的管理员。", org=org.name),
+            _org_link(org),
+        )
+        return person
+
+    return _atomic(work)
+
+
+def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
+    """Remove an admin; the last one may not remove themself unless a system admin."""
+
+    def work() -> None:
+        org = _get_org(org_id, lock=True)
+        _require_manager(actor, org)
+        row = db.session.scalar(
+            select(OrgAdmin).where(
+                OrgAdmin.organisation_id == org.id, OrgAdmin.person_id == person_id
+            )
+        )
+        if row is None:
+            raise NotFound(_("此人不是该组织的管理员。"))
+        if person_id == actor.id and not actor.is_admin:
+            # Any other appointment on the org or above it keeps the org administered.
+            others = db.session.scalar(
+                select(func.count()).where(
+                    OrgAdmin.organisation_id.in_(org.ancestor_ids), OrgAdmin.id != row.id
+                )
+            )
+            if not others:
+                raise ValidationError(
+                    _("你是该组织唯一的管理员，不能移除自己。请先添加另一位管理员。")
+                )
+        db.session.delete(row)
+
+    _atomic(work)

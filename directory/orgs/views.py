@@ -1,0 +1,75 @@
+"""Browsing the organisation tree: the tree, an organisation's page, the look-up fragment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from flask_login import current_user, login_required
+
+from directory.orgs import queries
+from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
+from directory.orgs.services import lookup as lookup_orgs
+from directory.orgs.services import org_reference
+from directory.people.permissions import ContactPolicy
+from directory.web.rendering import render, wants_fragment
+
+bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    """The top-level organisations; their subtrees open level by level."""
+    return render(
+        "orgs/index.html",
+        "tree",
+        nodes=queries.tree_nodes(None),
+        can_create=can_create_top_level(current_user),
+    )
+
+
+@bp.route("/<int:org_id>/children")
+@login_required
+def children(org_id: int) -> str:
+    """One level of the tree: a fragment for htmx, a page of its own without JavaScript."""
+    org = queries.get_org(org_id)
+    return render(
+        "orgs/children.html",
+        "nodes",
+        org=org,
+        ancestors=[] if wants_fragment() else queries.ancestors(org),
+        nodes=queries.tree_nodes(org.id),
+    )
+
+
+@bp.route("/<int:org_id>")
+@login_required
+def show(org_id: int) -> str:
+    """An organisation: where it sits, its children, cadres, roster and admins."""
+    viewer = current_user._get_current_object()
+    org = queries.get_org(org_id)
+    roster_visible = can_view_roster(viewer, org)
+    page = queries.org_page(org, with_roster=roster_visible)
+    policy = ContactPolicy(viewer, [*page.current_people, *page.roster])
+    region_link = "regions.show" in current_app.view_functions
+    return render(
+        "orgs/show.html",
+        "org",
+        page=page,
+        org=page.org,
+        policy=policy,
+        roster_visible=roster_visible,
+        can_manage=can_manage_org(viewer, org),
+        region_link=region_link,
+    )
+
+
+@bp.route("/lookup")
+@login_required
+def lookup() -> str:
+    """`<option>` elements for an organisation `<datalist>` (empty for an empty query)."""
+    q = request.args.get("q", "")
+    return render(
+        "orgs/_options.html",
+        orgs=lookup_orgs(q) if q.strip() else [],
+        org_reference=org_reference,
+    )

@@ -1,0 +1,174 @@
+"""Career history: add, edit, end and delete positions, in place with htmx or as plain pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from directory.core.enums import POSITION_TITLES
+from directory.core.errors import ValidationError
+from directory.orgs.services import org_reference
+from directory.people import services as people
+from directory.people.forms import EndPositionForm, PositionForm
+from directory.people.models import Person, Position
+from directory.people.permissions import can_edit_profile
+from directory.people.views import bp, htmx_redirect, profile_context, resolve_org_field
+from directory.web.forms import BaseForm
+from directory.web.rendering import render, wants_fragment
+
+
+def _editable_person(person_id: int) -> Person:
+    person = people.get_profile(person_id)
+    if not can_edit_profile(current_user, person):
+        abort(403)
+    return person
+
+
+def _done(person_id: int, message: str) -> Response:
+    """After a change: the fresh positions section for htmx, else back to the profile."""
+    if wants_fragment():
+        person = people.get_profile(person_id)
+        response = Response(
+            render_template("people/_positions.html", **profile_context(person)),
+            mimetype="text/html",
+        )
+        # The form replaced one row; the answer replaces the whole section (order may change).
+        response.headers["HX-Retarget"] = "#positions"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    flash(message, "success")
+    return htmx_redirect(url_for("people.show", person_id=person_id))
+
+
+def _apply_error(form: BaseForm, err: ValidationError) -> None:
+    field = getattr(form, err.field or "", None) or form.organisation
+    field.errors = [*field.errors, err.message]
+
+
+def _unique_ids(form: BaseForm, row_id: str) -> None:
+    """Prefix element ids with the row, so several rows can be edited at once."""
+    for f in form:
+        f.id = f"{row_id}-{f.name}"
+        f.label.field_id = f.id
+
+
+def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):  # type: ignore[no-untyped-def]
+    status = 422 if request.method == "POST" else 200
+    _unique_ids(form, row_id)
+    page = render(
+        "people/position_form.html",
+        "form",
+        person=person,
+        form=form,
+        row_id=row_id,
+        action=action,
+        heading=heading,
+        titles=POSITION_TITLES,
+    )
+    return page, status
+
+
+@bp.route("/<int:person_id>/positions")
+@login_required
+def positions(person_id: int) -> str:
+    person = people.get_profile(person_id)
+    return render("people/show.html", "positions", **profile_context(person))
+
+
+@bp.route("/<int:person_id>/positions/new", methods=["GET", "POST"])
+@login_required
+def add_position(person_id: int):  # type: ignore[no-untyped-def]
+    person = _editable_person(person_id)
+    form = PositionForm()
+    if form.validate_on_submit():
+        try:
+            org = resolve_org_field(form.organisation.data, "organisation")
+            people.add_position(
+                current_user,
+                person,
+                org,
+                form.title.data,
+                form.start_date.data,
+                form.end_date.data,
+            )
+        except ValidationError as err:
+            _apply_error(form, err)
+        else:
+            return _done(person.id, _("职务已添加。"))
+    action = url_for("people.add_position", person_id=person.id)
+    return _form_page(person, form, "position-new", action, _("添加职务"))
+
+
+def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
+    person = _editable_person(person_id)
+    return person, people.get_position(person, position_id)
+
+
+@bp.route("/<int:person_id>/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+    person, position = _position(person_id, position_id)
+    form = PositionForm(
+        data={
+            "organisation": org_reference(position.organisation),
+            "title": position.title,
+            "start_date": position.start_date.isoformat(),
+            "end_date": position.end_date.isoformat() if position.end_date else "",
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            org = resolve_org_field(form.organisation.data, "organisation", allow_dissolved=True)
+            people.update_position(
+                current_user,
+                position,
+                org,
+                form.title.data,
+                form.start_date.data,
+                form.end_date.data,
+            )
+        except ValidationError as err:
+            _apply_error(form, err)
+        else:
+            return _done(person.id, _("职务已修改。"))
+    action = url_for("people.edit_position", person_id=person.id, position_id=position.id)
+    return _form_page(person, form, f"position-{position.id}", action, _("修改职务"))
+
+
+@bp.route("/<int:person_id>/positions/<int:position_id>/end", methods=["GET", "POST"])
+@login_required
+def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+    person, position = _position(person_id, position_id)
+    form = EndPositionForm(data={"end_date": date.today().isoformat()})
+    if form.validate_on_submit():
+        try:
+            people.end_position(current_user, position, form.end_date.data)
+        except ValidationError as err:
+            form.end_date.errors = [*form.end_date.errors, err.message]
+        else:
+            return _done(person.id, _("已记录卸任。"))
+    status = 422 if request.method == "POST" else 200
+    _unique_ids(form, f"position-{position.id}")
+    action = url_for("people.end_position", person_id=person.id, position_id=position.id)
+    page = render(
+        "people/position_end.html",
+        "form",
+        person=person,
+        position=position,
+        form=form,
+        row_id=f"position-{position.id}",
+        action=action,
+    )
+    return page, status
+
+
+@bp.route("/<int:person_id>/positions/<int:position_id>/delete", methods=["POST"])
+@login_required
+def delete_position(person_id: int, position_id: int) -> Response:
+    _person, position = _position(person_id, position_id)
+    people.delete_position(current_user, position)
+    return _done(person_id, _("职务已删除。"))

@@ -1,0 +1,142 @@
+"""Profiles: the directory list, the profile page, profile editing, organisation suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from directory.core.enums import Visibility
+from directory.core.errors import DomainError, ValidationError
+from directory.orgs.models import Organisation
+from directory.orgs.services import lookup, org_reference, resolve_org_reference
+from directory.people import services as people
+from directory.people.forms import ProfileForm
+from directory.people.models import Person
+from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
+from directory.web.rendering import render, wants_fragment
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+CONTACT_LABELS = {"phone": _l("手机号码"), "email": _l("电子邮箱"), "wechat": _l("微信号")}
+_HIDDEN_NOTES = {
+    Visibility.SHARED: _l("仅同组织或同群组的人可见"),
+    Visibility.ADMINS: _l("仅管理员可见"),
+}
+
+
+def contact_rows(policy: ContactPolicy, person: Person) -> list[dict[str, Any]]:
+    """One row per contact field: the value when visible, otherwise who may see it."""
+    rows = []
+    for field in CONTACT_FIELDS:
+        visible = policy.can_view(person, field)
+        visibility: Visibility = getattr(person, f"{field}_visibility")
+        rows.append(
+            {
+                "field": field,
+                "label": CONTACT_LABELS[field],
+                "value": getattr(person, field) if visible else None,
+                "visible": visible,
+                "note": None if visible else _HIDDEN_NOTES.get(visibility, _l("不可见")),
+            }
+        )
+    return rows
+
+
+def profile_context(person: Person) -> dict[str, Any]:
+    """What the profile page and its positions section need."""
+    policy = ContactPolicy(current_user, [person])
+    return {
+        "person": person,
+        "contacts": contact_rows(policy, person),
+        "can_edit": can_edit_profile(current_user, person),
+    }
+
+
+def htmx_redirect(url: str) -> Response:
+    """Redirect a plain request (303) or tell htmx to load the page (204 + HX-Redirect)."""
+    if wants_fragment():
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    text = request.args.get("q", "")[:40]
+    page = request.args.get("page", 1, type=int)
+    per_page = current_app.config.get("PAGE_SIZE", 20)
+    result = people.list_people(text, page, per_page)
+    policy = ContactPolicy(current_user, result.items)
+    rows = [(p, policy.visible_contacts(p)) for p in result.items]
+    return render("people/index.html", "results", result=result, rows=rows, q=text)
+
+
+@bp.route("/<int:person_id>")
+@login_required
+def show(person_id: int) -> str:
+    person = people.get_profile(person_id)
+    return render("people/show.html", "profile", **profile_context(person))
+
+
+def _initial(person: Person) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in ProfileForm.PROFILE_FIELDS:
+        value = getattr(person, name)
+        data[name] = getattr(value, "value", value)
+    data["birth_year"] = str(person.birth_year or "")
+    data["membership_org"] = org_reference(person.membership_org) if person.membership_org else ""
+    return data
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(person_id: int) -> Response | tuple[str, int]:
+    person = people.get_profile(person_id)
+    if not can_edit_profile(current_user, person):
+        abort(403)
+    initial = _initial(person)
+    # A post is read as sent: a missing field is an error, not "keep the old value".
+    form = ProfileForm() if request.method == "POST" else ProfileForm(data=initial)
+    if not current_user.is_admin:
+        # Membership moves through transfers; only a system admin may correct it here.
+        del form.membership_org
+    if form.validate_on_submit():
+        fields = {name: getattr(form, name).data for name in ProfileForm.PROFILE_FIELDS}
+        try:
+            text = form.membership_org.data if "membership_org" in form else ""
+            if text and text != initial["membership_org"]:
+                fields["membership_org"] = resolve_org_field(text, "membership_org")
+            people.update_profile(current_user, person, **fields)
+        except ValidationError as err:
+            field = getattr(form, err.field or "", None) or form.name
+            field.errors = [*field.errors, err.message]
+        else:
+            flash(_("资料已保存。"), "success")
+            return htmx_redirect(url_for("people.show", person_id=person.id))
+    status = 422 if request.method == "POST" else 200
+    return render("people/edit.html", "form", form=form, person=person), status
+
+
+def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -> Organisation:
+    """resolve_org_reference whose errors (even "not found") become messages on `field`."""
+    try:
+        return resolve_org_reference(text, allow_dissolved=allow_dissolved)
+    except DomainError as err:
+        raise ValidationError(err.message, field=field) from None
+
+
+@bp.route("/org-options")
+@login_required
+def org_options() -> str:
+    text = (request.args.get("q") or request.args.get("organisation") or "")[:100]
+    orgs = lookup(text)
+    return render(
+        "people/org_options.html", "options", orgs=orgs, q=text, org_reference=org_reference
+    )

@@ -1,1 +1,0 @@
-"""Use cases. The only code that commits: one transaction per call."""

@@ -1,0 +1,74 @@
+"""Forms of the transfer pages. Every action form carries the version it was shown at."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from directory.transfers.models import TransferReason
+from directory.web.forms import BaseForm, TrimmedStringField
+
+
+def _reason_field() -> SelectField:
+    return SelectField(
+        _l("转接原因"),
+        choices=[SelectChoice(r.value, r.label) for r in TransferReason],
+        validators=[DataRequired()],
+    )
+
+
+class NewTransferForm(BaseForm):
+    member = TrimmedStringField(
+        _l("成员"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("留空表示本人；管理员可填写成员的邮箱或“姓名 #编号”。"),
+    )
+    destination = TrimmedStringField(
+        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
+    )
+    reason = _reason_field()
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
+
+
+class StepForm(BaseForm):
+    version = IntegerField(validators=[InputRequired()])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=500)])
+
+
+class ReturnForm(BaseForm):
+    version = IntegerField(validators=[InputRequired()])
+    reason = TextAreaField(
+        _l("退回理由"), validators=[DataRequired(_l("请填写退回理由。")), Length(max=500)]
+    )
+
+
+class AcceptForm(StepForm):
+    branch = TrimmedStringField(_l("接收的团支部"), validators=[Optional(), Length(max=200)])
+    end_positions = BooleanField(_l("同时结束该成员在原组织的职务（履历中保留）"))
+
+
+class ResubmitForm(BaseForm):
+    version = IntegerField(validators=[InputRequired()])
+    destination = TrimmedStringField(
+        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
+    )
+    reason = _reason_field()
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
+
+
+class BatchSelectionForm(BaseForm):
+    org = HiddenField()
+    destination = TrimmedStringField(
+        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
+    )
+    reason = _reason_field()
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
+
+
+class BatchUploadForm(BaseForm):
+    file = FileField(_l("名单文件（CSV 或 XLSX）"), validators=[FileRequired(_l("请选择文件。"))])
+    reason = _reason_field()
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])

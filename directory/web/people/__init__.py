@@ -1,5 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("people", __name__, url_prefix="/people")
-
-from directory.web.people import positions, views  # noqa: E402, F401

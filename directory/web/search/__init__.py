@@ -1,5 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("search", __name__, url_prefix="/search")
-
-from directory.web.search import views  # noqa: E402, F401
