@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from directory.core.enums import OrgLevel, RegionLevel, Sector
+from directory.core.enums import OrgLevel, PositionStatus, RegionLevel, Sector
 from directory.core.passwords import hash_password
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -73,7 +73,14 @@ def make_person(**overrides: Any) -> Person:
         db.session.add(OrgAdmin(person=person, organisation=org))
     for org, title, start, end in positions:
         db.session.add(
-            Position(person=person, organisation=org, title=title, start_date=start, end_date=end)
+            Position(
+                person=person,
+                organisation=org,
+                title=title,
+                start_date=start,
+                end_date=end,
+                status=PositionStatus.CONFIRMED,
+            )
         )
     db.session.commit()
     return person

@@ -163,6 +163,18 @@ POSITION_TITLES: tuple[str, ...] = (
 )
 
 
+class PositionStatus(LabelledEnum):
+    """Provenance of a position: only a confirmed one grants anything."""
+
+    CONFIRMED = "confirmed"
+    PENDING = "pending"
+    REJECTED = "rejected"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {"confirmed": _l("已确认"), "pending": _l("待确认"), "rejected": _l("未通过")}
+
+
 def enum_type(cls: type[LabelledEnum]) -> SAEnum:
     """A portable column type storing the enum's value and loading the member."""
     return SAEnum(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
-from directory.core.enums import OrgLevel, RegionLevel, Sector
+from directory.core.enums import OrgLevel, PositionStatus, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
 from directory.core.passwords import hash_password
 from directory.demo import people as demo_people
@@ -253,4 +253,7 @@ def _insert_links(positions: list[dict], admins: list[dict], ids: list[int]) -> 
             | {"person_id": ids[r["person_index"]]}
             for r in rows
         ]
+        if model is Position:
+            # The generated careers stand for records an admin entered: confirmed.
+            resolved = [{"status": PositionStatus.CONFIRMED.value} | r for r in resolved]
         _insert_all(model, resolved)

@@ -45,8 +45,11 @@ def _not_automatic(group: Group) -> None:
         raise ValidationError(_("组织群组的成员由职务自动决定，不能手动加入或移除。"))
 
 
-def _add_member(group: Group, person_id: int, role: MemberRole = MemberRole.MEMBER) -> None:
-    db.session.add(GroupMember(group_id=group.id, person_id=person_id, role=role))
+def _add_member(
+    group: Group, person_id: int, *, vetted: bool, role: MemberRole = MemberRole.MEMBER
+) -> None:
+    """Add a member; `vetted` when a moderator let them in (request, invitation)."""
+    db.session.add(GroupMember(group_id=group.id, person_id=person_id, role=role, vetted=vetted))
     db.session.execute(
         update(Group).where(Group.id == group.id).values(member_count=Group.member_count + 1)
     )
@@ -66,7 +69,7 @@ def join(actor: Person, group: Group, access: GroupAccess) -> None:
         raise PermissionDenied(_("你已被该群组禁止加入。"))
     if group.join_policy != JoinPolicy.OPEN:
         raise PermissionDenied(_("该群组不能直接加入。"))
-    _add_member(group, actor.id)
+    _add_member(group, actor.id, vetted=False)
     _commit()
 
 
@@ -147,7 +150,7 @@ def decide_request(
             db.session.rollback()
             raise Conflict(_("该用户已被禁止加入，请先解除禁止。"))
         if member is None:
-            _add_member(group, req.person_id)
+            _add_member(group, req.person_id, vetted=True)
         message = _("你加入群组“%(group)s”的申请已通过", group=group.name)
     else:
         message = _("你加入群组“%(group)s”的申请未通过", group=group.name)
@@ -213,7 +216,7 @@ def respond_to_invitation(actor: Person, group: Group, access: GroupAccess, acce
         raise NotFound(_("没有待回应的邀请。"))
     _decide(inv.id, accept, actor, _("该邀请已处理。"))
     if accept and not access.is_member:
-        _add_member(group, actor.id)
+        _add_member(group, actor.id, vetted=True)
     _commit()
 
 

@@ -127,6 +127,9 @@ class GroupMember(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[MemberRole] = mapped_column(enum_type(MemberRole), default=MemberRole.MEMBER)
+    # Let in by someone (owner, approved request, accepted invitation, confirmed post):
+    # only vetted members count as colleagues for contact privacy. Open joins are not.
+    vetted: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     person: Mapped[Person] = relationship()

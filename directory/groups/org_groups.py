@@ -1,4 +1,4 @@
-"""Automatic organisation groups: one per organisation, members = its current cadres.
+"""Automatic organisation groups: one per organisation, members = its confirmed current cadres.
 
 Kept in step by receivers of `positions_changed` and `membership_changed` (inside the
 sender's transaction); `sync_all_org_groups` rebuilds them set-wise (CLI, repair). Also
@@ -42,13 +42,14 @@ def ensure_org_group(org_id: int) -> Group:
 
 
 def sync_person_org_groups(person_id: int) -> None:
-    """Make the person's automatic-group memberships match their current positions."""
+    """Make the person's automatic-group memberships match their confirmed current posts."""
     current = set(
         db.session.scalars(
             select(Position.organisation_id)
             .join(Organisation, Organisation.id == Position.organisation_id)
             .where(
                 Position.person_id == person_id,
+                Position.grants_access,
                 Position.end_date.is_(None),
                 Organisation.dissolved_at.is_(None),
             )
@@ -63,7 +64,7 @@ def sync_person_org_groups(person_id: int) -> None:
     )
     for org_id in current - set(existing):
         group = ensure_org_group(org_id)
-        db.session.add(GroupMember(group_id=group.id, person_id=person_id))
+        db.session.add(GroupMember(group_id=group.id, person_id=person_id, vetted=True))
         group.member_count = (group.member_count or 0) + 1
     gone = set(existing) - current
     if gone:
@@ -91,7 +92,11 @@ def sync_all_org_groups() -> int:
         for org, pid in db.session.execute(
             select(Position.organisation_id, Position.person_id)
             .join(Organisation, Organisation.id == Position.organisation_id)
-            .where(Position.end_date.is_(None), Organisation.dissolved_at.is_(None))
+            .where(
+                Position.grants_access,
+                Position.end_date.is_(None),
+                Organisation.dissolved_at.is_(None),
+            )
             .distinct()
         )
     }
@@ -131,7 +136,12 @@ def sync_all_org_groups() -> int:
         db.session.execute(
             GroupMember.__table__.insert(),
             [
-                {"group_id": groups[org], "person_id": pid, "role": MemberRole.MEMBER.value}
+                {
+                    "group_id": groups[org],
+                    "person_id": pid,
+                    "role": MemberRole.MEMBER.value,
+                    "vetted": True,
+                }
                 for org, pid in to_add[start : start + 10_000]
             ],
         )
@@ -156,8 +166,9 @@ def _on_people_changed(sender: object, **kwargs: object) -> None:
 def _shared_groups(person_ids: set[int]) -> dict[int, set[tuple[str, int]]]:
     result: dict[int, set[tuple[str, int]]] = {}
     for pid, gid in db.session.execute(
+        # Vetted members only: joining an open group makes nobody a colleague.
         select(GroupMember.person_id, GroupMember.group_id).where(
-            GroupMember.person_id.in_(person_ids)
+            GroupMember.person_id.in_(person_ids), GroupMember.vetted.is_(True)
         )
     ):
         result.setdefault(pid, set()).add(("group", gid))

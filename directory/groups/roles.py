@@ -101,6 +101,8 @@ def set_role(
     if target.role == MemberRole.OWNER:
         raise ValidationError(_("群主的角色不能这样修改；请使用移交群组。"))
     target.role = MemberRole.MODERATOR if moderator else MemberRole.MEMBER
+    if moderator:
+        target.vetted = True  # chosen by the owner
     log_action(group.id, actor.id, "appoint" if moderator else "demote", target_person_id=person_id)
     _commit()
 
@@ -124,6 +126,7 @@ def hand_over(actor: Person, group: Group, access: GroupAccess, person_id: int) 
         .values(role=MemberRole.MODERATOR)
     )
     target.role = MemberRole.OWNER
+    target.vetted = True
     log_action(group.id, actor.id, "hand_over", target_person_id=person_id)
     _commit()
 

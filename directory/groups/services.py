@@ -125,7 +125,9 @@ def create_group(actor: Person, data: GroupInput) -> Group:
     )
     db.session.add(group)
     db.session.flush()
-    db.session.add(GroupMember(group_id=group.id, person_id=actor.id, role=MemberRole.OWNER))
+    db.session.add(
+        GroupMember(group_id=group.id, person_id=actor.id, role=MemberRole.OWNER, vetted=True)
+    )
     log_action(group.id, actor.id, "create", detail=group.name)
     db.session.commit()
     return group

@@ -58,7 +58,11 @@ def _child_count():  # type: ignore[no-untyped-def]
 def _cadre_count():  # type: ignore[no-untyped-def]
     return (
         select(func.count(func.distinct(Position.person_id)))
-        .where(Position.organisation_id == Organisation.id, Position.end_date.is_(None))
+        .where(
+            Position.organisation_id == Organisation.id,
+            Position.grants_access,
+            Position.end_date.is_(None),
+        )
         .correlate(Organisation)
         .scalar_subquery()
     )
@@ -127,7 +131,7 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
         db.session.scalars(
             select(Position)
             .options(joinedload(Position.person).joinedload(Person.membership_org))
-            .where(Position.organisation_id == org.id)
+            .where(Position.organisation_id == org.id, Position.grants_access)
             .order_by(Position.start_date.desc(), Position.id)
         )
     )

@@ -252,7 +252,11 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
         cadres = db.session.scalar(
             select(func.count())
             .select_from(Position)
-            .where(Position.organisation_id == org.id, Position.end_date.is_(None))
+            .where(
+                Position.organisation_id == org.id,
+                Position.grants_access,
+                Position.end_date.is_(None),
+            )
         )
         if cadres:
             raise ValidationError(_("还有 %(n)d 名现任团干部，请先结束他们的职务。", n=cadres))
@@ -261,7 +265,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
             Organisation.parent_id == org_id, Organisation.dissolved_at.is_(None)
         )
         current_post = select(Position.id).where(
-            Position.organisation_id == org_id, Position.end_date.is_(None)
+            Position.organisation_id == org_id, Position.grants_access, Position.end_date.is_(None)
         )
         done = db.session.execute(  # an UPDATE: a CursorResult with a rowcount
             update(Organisation)

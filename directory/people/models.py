@@ -6,7 +6,17 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import (
@@ -14,6 +24,7 @@ from directory.core.enums import (
     Establishment,
     Gender,
     PoliticalStatus,
+    PositionStatus,
     Visibility,
     enum_type,
 )
@@ -73,6 +84,7 @@ class Person(UserMixin, db.Model):
     membership_org: Mapped[Organisation | None] = relationship()
     positions: Mapped[list[Position]] = relationship(
         back_populates="person",
+        foreign_keys="Position.person_id",
         order_by="(Position.end_date.is_(None).desc(), Position.start_date.desc())",
         cascade="all, delete-orphan",
     )
@@ -91,22 +103,35 @@ class Person(UserMixin, db.Model):
 
     @property
     def current_positions(self) -> list[Position]:
-        return [p for p in self.positions if p.end_date is None]
+        """Confirmed current posts: what everyone else sees and what grants access."""
+        return [p for p in self.positions if p.grants_access and p.end_date is None]
 
     @property
     def past_positions(self) -> list[Position]:
-        return [p for p in self.positions if p.end_date is not None]
+        """Confirmed former posts."""
+        return [p for p in self.positions if p.grants_access and p.end_date is not None]
+
+    @property
+    def unconfirmed_positions(self) -> list[Position]:
+        """Pending and rejected claims: shown to the person and to admins only."""
+        return [p for p in self.positions if not p.grants_access]
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.name}>"
 
 
 class Position(db.Model):
-    """A post held in an organisation; the current one has no end date."""
+    """A post held in an organisation; the current one has no end date.
+
+    Its provenance is `status`: entered by an admin of the organisation (or above) it is
+    confirmed; self-declared it is pending until such an admin confirms or rejects it.
+    Only `grants_access` positions count for groups, contacts, lists, search and transfers.
+    """
 
     __tablename__ = "position"
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+        Index("ix_position_org_status", "organisation_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,13 +142,43 @@ class Position(db.Model):
     title: Mapped[str] = mapped_column(String(40))
     start_date: Mapped[date]
     end_date: Mapped[date | None]
+    # Fail closed: a row written without an explicit status is a claim, not a fact.
+    status: Mapped[PositionStatus] = mapped_column(
+        enum_type(PositionStatus), default=PositionStatus.PENDING
+    )
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # The reason of a rejection (kept for history), or how a confirmation came about.
+    review_note: Mapped[str] = mapped_column(String(200), default="")
 
-    person: Mapped[Person] = relationship(back_populates="positions")
+    person: Mapped[Person] = relationship(back_populates="positions", foreign_keys=[person_id])
     organisation: Mapped[Organisation] = relationship()
+    recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
+    reviewed_by: Mapped[Person | None] = relationship(foreign_keys=[reviewed_by_id])
 
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+    @hybrid_property
+    def grants_access(self) -> bool:
+        """The one predicate for "this position counts": confirmed by an admin."""
+        return self.status == PositionStatus.CONFIRMED
+
+    @grants_access.inplace.expression
+    @classmethod
+    def _grants_access_expression(cls) -> ColumnElement[bool]:
+        return cls.status == PositionStatus.CONFIRMED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == PositionStatus.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == PositionStatus.REJECTED
 
 
 class OrgAdmin(db.Model):

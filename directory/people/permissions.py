@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from directory.core.enums import Visibility
+from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
@@ -49,11 +49,36 @@ def is_any_org_admin(viewer: Person | None) -> bool:
     return bool(viewer and viewer.is_authenticated and (viewer.is_admin or viewer.admin_of))
 
 
-def can_administer_person(viewer: Person | None, person: Person) -> bool:
-    """System admins, and admins of the organisation holding the person's membership.
+def _in_subtree(manager_org_ids: set[int], path: str) -> bool:
+    """True when the organisation with this materialised `path` lies under one of the ids."""
+    return any(int(p) in manager_org_ids for p in path.strip("/").split("/") if p)
 
-    An organisation admin never administers a system admin: editing their e-mail (the
-    sign-in name) would be a way to take over a stronger account.
+
+def admin_role_paths(person_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each person: the paths of the organisations they administer (one query)."""
+    ids = set(person_ids)
+    result: dict[int, list[str]] = {pid: [] for pid in ids}
+    if ids:
+        rows = db.session.execute(
+            select(OrgAdmin.person_id, Organisation.path)
+            .join(Organisation, Organisation.id == OrgAdmin.organisation_id)
+            .where(OrgAdmin.person_id.in_(ids))
+        )
+        for pid, path in rows:
+            result[pid].append(path)
+    return result
+
+
+def can_administer_person(
+    viewer: Person | None, person: Person, role_paths: list[str] | None = None
+) -> bool:
+    """The one admin-hierarchy predicate: may `viewer` manage `person`'s account?
+
+    System admins manage everyone; only system admins manage a system admin. An
+    organisation admin manages a person whose membership lies in their subtree AND every
+    one of whose admin roles lies in their subtree too: otherwise a lower admin could
+    reset the password (or sign-in e-mail) of an account that administers a higher
+    organisation and take it over. `role_paths` lets lists pass preloaded role paths.
     """
     if viewer is None or not viewer.is_authenticated:
         return False
@@ -61,8 +86,15 @@ def can_administer_person(viewer: Person | None, person: Person) -> bool:
         return True
     if person.is_admin:
         return False
+    mine = admin_org_ids(viewer)
+    if not mine:
+        return False
     org = person.membership_org
-    return org is not None and is_org_admin(viewer, org)
+    if org is None or not _in_subtree(mine, org.path):
+        return False
+    if role_paths is None:
+        role_paths = [a.organisation.path for a in person.admin_of]
+    return all(_in_subtree(mine, path) for path in role_paths)
 
 
 def can_edit_profile(viewer: Person | None, person: Person) -> bool:
@@ -73,14 +105,16 @@ def can_edit_profile(viewer: Person | None, person: Person) -> bool:
 
 
 def affiliations(person_ids: Iterable[int]) -> dict[int, set[tuple[str, int]]]:
-    """For each person: the organisations (current or past) and groups they belong to."""
+    """For each person: the organisations (confirmed posts, current or past; membership) and
+    the vetted groups they belong to."""
     ids = set(person_ids)
     result: dict[int, set[tuple[str, int]]] = {pid: set() for pid in ids}
     if not ids:
         return result
+    # Only confirmed positions make colleagues: a self-declared claim grants nothing.
     rows = db.session.execute(
         select(Position.person_id, Position.organisation_id)
-        .where(Position.person_id.in_(ids))
+        .where(Position.person_id.in_(ids), Position.grants_access)
         .union(
             select(Person.id, Person.membership_org_id).where(
                 Person.id.in_(ids), Person.membership_org_id.is_not(None)
@@ -105,6 +139,13 @@ class ContactPolicy:
         self.viewer = viewer
         self._people: dict[int, Person] = {}
         self._ties: dict[int, set[tuple[str, int]]] = {}
+        self._role_paths: dict[int, list[str]] = {}
+        self._manages = bool(
+            viewer is not None
+            and viewer.is_authenticated
+            and not viewer.is_admin
+            and viewer.admin_of
+        )
         self.add(people)
 
     def add(self, people: Iterable[Person]) -> None:
@@ -116,8 +157,16 @@ class ContactPolicy:
         ids -= set(self._ties)
         if ids:
             self._ties.update(affiliations(ids))
+        if self._manages and new:
+            self._role_paths.update(admin_role_paths(p.id for p in new))
         for p in new:
             self._people[p.id] = p
+
+    def administers(self, person: Person) -> bool:
+        """`can_administer_person` with the admin roles of the list loaded at once."""
+        if person.id not in self._people:
+            self.add([person])
+        return can_administer_person(self.viewer, person, self._role_paths.get(person.id))
 
     def shares_with(self, person: Person) -> bool:
         """True when viewer and person share a current or past organisation or a group."""
@@ -132,7 +181,7 @@ class ContactPolicy:
         viewer = self.viewer
         if viewer is None or not viewer.is_authenticated:
             return False
-        if viewer.id == person.id or can_administer_person(viewer, person):
+        if viewer.id == person.id or self.administers(person):
             return True
         visibility: Visibility = getattr(person, f"{field}_visibility")
         if visibility == Visibility.SIGNED_IN:
@@ -153,6 +202,41 @@ class ContactPolicy:
 def can_view_contact(viewer: Person | None, person: Person, field: ContactField) -> bool:
     """Single-person form of ContactPolicy.can_view (profile pages)."""
     return ContactPolicy(viewer, [person]).can_view(person, field)
+
+
+def can_see_position(viewer: Person | None, position: Position) -> bool:
+    """Confirmed posts are public to the signed-in; claims (pending, rejected) are seen by
+    the person, by admins who manage them, and by admins of the claimed organisation."""
+    if position.grants_access:
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if viewer.id == position.person_id:
+        return True
+    return can_review_position(viewer, position) or can_administer_person(viewer, position.person)
+
+
+def can_review_position(viewer: Person | None, position: Position) -> bool:
+    """Confirm or reject a claim, end or remove a post: admins of its organisation or above."""
+    return is_org_admin(viewer, position.organisation)
+
+
+def can_manage_position(viewer: Person | None, position: Position) -> bool:
+    """Edit, end or delete a position: whoever may edit the profile, or an organisation admin
+    of the post (so a false claim in their organisation can always be ended)."""
+    return can_edit_profile(viewer, position.person) or can_review_position(viewer, position)
+
+
+def reviewable_claims_clause(viewer: Person) -> ColumnElement[bool]:
+    """SQL on Position: pending claims in organisations the viewer administers (or below)."""
+    pending = Position.status == PositionStatus.PENDING
+    if viewer.is_admin:
+        return pending
+    paths = [a.organisation.path for a in viewer.admin_of]
+    if not paths:
+        return false()
+    subtree = select(Organisation.id).where(or_(*(Organisation.path.startswith(p) for p in paths)))
+    return and_(pending, Position.organisation_id.in_(subtree))
 
 
 def org_admins_query(org: Organisation):

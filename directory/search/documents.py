@@ -135,7 +135,9 @@ class PersonDocuments:
         else:
             return set()
         people = session.scalars(
-            select(Position.person_id).where(Position.organisation_id.in_(org_ids))
+            select(Position.person_id).where(
+                Position.organisation_id.in_(org_ids), Position.grants_access
+            )
         ).all()
         members = session.scalars(select(Person.id).where(Person.membership_org_id.in_(org_ids)))
         return set(people) | set(members)
@@ -163,8 +165,12 @@ class PersonDocuments:
         positions: dict[int, list[Any]] = defaultdict(list)
         for row in session.execute(
             select(
-                Position.person_id, Position.organisation_id, Position.title, Position.end_date
-            ).where(Position.person_id.in_(keys))
+                Position.person_id,
+                Position.organisation_id,
+                Position.title,
+                Position.end_date,
+                # Only confirmed posts are indexed: a claim must not put anyone in an org filter.
+            ).where(Position.person_id.in_(keys), Position.grants_access)
         ):
             positions[row.person_id].append(row)
         org_ids = {p.organisation_id for rows in positions.values() for p in rows}

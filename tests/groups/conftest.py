@@ -34,7 +34,8 @@ def make_group(
             owner, groups.GroupInput(name=name, join_policy=join_policy, visibility=visibility)
         )
         for person in members:
-            group_membership._add_member(group, person.id)
+            # As if each joined the way the policy allows: vetted unless the group is open.
+            group_membership._add_member(group, person.id, vetted=join_policy != JoinPolicy.OPEN)
         db.session.commit()
         db.session.refresh(group)
     return group
