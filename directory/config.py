@@ -42,6 +42,10 @@ class Config:
     POST_MAX_LENGTH = 20_000
     GROUP_POST_RATE_LIMIT = "20 per minute;200 per day"
     GROUP_JOIN_RATE_LIMIT = "10 per minute;50 per day"
+    # Position additions and edits (each may be a claim), per account.
+    POSITION_CLAIM_RATE_LIMIT = "20 per hour;60 per day"
+    # Open (pending) position claims one person may have at a time.
+    POSITION_PENDING_CAP = 3
     MAIL_ENABLED = False
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

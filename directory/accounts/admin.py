@@ -15,31 +15,24 @@ from sqlalchemy.orm import joinedload
 from directory.core.errors import Conflict, NotFound, PermissionDenied
 from directory.core.pagination import ListPage
 from directory.extensions import db
-from directory.orgs.models import Organisation
 from directory.people.models import Person, new_session_token
+from directory.people.permissions import (
+    administered_people_clause,
+    can_administer_person,
+    is_any_org_admin,
+)
 
 log = logging.getLogger(__name__)
-
-
-def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
-    """SQL condition: the person's membership organisation is in one of the actor's subtrees."""
-    ids = sorted({a.organisation_id for a in actor.admin_of})
-    subtree = or_(*(Organisation.path.like(f"%/{i}/%") for i in ids))
-    return Person.membership_org_id.in_(select(Organisation.id).where(subtree))
 
 
 def list_accounts(
     actor: Person, query: str = "", page: int = 1, per_page: int = 20
 ) -> ListPage[Person]:
     """Accounts the actor may manage, filtered by name, pinyin or e-mail (two queries)."""
-    from directory.people.permissions import is_any_org_admin
-
     if not is_any_org_admin(actor):
         raise PermissionDenied(_("你没有权限执行此操作。"))
-    stmt = select(Person)
-    if not actor.is_admin:
-        # The same rule as can_manage_account: their subtrees, system admins excluded.
-        stmt = stmt.where(_managed_filter(actor), Person.is_admin.is_(False))
+    # The same rule as can_manage_account, in SQL: the admin hierarchy.
+    stmt = select(Person).where(administered_people_clause(actor))
     query = (query or "").strip()[:100]
     if query:
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -62,14 +55,10 @@ def list_accounts(
 
 
 def can_manage_account(actor: Person | None, person: Person) -> bool:
-    """System admins manage everyone; org admins manage non-admin accounts in their subtrees."""
-    from directory.people.permissions import can_administer_person
-
-    if actor is None or not actor.is_authenticated:
-        return False
-    if actor.is_admin:
-        return True
-    return not person.is_admin and can_administer_person(actor, person)
+    """The admin hierarchy (`can_administer_person`): system admins manage everyone; an org
+    admin manages non-admin accounts whose membership and every admin role lie in their
+    subtrees, so a lower admin can never reset or take over a higher one."""
+    return can_administer_person(actor, person)
 
 
 def get_managed_account(actor: Person, person_id: int) -> Person:

@@ -159,3 +159,14 @@ class EndPositionForm(BaseForm):
         validators=[DataRequired(_l("请输入卸任日期。")), _date],
         render_kw={"type": "date"},
     )
+
+
+class RejectClaimForm(BaseForm):
+    reason = TrimmedStringField(
+        _l("不通过的理由"),
+        validators=[DataRequired(_l("请填写不通过的理由。")), Length(max=200)],
+    )
+
+
+class DecideClaimForm(BaseForm):
+    """Confirm: only the CSRF token."""

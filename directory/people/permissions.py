@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
@@ -95,6 +95,24 @@ def can_administer_person(
     if role_paths is None:
         role_paths = [a.organisation.path for a in person.admin_of]
     return all(_in_subtree(mine, path) for path in role_paths)
+
+
+def administered_people_clause(viewer: Person) -> ColumnElement[bool]:
+    """SQL form of `can_administer_person` on Person, for lists (same rule, row by row)."""
+    if viewer.is_admin:
+        return true()
+    paths = [a.organisation.path for a in viewer.admin_of]
+    if not paths:
+        return false()
+    subtree = select(Organisation.id).where(or_(*(Organisation.path.startswith(p) for p in paths)))
+    role_outside = select(OrgAdmin.id).where(
+        OrgAdmin.person_id == Person.id, OrgAdmin.organisation_id.not_in(subtree)
+    )
+    return and_(
+        Person.is_admin.is_(False),
+        Person.membership_org_id.in_(subtree),
+        ~role_outside.exists(),
+    )
 
 
 def can_edit_profile(viewer: Person | None, person: Person) -> bool:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.core.enums import POSITION_TITLES
 from directory.core.errors import ValidationError
+from directory.extensions import limiter
 from directory.orgs.services import org_reference
 from directory.people import services as people
 from directory.people.forms import EndPositionForm, PositionForm
 from directory.people.models import Person, Position
-from directory.people.permissions import can_edit_profile
+from directory.people.permissions import can_edit_profile, can_manage_position
 from directory.people.views import bp, htmx_redirect, profile_context, resolve_org_field
 from directory.web.forms import BaseForm
 from directory.web.rendering import render, wants_fragment
@@ -79,15 +81,28 @@ def positions(person_id: int) -> str:
     return render("people/show.html", "positions", **profile_context(person))
 
 
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _claim_limit() -> str:
+    return str(current_app.config["POSITION_CLAIM_RATE_LIMIT"])
+
+
+# Counted per account: adding or editing positions is how claims are made.
+claim_limit = limiter.limit(_claim_limit, key_func=_user_key, methods=["POST"])
+
+
 @bp.route("/<int:person_id>/positions/new", methods=["GET", "POST"])
 @login_required
+@claim_limit
 def add_position(person_id: int):  # type: ignore[no-untyped-def]
     person = _editable_person(person_id)
     form = PositionForm()
     if form.validate_on_submit():
         try:
             org = resolve_org_field(form.organisation.data, "organisation")
-            people.add_position(
+            position = people.add_position(
                 current_user,
                 person,
                 org,
@@ -98,18 +113,26 @@ def add_position(person_id: int):  # type: ignore[no-untyped-def]
         except ValidationError as err:
             _apply_error(form, err)
         else:
+            if position.is_pending:
+                return _done(person.id, _("职务已提交，等待该组织管理员确认。"))
             return _done(person.id, _("职务已添加。"))
     action = url_for("people.add_position", person_id=person.id)
     return _form_page(person, form, "position-new", action, _("添加职务"))
 
 
 def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
-    person = _editable_person(person_id)
-    return person, people.get_position(person, position_id)
+    """The person and one of their positions, for someone allowed to manage that post
+    (the profile's editors, or admins of the post's organisation)."""
+    person = people.get_profile(person_id)
+    position = people.get_position(person, position_id)
+    if not can_manage_position(current_user, position):
+        abort(403)
+    return person, position
 
 
 @bp.route("/<int:person_id>/positions/<int:position_id>/edit", methods=["GET", "POST"])
 @login_required
+@claim_limit
 def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
     person, position = _position(person_id, position_id)
     form = PositionForm(
@@ -134,6 +157,8 @@ def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-
         except ValidationError as err:
             _apply_error(form, err)
         else:
+            if position.is_pending:
+                return _done(person.id, _("职务已修改，等待该组织管理员确认。"))
             return _done(person.id, _("职务已修改。"))
     action = url_for("people.edit_position", person_id=person.id, position_id=position.id)
     return _form_page(person, form, f"position-{position.id}", action, _("修改职务"))

@@ -12,13 +12,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core import signals
-from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus, Visibility
+from directory.core.enums import (
+    CadreKind,
+    Establishment,
+    Gender,
+    PoliticalStatus,
+    PositionStatus,
+    Visibility,
+)
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
+from directory.people import claims
 from directory.people.models import Person, Position
-from directory.people.permissions import can_edit_profile
+from directory.people.permissions import can_edit_profile, can_manage_position
 from directory.search.text import name_pinyin
 
 EARLIEST_START = date(1950, 1, 1)
@@ -107,6 +115,11 @@ def list_people(text: str = "", page: int = 1, per_page: int = 20) -> ListPage[P
 def _require_editor(actor: Person, person: Person) -> None:
     if not can_edit_profile(actor, person):
         raise PermissionDenied(_("你不能修改此人的资料。"))
+
+
+def _require_position_manager(actor: Person, position: Position) -> None:
+    if not can_manage_position(actor, position):
+        raise PermissionDenied(_("你不能修改此职务。"))
 
 
 def _check_profile_value(key: str, value: Any) -> Any:
@@ -211,7 +224,11 @@ def _positions_changed(person_id: int) -> None:
 
 def get_position(person: Person, position_id: int) -> Position:
     """One position of `person` (404 when it belongs to someone else or does not exist)."""
-    position = db.session.get(Position, position_id)
+    position = db.session.scalar(
+        select(Position)
+        .options(joinedload(Position.organisation), joinedload(Position.person))
+        .where(Position.id == position_id)
+    )
     if position is None or position.person_id != person.id:
         raise NotFound(_("该职务不存在。"))
     return position
@@ -225,13 +242,20 @@ def add_position(
     start_date: date,
     end_date: date | None = None,
 ) -> Position:
-    """Record a position (current when it has no end date) in a live organisation."""
+    """Record a position (current when it has no end date) in a live organisation.
+
+    Entered by an admin of the organisation (or above) it is confirmed; otherwise it is a
+    claim, pending until such an admin decides, and they are notified.
+    """
     _require_editor(actor, person)
     if organisation.is_dissolved:
         raise ValidationError(
             _("团组织“%(name)s”已撤销。", name=organisation.name), field="organisation"
         )
     title = _check_position(organisation, title, start_date, end_date)
+    status = claims.status_for(actor, organisation)
+    if status == PositionStatus.PENDING:
+        claims.check_cap(person.id)
     position = Position(
         person_id=person.id,
         organisation=organisation,
@@ -239,7 +263,11 @@ def add_position(
         start_date=start_date,
         end_date=end_date,
     )
+    claims.stamp(actor, position, status)
     db.session.add(position)
+    if status == PositionStatus.PENDING:
+        db.session.flush()
+        claims.announce_claim(position)
     _positions_changed(person.id)
     return position
 
@@ -252,24 +280,50 @@ def update_position(
     start_date: date,
     end_date: date | None = None,
 ) -> Position:
-    """Change a position; moving it to a dissolved organisation is refused."""
-    _require_editor(actor, position.person)
+    """Change a position; moving it to a dissolved organisation is refused.
+
+    A change that claims more than the record says (another organisation or title, an
+    earlier start, a later or no end) by someone who is not an admin of the organisation
+    makes it a pending claim again; ending it earlier keeps its status.
+    """
+    _require_position_manager(actor, position)
     if organisation.id != position.organisation_id and organisation.is_dissolved:
         raise ValidationError(
             _("团组织“%(name)s”已撤销。", name=organisation.name), field="organisation"
         )
     title = _check_position(organisation, title, start_date, end_date)
+    old_end = position.end_date
+    claims_more = (
+        organisation.id != position.organisation_id
+        or title != position.title
+        or start_date < position.start_date
+        or (old_end is not None and (end_date is None or end_date > old_end))
+        or position.status == PositionStatus.REJECTED
+    )
+    status = claims.status_for(actor, organisation)
+    announce = False
+    if status == PositionStatus.CONFIRMED:
+        if not position.grants_access or claims_more:
+            claims.stamp(actor, position, status)
+    elif claims_more or position.status == PositionStatus.PENDING:
+        if position.status != PositionStatus.PENDING:
+            claims.check_cap(position.person_id, exclude_id=position.id)
+        announce = position.status != PositionStatus.PENDING or claims_more
+        claims.stamp(actor, position, status)
     position.organisation = organisation
     position.title = title
     position.start_date = start_date
     position.end_date = end_date
+    if announce:
+        db.session.flush()
+        claims.announce_claim(position)
     _positions_changed(position.person_id)
     return position
 
 
 def end_position(actor: Person, position: Position, end_date: date) -> Position:
-    """Set the end date of a position (it becomes 曾任)."""
-    _require_editor(actor, position.person)
+    """Set the end date of a position (it becomes 曾任); its organisation's admins may too."""
+    _require_position_manager(actor, position)
     _check_position(position.organisation, position.title, position.start_date, end_date)
     position.end_date = end_date
     _positions_changed(position.person_id)
@@ -277,8 +331,8 @@ def end_position(actor: Person, position: Position, end_date: date) -> Position:
 
 
 def delete_position(actor: Person, position: Position) -> None:
-    """Remove a position recorded by mistake."""
-    _require_editor(actor, position.person)
+    """Remove a position recorded by mistake; its organisation's admins may too."""
+    _require_position_manager(actor, position)
     person_id = position.person_id
     db.session.delete(position)
     _positions_changed(person_id)

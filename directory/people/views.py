@@ -17,7 +17,13 @@ from directory.orgs.services import lookup, org_reference, resolve_org_reference
 from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
-from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
+from directory.people.permissions import (
+    CONTACT_FIELDS,
+    ContactPolicy,
+    can_edit_profile,
+    can_manage_position,
+    can_see_position,
+)
 from directory.web.rendering import render, wants_fragment
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -50,10 +56,17 @@ def contact_rows(policy: ContactPolicy, person: Person) -> list[dict[str, Any]]:
 def profile_context(person: Person) -> dict[str, Any]:
     """What the profile page and its positions section need."""
     policy = ContactPolicy(current_user, [person])
+    can_edit = can_edit_profile(current_user, person)
+    positions = [p for p in person.positions if can_see_position(current_user, p)]
     return {
         "person": person,
         "contacts": contact_rows(policy, person),
-        "can_edit": can_edit_profile(current_user, person),
+        "can_edit": can_edit,
+        "positions": positions,
+        # Admins of a post's organisation may end or remove it even on others' profiles.
+        "manageable": set()
+        if can_edit
+        else {p.id for p in positions if can_manage_position(current_user, p)},
     }
 
 
