@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, union
 
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
@@ -52,21 +52,6 @@ def is_any_org_admin(viewer: Person | None) -> bool:
 def _in_subtree(manager_org_ids: set[int], path: str) -> bool:
     """True when the organisation with this materialised `path` lies under one of the ids."""
     return any(int(p) in manager_org_ids for p in path.strip("/").split("/") if p)
-
-
-def admin_role_paths(person_ids: Iterable[int]) -> dict[int, list[str]]:
-    """For each person: the paths of the organisations they administer (one query)."""
-    ids = set(person_ids)
-    result: dict[int, list[str]] = {pid: [] for pid in ids}
-    if ids:
-        rows = db.session.execute(
-            select(OrgAdmin.person_id, Organisation.path)
-            .join(Organisation, Organisation.id == OrgAdmin.organisation_id)
-            .where(OrgAdmin.person_id.in_(ids))
-        )
-        for pid, path in rows:
-            result[pid].append(path)
-    return result
 
 
 def can_administer_person(
@@ -122,25 +107,43 @@ def can_edit_profile(viewer: Person | None, person: Person) -> bool:
     return can_administer_person(viewer, person)
 
 
-def affiliations(person_ids: Iterable[int]) -> dict[int, set[tuple[str, int]]]:
+def affiliations(
+    person_ids: Iterable[int], role_paths: dict[int, list[str]] | None = None
+) -> dict[int, set[tuple[str, int]]]:
     """For each person: the organisations (confirmed posts, current or past; membership) and
-    the vetted groups they belong to."""
+    the vetted groups they belong to.
+
+    With a `role_paths` dict, the paths of the people's admin roles are filled in by the
+    same query (lists shown to admins need both, for the admin hierarchy).
+    """
     ids = set(person_ids)
     result: dict[int, set[tuple[str, int]]] = {pid: set() for pid in ids}
     if not ids:
         return result
     # Only confirmed positions make colleagues: a self-declared claim grants nothing.
-    rows = db.session.execute(
-        select(Position.person_id, Position.organisation_id)
-        .where(Position.person_id.in_(ids), Position.grants_access)
-        .union(
-            select(Person.id, Person.membership_org_id).where(
-                Person.id.in_(ids), Person.membership_org_id.is_not(None)
-            )
+    parts = [
+        select(Position.person_id, Position.organisation_id, literal("")).where(
+            Position.person_id.in_(ids), Position.grants_access
+        ),
+        select(Person.id, Person.membership_org_id, literal("")).where(
+            Person.id.in_(ids), Person.membership_org_id.is_not(None)
+        ),
+    ]
+    if role_paths is not None:
+        for pid in ids:
+            role_paths.setdefault(pid, [])
+        parts.append(
+            select(OrgAdmin.person_id, OrgAdmin.organisation_id, Organisation.path)
+            .join(Organisation, Organisation.id == OrgAdmin.organisation_id)
+            .where(OrgAdmin.person_id.in_(ids))
         )
-    )
-    for pid, org_id in rows:
-        result[pid].add(("org", org_id))
+    query = union(*parts)
+    for pid, org_id, path in db.session.execute(query):
+        if path:
+            assert role_paths is not None
+            role_paths[pid].append(path)
+        else:
+            result[pid].add(("org", org_id))
     for source in _affiliation_sources:
         for pid, ties in source(ids).items():
             result.setdefault(pid, set()).update(ties)
@@ -174,9 +177,7 @@ class ContactPolicy:
             ids.add(self.viewer.id)
         ids -= set(self._ties)
         if ids:
-            self._ties.update(affiliations(ids))
-        if self._manages and new:
-            self._role_paths.update(admin_role_paths(p.id for p in new))
+            self._ties.update(affiliations(ids, self._role_paths if self._manages else None))
         for p in new:
             self._people[p.id] = p
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus
+from directory.core.enums import (
+    CadreKind,
+    Establishment,
+    Gender,
+    PoliticalStatus,
+    PositionStatus,
+)
 from directory.extensions import db
 from tests.factories import make_org, make_person
 from tests.people.conftest import count_queries
@@ -31,6 +37,7 @@ def test_profile_shows_facts_and_history(client, auth, world, cadre, outsider):
             title="干事",
             start_date=date(2017, 9, 1),
             end_date=date(2020, 12, 31),
+            status=PositionStatus.CONFIRMED,  # entered by an admin: part of the record
         )
     )
     db.session.commit()
@@ -102,6 +109,7 @@ def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsi
                 title="委员",
                 start_date=date(2000 + i, 1, 1),
                 end_date=date(2001 + i, 1, 1),
+                status=PositionStatus.CONFIRMED,
             )
         )
     db.session.commit()
