@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core.errors import Conflict, NotFound, PermissionDenied
 from directory.core.pagination import ListPage
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, new_session_token
@@ -42,12 +43,11 @@ def list_accounts(
         stmt = stmt.where(_managed_filter(actor), Person.is_admin.is_(False))
     query = (query or "").strip()[:100]
     if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                Person.name.like(like, escape="\\"),
-                Person.name_pinyin.like(like.lower(), escape="\\"),
-                Person.email.like(like.lower(), escape="\\"),
+                contains(Person.name, query),
+                contains(Person.name_pinyin, query.lower()),
+                contains(Person.email, query.lower()),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -6,7 +6,6 @@ Administration of existing accounts lives in `account_admin`.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -15,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.core.passwords import hash_password, needs_rehash, verify_password
 from directory.extensions import db
@@ -43,7 +43,7 @@ def authenticate(email: str, password: str) -> Person | None:
         return None
     if person.password_hash and needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
-    person.last_login_at = datetime.now(UTC).replace(tzinfo=None)
+    person.last_login_at = clock.now()
     db.session.commit()
     return person
 

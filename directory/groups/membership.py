@@ -7,13 +7,12 @@ moderator acts, and notifies the people concerned, all in one transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
 from directory.groups.models import (
@@ -30,10 +29,6 @@ from directory.groups.notify import dispatch, moderator_ids, send_queued_mail
 from directory.groups.permissions import GroupAccess
 from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _link(group: Group) -> str:
@@ -107,7 +102,7 @@ def withdraw_request(actor: Person, group: Group) -> None:
             JoinRequest.kind == RequestKind.REQUEST,
             JoinRequest.status == RequestStatus.PENDING,
         )
-        .values(status=RequestStatus.WITHDRAWN, decided_at=_now(), decided_by_id=actor.id)
+        .values(status=RequestStatus.WITHDRAWN, decided_at=clock.now(), decided_by_id=actor.id)
     ).rowcount  # type: ignore[attr-defined]
     if not count:
         db.session.rollback()
@@ -281,7 +276,7 @@ def _decide(request_id: int, yes: bool, actor: Person, already: str) -> None:
     count = db.session.execute(
         update(JoinRequest)
         .where(JoinRequest.id == request_id, JoinRequest.status == RequestStatus.PENDING)
-        .values(status=status, decided_at=_now(), decided_by_id=actor.id)
+        .values(status=status, decided_at=clock.now(), decided_by_id=actor.id)
     ).rowcount  # type: ignore[attr-defined]
     if not count:
         db.session.rollback()

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
 from directory.groups.models import Group
 from directory.groups.notify import dispatch, moderator_ids
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Post, PostReport, Thread
-from directory.groups.posts import _finish, _is_opening, _now
+from directory.groups.posts import _finish, _is_opening
 from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
 
@@ -24,7 +25,7 @@ def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> 
     if hidden:
         if post.hidden_at is not None:
             raise Conflict(_("该回帖已被隐藏。"))
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
+        post.hidden_at, post.hidden_by_id = clock.now(), actor.id
     else:
         if not post.is_removed:
             raise Conflict(_("该回帖没有被删除或隐藏。"))
@@ -98,7 +99,9 @@ def handle_report(
         update(PostReport)
         .where(PostReport.id == report_id, PostReport.handled_at.is_(None))
         .values(
-            handled_at=_now(), handled_by_id=actor.id, outcome="hidden" if hide else "dismissed"
+            handled_at=clock.now(),
+            handled_by_id=actor.id,
+            outcome="hidden" if hide else "dismissed",
         )
     ).rowcount  # type: ignore[attr-defined]
     if not count:
@@ -106,7 +109,7 @@ def handle_report(
         raise Conflict(_("该举报已被处理。"))
     post = report.post
     if hide and post.hidden_at is None:
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
+        post.hidden_at, post.hidden_by_id = clock.now(), actor.id
     log_action(
         group.id, actor.id, "report_hidden" if hide else "report_dismissed",
         thread_id=post.thread_id, post_id=post.id, detail=report.reason,

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.core.errors import NotFound
+from directory.core.sql import startswith
 from directory.extensions import db
 from directory.groups.models import Group, GroupVisibility
 from directory.groups.permissions import GroupAccess, readable_groups, readable_posts
@@ -222,7 +223,6 @@ def mention_candidates(q: str, limit: int = 8) -> list[Person]:
         ids = list(dict.fromkeys(get_backend().search("person", query).keys))
     if len(ids) < limit:
         # Also a plain prefix match, so people written since the last index drain appear.
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         ids += [
             pid
             for pid in db.session.scalars(
@@ -231,8 +231,8 @@ def mention_candidates(q: str, limit: int = 8) -> list[Person]:
                     Person.is_active_account,
                     Person.id.not_in(ids) if ids else true(),
                     or_(
-                        Person.name.like(f"{escaped}%", escape="\\"),
-                        Person.name_pinyin.like(f"{escaped.lower()}%", escape="\\"),
+                        startswith(Person.name, q),
+                        startswith(Person.name_pinyin, q.lower()),
                     ),
                 )
                 .order_by(Person.name_pinyin, Person.id)

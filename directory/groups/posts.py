@@ -8,13 +8,12 @@ post leaves nothing behind.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from directory.core import markdown
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
 from directory.groups import attachments
@@ -24,10 +23,6 @@ from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Attachment, Post, PostRevision, Thread
 from directory.groups.services import log_action
 from directory.people.models import Person
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def thread_link(thread: Thread, post_id: int | None = None) -> str:
@@ -132,7 +127,7 @@ def create_thread(
         raise ValidationError(_("标题最多 200 个字。"), field="title")
     body = _check_body(body)
     html, mentioned = _render(body)
-    now = _now()
+    now = clock.now()
     thread = Thread(
         group_id=group.id, author_id=actor.id, title=title, created_at=now, last_post_at=now
     )
@@ -182,7 +177,7 @@ def reply(
         if quoted.is_removed:
             raise ValidationError(_("引用的回帖已被删除，不能回复它。"), field="quote_of")
     html, mentioned = _render(body)
-    now = _now()
+    now = clock.now()
     post = Post(
         thread_id=thread.id,
         group_id=group.id,
@@ -247,7 +242,7 @@ def edit_post(actor: Person, post: Post, access: GroupAccess, body: str) -> Post
     db.session.add(PostRevision(post_id=post.id, body=post.body, edited_by_id=actor.id))
     post.body = body
     post.body_html = html
-    post.edited_at = _now()
+    post.edited_at = clock.now()
     if post.author_id != actor.id:
         log_action(post.group_id, actor.id, "edit_post", thread_id=post.thread_id, post_id=post.id)
     db.session.commit()
@@ -258,7 +253,7 @@ def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) 
     """Soft-delete a post (its author or a moderator); an opening post deletes the thread."""
     if post.author_id != actor.id and not access.can_moderate:
         raise PermissionDenied(_("只能删除自己的回帖。"))
-    now = _now()
+    now = clock.now()
     count = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.deleted_at.is_(None))
@@ -271,7 +266,7 @@ def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) 
     # Also through the ORM, so flush listeners (the search outbox) see the change.
     post.deleted_at, post.deleted_by_id = now, actor.id
     if _is_opening(post, thread):
-        thread.deleted_at = _now()
+        thread.deleted_at = clock.now()
     if post.author_id != actor.id:
         log_action(post.group_id, actor.id, "delete", thread_id=thread.id, post_id=post.id)
     db.session.commit()

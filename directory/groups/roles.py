@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
-from directory.groups.membership import _commit, _not_automatic, _now, _remove
+from directory.groups.membership import _commit, _not_automatic, _remove
 from directory.groups.models import (
     Group,
     GroupBan,
@@ -64,7 +65,7 @@ def remove_member(
                 JoinRequest.person_id == person_id,
                 JoinRequest.status == RequestStatus.PENDING,
             )
-            .values(status=RequestStatus.DECLINED, decided_at=_now(), decided_by_id=actor.id)
+            .values(status=RequestStatus.DECLINED, decided_at=clock.now(), decided_by_id=actor.id)
         )
     log_action(
         group.id, actor.id, "ban" if ban else "remove", target_person_id=person_id, detail=reason

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from directory.core.errors import NotFound, ValidationError
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.groups.models import (
     Group,
@@ -50,8 +51,7 @@ def list_groups(viewer: Person, q: str = "", mine: bool = False, limit: int = 50
     cond = [visible_groups(viewer)]
     q = q.strip()[:100]
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        cond.append(Group.name.like(f"%{escaped}%", escape="\\"))
+        cond.append(contains(Group.name, q))
     if mine:
         cond.append(
             Group.id.in_(select(GroupMember.group_id).where(GroupMember.person_id == viewer.id))

@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
+from directory.core import time as clock
 from directory.extensions import db
 from directory.notifications.models import Notification
 
@@ -55,6 +55,6 @@ def mark_read(person_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    count = db.session.execute(stmt.values(read_at=datetime.now(UTC).replace(tzinfo=None))).rowcount
+    count = db.session.execute(stmt.values(read_at=clock.now())).rowcount
     db.session.commit()
     return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar, cast
 
 from flask import has_request_context, url_for
@@ -14,8 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -38,13 +39,12 @@ def lookup(text: str, limit: int = 15) -> list[Organisation]:
     text = text.strip()[:100]
     if not text:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return list(
         db.session.scalars(
             select(Organisation)
             .options(joinedload(Organisation.region))
             .where(
-                Organisation.name.like(f"%{escaped}%", escape="\\"),
+                contains(Organisation.name, text),
                 Organisation.dissolved_at.is_(None),
             )
             .order_by(db.func.length(Organisation.name), Organisation.id)
@@ -79,10 +79,6 @@ def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organi
 # --- Management: create, edit, dissolve, admins. One transaction per call. ---------------
 
 NAME_MIN, NAME_MAX = 2, 100
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _get_org(org_id: int, *, lock: bool = False) -> Organisation:
@@ -271,7 +267,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
                 ~live_child.exists(),
                 ~current_post.exists(),
             )
-            .values(dissolved_at=_now())
+            .values(dissolved_at=clock.now())
             .execution_options(synchronize_session=False)
         )
         if cast(CursorResult, done).rowcount != 1:

@@ -15,6 +15,7 @@ from directory.core import signals
 from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus, Visibility
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -57,11 +58,6 @@ def max_birth_year(today: date | None = None) -> int:
     return (today or date.today()).year - MIN_AGE
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def get_profile(person_id: int) -> Person:
     """A person with membership organisation and every position (organisation, region) loaded."""
     person = db.session.scalar(
@@ -87,8 +83,8 @@ def list_people(text: str = "", page: int = 1, per_page: int = 20) -> ListPage[P
         pinyin = "".join(text.split()).lower()
         query = query.where(
             or_(
-                Person.name.like(_like(text), escape="\\"),
-                Person.name_pinyin.like(_like(pinyin), escape="\\"),
+                contains(Person.name, text),
+                contains(Person.name_pinyin, pinyin),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, insert, select
 
 from directory.core.enums import RegionLevel
 from directory.core.errors import NotFound, ValidationError
+from directory.core.sql import startswith
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.regions.models import Region
@@ -41,13 +42,9 @@ def ancestor_codes(code: str) -> list[str]:
     return [code[:n] for n in LENGTHS if n < len(code)]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def subtree_filter(column: Any, code: str) -> ColumnElement[bool]:
     """SQL condition: `column` (a region code) lies in the subtree of `code`, itself included."""
-    return column.like(f"{_escape_like(code)}%", escape="\\")
+    return startswith(column, code)
 
 
 # -- loading -----------------------------------------------------------------------------

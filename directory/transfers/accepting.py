@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from directory.core import signals
+from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
 from directory.extensions import db
@@ -23,7 +24,6 @@ from directory.transfers.services import (
     apply_transition,
     clean_note,
     load_for_action,
-    now_utc,
     run_transaction,
 )
 
@@ -112,7 +112,7 @@ def accept_in(
         t = load_for_action(actor, transfer_id)
         final = _final_org(t, branch) if t.state == S.APPROVED_OUT else t.to_org
         person, old_org_id = t.person, t.from_org_id
-        at = now_utc()
+        at = clock.now()
         apply_transition(
             t,
             actor,

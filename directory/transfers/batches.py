@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, DomainError, NotFound, ValidationError
 from directory.extensions import db
 from directory.notifications.services import notify
@@ -190,7 +191,7 @@ def submit_batch(
     db.session.flush()
     seen: set[int] = set()
     made: list[Transfer] = []
-    at = svc.now_utc()
+    at = clock.now()
     try:
         for ln in lines:
             try:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
+from directory.core import time as clock
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -29,7 +30,6 @@ from directory.transfers.models import (
 )
 from directory.transfers.notify import acting_admin_ids, transfer_link
 from directory.transfers.permissions import subtree_ids, visible_clause
-from directory.transfers.services import now_utc
 
 S = TransferState
 LIST_LIMIT = 20
@@ -108,7 +108,7 @@ class Dashboard:
 
 def dashboard(org: Organisation, period: str = "month", now: datetime | None = None) -> Dashboard:
     """Everything an organisation's admins watch, over its whole subtree."""
-    now = now or now_utc()
+    now = now or clock.now()
     period = period if period in PERIODS else "month"
     days = step_days()
     sub = subtree_ids([org.path]).scalar_subquery()
@@ -263,7 +263,7 @@ def remind(now: datetime | None = None) -> int:
     A step is reminded once per waiting period: `reminded_at` moves forward with a
     conditional UPDATE, so a second run (or a concurrent one) sends nothing.
     """
-    now = now or now_utc()
+    now = now or clock.now()
     cutoff = now - timedelta(days=step_days())
     waiting = (S.SUBMITTED, S.APPROVED_OUT)
     due = or_(Transfer.reminded_at.is_(None), Transfer.reminded_at < cutoff)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from directory.core import time as clock
 from directory.core.errors import (
     Conflict,
     DomainError,
@@ -72,11 +73,6 @@ TRANSITIONS: dict[TransferAction, Transition] = {
     A.RESUBMIT: Transition((S.RETURNED,), S.SUBMITTED, perms.is_requester),
     A.WITHDRAW: Transition(OPEN_STATES, S.WITHDRAWN, perms.is_requester),
 }
-
-
-def now_utc() -> datetime:
-    """Naive UTC, as every timestamp column stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def allowed_actions(viewer: Person | None, t: Transfer) -> list[TransferAction]:
@@ -147,7 +143,7 @@ def apply_transition(
         raise Conflict(_("该转接已被处理（状态已变化），请刷新页面查看最新状态。"))
     if not tr.may(actor, t):
         raise PermissionDenied(_("你无权执行此操作。"))
-    before, at = t.state, now_utc()
+    before, at = t.state, clock.now()
     result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Transfer)
         .where(Transfer.id == t.id, Transfer.state == before, Transfer.version == version)
@@ -249,7 +245,7 @@ def create(
     note: str = "",
 ) -> Transfer:
     """Insert one transfer and its audit rows without committing."""
-    t, events = plan(actor, person, to_org, reason, note, now_utc())
+    t, events = plan(actor, person, to_org, reason, note, clock.now())
     busy = select(Transfer.id).where(
         Transfer.person_id == person.id, Transfer.state.in_(OPEN_STATES)
     )
