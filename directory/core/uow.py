@@ -71,6 +71,14 @@ def current() -> UnitOfWork | None:
     return db.session.info.get(_KEY)  # type: ignore[no-any-return]  # info is dict[Any, Any]
 
 
+def required() -> UnitOfWork:
+    """The open unit of work; for helpers that only make sense inside one."""
+    uow = current()
+    if uow is None:
+        raise RuntimeError("this step must run inside a unit of work")
+    return uow
+
+
 @contextmanager
 def unit_of_work() -> Iterator[UnitOfWork]:
     """Commit on success, roll back on any exception; nested units join the outer one."""

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 from directory.core.enums import OrgLevel, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
 from directory.core.passwords import hash_password
+from directory.core.uow import unit_of_work
 from directory.demo import people as demo_people
 from directory.demo.names import words
 from directory.extensions import db
@@ -94,7 +95,7 @@ def seed_demo(
             _("数据库中已有团组织或人员，演示数据只写入空数据库。加 --force 会先删除它们。")
         )
     rng = random.Random(seed)
-    try:
+    with unit_of_work():
         if force:
             _wipe()
         nodes = build_tree(rng, regions, cadres)
@@ -104,10 +105,6 @@ def seed_demo(
         )
         ids = _insert_people(people)
         _insert_links(positions, admins, ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return DemoStats(
         len(nodes), len(people), len(positions), len(admins), time.perf_counter() - started
     )

@@ -65,7 +65,6 @@ def invite(group_id: int) -> Response | tuple[str, int]:
         person = _find_person(form.person.data or "")
         membership.invite(current_user, group, access, person)
     except DomainError as err:
-        db.session.rollback()
         form.person.errors = [err.message]
         return _members_with_error(group_id, form, err.status)
     return done(

@@ -9,16 +9,18 @@ from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group
 from directory.groups.notify import dispatch, moderator_ids
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Post, PostReport, Thread
-from directory.groups.posts import _finish, _is_opening
+from directory.groups.posts import _is_opening
 from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
 
 
+@transactional
 def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> None:
     """Hide a post from members, or restore a hidden or deleted one (moderators)."""
     require_moderator(access)
@@ -38,9 +40,9 @@ def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> 
         post.group_id, actor.id, "hide" if hidden else "restore", thread_id=post.thread_id,
         post_id=post.id,
     )  # fmt: skip
-    db.session.commit()
 
 
+@transactional
 def set_thread_flag(
     actor: Person, thread: Thread, access: GroupAccess, flag: str, value: bool
 ) -> None:
@@ -51,9 +53,9 @@ def set_thread_flag(
     setattr(thread, flag, value)
     action = {"pinned": ("pin", "unpin"), "locked": ("lock", "unlock")}[flag][0 if value else 1]
     log_action(thread.group_id, actor.id, action, thread_id=thread.id, detail=thread.title)
-    db.session.commit()
 
 
+@transactional
 def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, reason: str) -> None:
     """Report a post to the group's moderators (members)."""
     if not access.is_member:
@@ -72,7 +74,6 @@ def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, re
         _("群组“%(group)s”有新的举报", group=group.name),
         url_for("groups.reports", group_id=group.id),
     )
-    _finish([])
 
 
 def open_reports(group: Group) -> list[PostReport]:
@@ -87,6 +88,7 @@ def open_reports(group: Group) -> list[PostReport]:
     )
 
 
+@transactional
 def handle_report(
     actor: Person, group: Group, access: GroupAccess, report_id: int, hide: bool
 ) -> None:
@@ -105,7 +107,6 @@ def handle_report(
         )
     ).rowcount  # type: ignore[attr-defined]
     if not count:
-        db.session.rollback()
         raise Conflict(_("该举报已被处理。"))
     post = report.post
     if hide and post.hidden_at is None:
@@ -114,4 +115,3 @@ def handle_report(
         group.id, actor.id, "report_hidden" if hide else "report_dismissed",
         thread_id=post.thread_id, post_id=post.id, detail=report.reason,
     )  # fmt: skip
-    db.session.commit()

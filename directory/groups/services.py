@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core.errors import NotFound, ValidationError
 from directory.core.sql import contains
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import (
     Group,
@@ -110,6 +111,7 @@ def _validate(data: GroupInput) -> None:
         raise ValidationError(_("团组织不存在。"), field="organisation")
 
 
+@transactional
 def create_group(actor: Person, data: GroupInput) -> Group:
     """Create a group with the actor as its owner (commits)."""
     _validate(data)
@@ -127,10 +129,10 @@ def create_group(actor: Person, data: GroupInput) -> Group:
     db.session.flush()
     db.session.add(GroupMember(group_id=group.id, person_id=actor.id, role=MemberRole.OWNER))
     log_action(group.id, actor.id, "create", detail=group.name)
-    db.session.commit()
     return group
 
 
+@transactional
 def update_group(actor: Person, group: Group, access: GroupAccess, data: GroupInput) -> None:
     """Change name, description, policies (moderators; automatic groups keep theirs)."""
     require_moderator(access)
@@ -143,7 +145,6 @@ def update_group(actor: Person, group: Group, access: GroupAccess, data: GroupIn
         group.join_policy = data.join_policy
         group.visibility = data.visibility
     log_action(group.id, actor.id, "edit", detail=group.name)
-    db.session.commit()
 
 
 def require_moderator(access: GroupAccess) -> None:

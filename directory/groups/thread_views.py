@@ -40,7 +40,6 @@ def new_thread(group_id: int) -> Response | tuple[str, int] | str:
                     current_user, group, access, form.title.data or "", form.body.data or "", files
                 )
             except ValidationError as err:
-                db.session.rollback()
                 _field_error(form, err)
             else:
                 return done(url_for("groups.thread", thread_id=thread.id), _("话题已发布。"))
@@ -90,7 +89,6 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
                 files,
             )
         except ValidationError as err:
-            db.session.rollback()
             _field_error(form, err)
             error = err
     else:
@@ -131,7 +129,6 @@ def edit_post(post_id: int) -> Response | tuple[str, int] | str:
             try:
                 post_service.edit_post(current_user, post, access, form.body.data or "")
             except ValidationError as err:
-                db.session.rollback()
                 _field_error(form, err)
             else:
                 if is_htmx():

@@ -93,7 +93,6 @@ def new() -> Response | tuple[str, int] | str:
         try:
             group = group_service.create_group(current_user, _input(form))
         except ValidationError as err:
-            db.session.rollback()
             _form_error(form, err)
         else:
             return done(url_for("groups.show", group_id=group.id), _("群组已创建。"))
@@ -116,7 +115,6 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
         try:
             group_service.update_group(current_user, group, access, _input(form))
         except ValidationError as err:
-            db.session.rollback()
             _form_error(form, err)
         else:
             return done(url_for("groups.show", group_id=group.id), _("已保存。"))

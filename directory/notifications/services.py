@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select, update
 
 from directory.core import time as clock
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.models import Notification
 
@@ -48,6 +49,7 @@ def recent(person_id: int, limit: int = 50) -> list[Notification]:
     )
 
 
+@transactional
 def mark_read(person_id: int, notification_id: int | None = None) -> int:
     """Mark one (or, with None, all) of the person's notifications read; commits."""
     stmt = update(Notification).where(
@@ -56,5 +58,4 @@ def mark_read(person_id: int, notification_id: int | None = None) -> int:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     count = db.session.execute(stmt.values(read_at=clock.now())).rowcount
-    db.session.commit()
     return count

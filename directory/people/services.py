@@ -16,6 +16,7 @@ from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStat
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
 from directory.core.sql import contains
+from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -165,20 +166,19 @@ def update_profile(actor: Person, person: Person, **fields: Any) -> Person:
         if taken:
             raise ValidationError(_("该电子邮箱已被使用。"), field="email")
     try:
-        for key, value in values.items():
-            setattr(person, key, value)
-        if "name" in values:
-            person.name_pinyin = pinyin_of(values["name"])
-        if org is not None and org.id != person.membership_org_id:
-            old_org_id = person.membership_org_id
-            person.membership_org = org
-            signals.membership_changed.send(
-                None, person_id=person.id, old_org_id=old_org_id, new_org_id=org.id
-            )
-        db.session.commit()
+        with unit_of_work():
+            for key, value in values.items():
+                setattr(person, key, value)
+            if "name" in values:
+                person.name_pinyin = pinyin_of(values["name"])
+            if org is not None and org.id != person.membership_org_id:
+                old_org_id = person.membership_org_id
+                person.membership_org = org
+                signals.membership_changed.send(
+                    None, person_id=person.id, old_org_id=old_org_id, new_org_id=org.id
+                )
     except IntegrityError:
         # Two edits raced for the same e-mail address; the unique index caught it.
-        db.session.rollback()
         raise ValidationError(_("该电子邮箱已被使用。"), field="email") from None
     return person
 
@@ -202,7 +202,6 @@ def _check_position(organisation: Organisation, title: str, start: date, end: da
 
 def _positions_changed(person_id: int) -> None:
     signals.positions_changed.send(None, person_id=person_id)
-    db.session.commit()
 
 
 def get_position(person: Person, position_id: int) -> Position:
@@ -213,6 +212,7 @@ def get_position(person: Person, position_id: int) -> Position:
     return position
 
 
+@transactional
 def add_position(
     actor: Person,
     person: Person,
@@ -240,6 +240,7 @@ def add_position(
     return position
 
 
+@transactional
 def update_position(
     actor: Person,
     position: Position,
@@ -263,6 +264,7 @@ def update_position(
     return position
 
 
+@transactional
 def end_position(actor: Person, position: Position, end_date: date) -> Position:
     """Set the end date of a position (it becomes 曾任)."""
     _require_editor(actor, position.person)
@@ -272,6 +274,7 @@ def end_position(actor: Person, position: Position, end_date: date) -> Position:
     return position
 
 
+@transactional
 def delete_position(actor: Person, position: Position) -> None:
     """Remove a position recorded by mistake."""
     _require_editor(actor, position.person)

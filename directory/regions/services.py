@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, func, insert, select
 from directory.core.enums import RegionLevel
 from directory.core.errors import NotFound, ValidationError
 from directory.core.sql import startswith
+from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.regions.models import Region
@@ -94,7 +95,7 @@ def load_regions(path: Path | str | None = None) -> dict[str, int]:
     ids = {code: r.id for code, r in existing.items()}
     result: dict[str, int] = {}
     added = updated = 0
-    try:
+    with unit_of_work():
         for length in LENGTHS:
             level = LEVEL_BY_LENGTH[length]
             new: list[dict[str, Any]] = []
@@ -128,10 +129,6 @@ def load_regions(path: Path | str | None = None) -> dict[str, int]:
                 result[level.value] = count
             added += len(new)
             updated += len(changed)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     result.update(added=added, updated=updated)
     log.info("regions loaded: %s", result)
     return result

@@ -24,7 +24,7 @@ from directory.transfers.services import (
     apply_transition,
     clean_note,
     load_for_action,
-    run_transaction,
+    transfer_unit,
 )
 
 A = TransferAction
@@ -133,7 +133,8 @@ def accept_in(
         notify_step(t, actor, _("转入接收完成，组织关系已转至“%(org)s”", org=final.name))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def _end_positions(person: Person, org_id: int, today: date) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
 from directory.core import time as clock
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -257,6 +258,7 @@ def export_csv(viewer: Person, org: Organisation) -> Iterator[str]:
         yield flush()
 
 
+@transactional
 def remind(now: datetime | None = None) -> int:
     """Remind the admins of every step waiting too long; idempotent (commits).
 
@@ -310,7 +312,6 @@ def remind(now: datetime | None = None) -> int:
             transfer_link(t.id),
         )
         sent += 1
-    db.session.commit()
     return sent
 
 

@@ -7,7 +7,8 @@ loser of a race, a double click or a stale page gets `Conflict` and nothing is w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from directory.core import time as clock
 from directory.core.errors import (
     Conflict,
-    DomainError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from directory.core.uow import UnitOfWork, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
@@ -159,21 +160,17 @@ def apply_transition(
     db.session.expire(t)
 
 
-def run_transaction(fn: Callable[[], Transfer]) -> Transfer:
-    """One transaction: commit on success, roll everything back on any refusal."""
+@contextmanager
+def transfer_unit() -> Iterator[UnitOfWork]:
+    """The unit of work of one transfer step: e-mail only after the commit, nothing on a
+    refusal; a unique-index clash (a second open transfer) is a `Conflict`."""
     try:
-        t = fn()
-        db.session.commit()
+        with unit_of_work() as uow:
+            uow.after_commit(send_queued_mail)
+            uow.on_rollback(discard_mail)
+            yield uow
     except IntegrityError:
-        db.session.rollback()
-        discard_mail()
         raise Conflict(_("该成员已有一个进行中的转接。")) from None
-    except DomainError:
-        db.session.rollback()
-        discard_mail()
-        raise
-    send_queued_mail()
-    return t
 
 
 def submit(
@@ -190,7 +187,8 @@ def submit(
         notify_step(t, actor, t.state.label)
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def plan(
@@ -271,7 +269,8 @@ def approve_out(actor: Person, transfer_id: int, version: int, note: str = "") -
         notify_step(t, actor, _("转出审批通过，等待转入接收"))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def return_(actor: Person, transfer_id: int, version: int, reason: str) -> Transfer:
@@ -284,7 +283,8 @@ def return_(actor: Person, transfer_id: int, version: int, reason: str) -> Trans
         notify_step(t, actor, _("已退回：%(reason)s", reason=text))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def withdraw(actor: Person, transfer_id: int, version: int, note: str = "") -> Transfer:
@@ -300,7 +300,8 @@ def withdraw(actor: Person, transfer_id: int, version: int, note: str = "") -> T
         tell(ids, "transfer", message, transfer_link(t.id))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def resubmit(
@@ -330,4 +331,5 @@ def resubmit(
         notify_step(t, actor, _("已修改并重新提交"))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
