@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from directory.core.errors import NotFound, ValidationError
+from directory.core.pagination import ListPage
 from directory.core.sql import contains
 from directory.core.uow import transactional
 from directory.extensions import db
@@ -47,8 +48,10 @@ def get_visible(viewer: Person, group_id: int) -> tuple[Group, GroupAccess]:
     return group, access
 
 
-def list_groups(viewer: Person, q: str = "", mine: bool = False, limit: int = 50, offset: int = 0):
-    """Groups the viewer may know of, most recently active first (with a total)."""
+def list_groups(
+    viewer: Person, q: str = "", mine: bool = False, page: int = 1, per_page: int = 50
+) -> ListPage[Group]:
+    """One page of the groups the viewer may know of, most recently active first."""
     cond = [visible_groups(viewer)]
     q = q.strip()[:100]
     if q:
@@ -57,15 +60,8 @@ def list_groups(viewer: Person, q: str = "", mine: bool = False, limit: int = 50
         cond.append(
             Group.id.in_(select(GroupMember.group_id).where(GroupMember.person_id == viewer.id))
         )
-    total = db.session.scalar(select(func.count()).select_from(Group).where(*cond)) or 0
-    rows = db.session.scalars(
-        select(Group)
-        .where(*cond)
-        .order_by(Group.last_activity_at.desc(), Group.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    query = select(Group).where(*cond).order_by(Group.last_activity_at.desc(), Group.id.desc())
+    return ListPage.fetch(query, page, per_page)
 
 
 def my_roles(viewer: Person, group_ids: Iterable[int]) -> dict[int, MemberRole]:

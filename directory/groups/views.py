@@ -45,20 +45,18 @@ def index() -> str:
     q = request.args.get("q", "")[:100]
     mine = request.args.get("mine") == "1"
     page = _page()
-    items, total = group_service.list_groups(
-        current_user, q, mine=mine, limit=PAGE, offset=(page - 1) * PAGE
-    )
-    roles = group_service.my_roles(current_user, [g.id for g in items])
+    result = group_service.list_groups(current_user, q, mine=mine, page=page, per_page=PAGE)
+    roles = group_service.my_roles(current_user, [g.id for g in result.items])
     return render(
         "groups/index.html",
         "results",
-        items=items,
-        total=total,
+        items=result.items,
+        total=result.total,
         roles=roles,
         q=q,
         mine=mine,
         page=page,
-        more=page * PAGE < total,
+        more=result.has_next,
     )
 
 
@@ -126,14 +124,14 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
 @login_required
 def show(group_id: int) -> str:
     group, access = load(group_id)
-    threads, more = reading.list_threads(group, _page()) if access.can_read else ([], False)
+    threads = reading.list_threads(group, _page()) if access.can_read else None
     return render(
         "groups/show.html",
         "thread_rows" if request.args.get("rows") else None,
         group=group,
         access=access,
-        threads=threads,
-        more=more,
+        threads=threads.items if threads is not None else [],
+        more=threads.has_next if threads is not None else False,
         page=_page(),
         request_form=RequestForm(),
     )

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from directory.core.errors import DomainError, NotFound
+from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.regions import services as regions
 from directory.regions.forms import MergeForm, RenameForm, VillageForm
@@ -31,16 +31,16 @@ def _page_arg(name: str) -> int:
     return int(raw)
 
 
-def _paginate(query: Any, param: str, per_page: int) -> Pagination:
+def _paginate(query: Any, param: str, per_page: int) -> ListPage[Any]:
     page = _page_arg(param)
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = ListPage.fetch(query, page, per_page)
     if page > 1 and page > pagination.pages:
         raise NotFound(_("没有第 %(page)d 页。", page=page))
     return pagination
 
 
 def _page_links(
-    p: Pagination, code: str, param: str, keep: dict[str, int]
+    p: ListPage[Any], code: str, param: str, keep: dict[str, int]
 ) -> list[tuple[Any, str]]:
     """(page number or None for a gap, URL) for a pager; empty when there is one page."""
     if p.pages <= 1:

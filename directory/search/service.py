@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
+from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -108,23 +109,20 @@ class Hit:
     contacts: dict[str, str]
 
 
-@dataclass
-class Page:
-    """A page of results with totals, facets and the names the template needs."""
+@dataclass(kw_only=True)
+class Page(ListPage[Hit]):
+    """A page of results (a ListPage of hits) with facets and the names the template needs."""
 
     params: Params
-    hits: list[Hit]
-    total: int
-    per_page: int
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)
     region_chain: list[str] = field(default_factory=list)
     org: Organisation | None = None
     hint: str = ""
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def hits(self) -> list[Hit]:
+        return self.items
 
 
 def _query(viewer: Person, p: Params, per_page: int) -> Query:
@@ -162,7 +160,7 @@ def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
     hint = ""
     if p.q and q.tree is None:
         hint = _("请输入姓名、拼音、组织或职务中的文字或字母。")
-        return Page(p, [], 0, per_page, {}, hint=hint, org=_org(p))
+        return Page([], 0, p.page, per_page, params=p, hint=hint, org=_org(p))
     result = get_backend().search("person", q)
     people = _load(result.keys)
     policy = ContactPolicy(viewer, people)
@@ -175,7 +173,18 @@ def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
         hint = _("没有找到匹配的人。试试更短的关键词、拼音首字母，或去掉一些筛选条件。")
     if p.region and p.region not in names:
         raise BadSearch(_("未知的地区代码：%(value)s", value=p.region))
-    return Page(p, hits, result.total, per_page, result.facets, names, chain, _org(p), hint)
+    return Page(
+        hits,
+        result.total,
+        p.page,
+        per_page,
+        params=p,
+        facets=result.facets,
+        region_names=names,
+        region_chain=chain,
+        org=_org(p),
+        hint=hint,
+    )
 
 
 def _org(p: Params) -> Organisation | None:
