@@ -1,6 +1,6 @@
 """The PostgreSQL backend: for deployments with several app servers (no shared files).
 
-Documents live in `search_document` (outbox.SearchDocument): segmented tokens in a weighted `tsvector`
+Documents live in `search_document` (models.SearchDocument): segmented tokens in a weighted `tsvector`
 (A names, B organisations, C bio) with a GIN index, pinyin forms in a text column
 with a trigram index (prefix matches), filters in a `text[]` with a GIN index.
 """

@@ -298,7 +298,7 @@ def no_auto_drain(app_config):
 
 
 def test_merge_queues_search_reindexing(no_auto_drain, app, admin, world, merge_world):
-    from directory.search.outbox import SearchOutbox
+    from directory.search.models import SearchOutbox
 
     db.session.execute(sa_delete(SearchOutbox))
     db.session.commit()
