@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,20 +9,12 @@ from werkzeug.wrappers import Response
 
 from directory.accounts import services as accounts
 from directory.accounts.auth_forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
 from directory.web.rendering import render
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("main.index")
 
 
 def _login_limit() -> str:
@@ -40,7 +30,7 @@ def _form_key() -> str:
 @limiter.limit(_login_limit, methods=["POST"], key_func=_form_key)
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         person = accounts.authenticate(form.email.data, form.password.data)
@@ -50,7 +40,7 @@ def login() -> Response | str | tuple[str, int]:
             login_user(person, remember=form.remember.data)
             session.permanent = True
             flash(_("欢迎回来，%(name)s。", name=person.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = [_("电子邮箱或密码不正确。")]
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", "form", form=form), status

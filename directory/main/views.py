@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from directory.accounts.auth_views import _safe_next
+from directory.accounts.next_url import safe_next
 from directory.web.rendering import render
 
 bp = Blueprint("main", __name__, url_prefix=None)
@@ -23,7 +23,7 @@ def language(code: str) -> Response:
     """Remember the chosen UI language in a cookie (unknown codes fall back to Chinese)."""
     from flask import current_app
 
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
