@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
+from flask_sqlalchemy.session import Session
 from sqlalchemy.orm import scoped_session
 
 from directory.extensions import db
@@ -46,7 +47,8 @@ class UnitOfWork:
         self._on_rollback: list[Callable[[], object]] = []
 
     @property
-    def session(self) -> scoped_session:  # type: ignore[type-arg]  # Flask-SQLAlchemy's session
+    def session(self) -> scoped_session[Session]:
+        """The session the unit commits (Flask-SQLAlchemy's)."""
         return db.session
 
     def after_commit(self, fn: Callable[[], object]) -> None:
