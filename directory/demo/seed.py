@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 from directory.core.enums import OrgLevel, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
 from directory.core.passwords import hash_password
+from directory.core.sql import startswith
 from directory.core.uow import unit_of_work
 from directory.demo import people as demo_people
 from directory.demo.names import words
@@ -113,7 +114,7 @@ def seed_demo(
 def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:
     rows = db.session.execute(
         select(Region.id, Region.code, Region.name, Region.level)
-        .where(Region.code.like(f"{code}%"), Region.level != RegionLevel.VILLAGE)
+        .where(startswith(Region.code, code), Region.level != RegionLevel.VILLAGE)
         .order_by(Region.code)
     ).all()
     if not rows or rows[0].code != code:

@@ -15,6 +15,7 @@ from directory.core import signals
 from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -55,7 +56,7 @@ def branches_under(org: Organisation, text: str = "", limit: int = 15) -> list[O
         Organisation.dissolved_at.is_(None),
     )
     if text.strip():
-        stmt = stmt.where(Organisation.name.contains(text.strip()[:100], autoescape=True))
+        stmt = stmt.where(contains(Organisation.name, text.strip()[:100]))
     return list(db.session.scalars(stmt.order_by(Organisation.name).limit(limit)))
 
 
