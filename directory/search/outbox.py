@@ -16,10 +16,10 @@ from sqlalchemy import DDL, Index, String, Text, event, func, insert
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from directory.extensions import db
+from directory.extensions import Model
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """One pending change: `source` row `key` changed; `doc_type` documents depend on it."""
 
     __tablename__ = "search_outbox"
@@ -31,7 +31,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """The PostgreSQL backend's documents (the table exists, unused, on SQLite too).
 
     `tsv`: weighted segmented tokens (A names, B organisations, C bio); `pinyin`:
