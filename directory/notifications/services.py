@@ -55,6 +55,6 @@ def mark_read(person_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    count = db.session.execute(stmt.values(read_at=datetime.now(UTC).replace(tzinfo=None))).rowcount
+    count = db.session.execute(stmt.values(read_at=datetime.now(UTC).replace(tzinfo=None))).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed Result
     db.session.commit()
     return count
