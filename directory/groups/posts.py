@@ -197,7 +197,7 @@ def reply(
         update(Thread)
         .where(Thread.id == thread.id, Thread.deleted_at.is_(None))
         .values(reply_count=Thread.reply_count + 1, last_post_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         db.session.rollback()
         raise NotFound(_("话题不存在。"))
@@ -264,7 +264,7 @@ def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) 
         .where(Post.id == post.id, Post.deleted_at.is_(None))
         .values(deleted_at=now, deleted_by_id=actor.id)
         .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         db.session.rollback()
         raise Conflict(_("该回帖已被删除。"))

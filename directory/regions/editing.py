@@ -97,7 +97,7 @@ def add_village(
     region = Region(code=code, name=name, level=RegionLevel.VILLAGE, parent_id=parent.id)
     db.session.add(region)
     _commit("add")
-    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]
+    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
@@ -110,7 +110,7 @@ def rename_region(actor: Person | None, code: str, name: str) -> Region:
     old = region.name
     region.name = name
     _commit("rename")
-    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]
+    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
@@ -152,7 +152,7 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
         db.session.rollback()  # e.g. no free code left under B: leave nothing half-moved
         raise
     _commit("merge")
-    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]
+    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]  # _require_admin: not None
     return target
 
 
