@@ -123,7 +123,7 @@ def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:
         raise NotFound(
             _("没有代码为 %(code)s 的省级行政区划，请先运行 flask regions load。", code=code)
         )
-    return [r.tuple() for r in rows]
+    return [(id_, code_, name, level) for id_, code_, name, level in rows]
 
 
 def _has_people_or_orgs() -> bool:
