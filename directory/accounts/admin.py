@@ -23,7 +23,7 @@ from directory.people.models import Person, new_session_token
 log = logging.getLogger(__name__)
 
 
-def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
+def _managed_filter(actor: Person):
     """SQL condition: the person's membership organisation is in one of the actor's subtrees."""
     ids = sorted({a.organisation_id for a in actor.admin_of})
     subtree = or_(*(Organisation.path.like(f"%/{i}/%") for i in ids))

@@ -121,7 +121,7 @@ def show(person_id: int) -> str:
     return render("admin/show.html", "account", **_show_context(person))
 
 
-def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:
     """Run one account action; answer with the account block (htmx) or PRG."""
     try:
         person = action()

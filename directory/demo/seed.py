@@ -21,7 +21,7 @@ from directory.core.sql import startswith
 from directory.core.uow import unit_of_work
 from directory.demo import people as demo_people
 from directory.demo.names import words
-from directory.extensions import db
+from directory.extensions import Model, db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
@@ -121,7 +121,7 @@ def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:
         raise NotFound(
             _("没有代码为 %(code)s 的省级行政区划，请先运行 flask regions load。", code=code)
         )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(id_, code_, name, level) for id_, code_, name, level in rows]
 
 
 def _has_people_or_orgs() -> bool:
@@ -193,18 +193,18 @@ def _branches(rng: random.Random, town: Node, name: str, street: bool, mean: flo
     return out
 
 
-def _first_free_id(model: type[db.Model]) -> int:  # type: ignore[name-defined]
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+def _first_free_id(model: type[Model]) -> int:
+    return (db.session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
 
 
-def _insert_all(model: type[db.Model], rows: list[dict]) -> None:  # type: ignore[name-defined]
+def _insert_all(model: type[Model], rows: list[dict]) -> None:
     """Core executemany INSERTs: unlike ORM bulk inserts, rows with NULLs in different
     columns stay in one batch."""
     for start in range(0, len(rows), 10000):
         db.session.execute(model.__table__.insert(), rows[start : start + 10000])
 
 
-def _sync_sequence(model: type[db.Model]) -> None:  # type: ignore[name-defined]
+def _sync_sequence(model: type[Model]) -> None:
     """Ids were given explicitly: move PostgreSQL's sequence past them."""
     if db.session.get_bind().dialect.name == "postgresql":
         table = model.__tablename__

@@ -100,7 +100,7 @@ def withdraw_request(actor: Person, group: Group) -> None:
             JoinRequest.status == RequestStatus.PENDING,
         )
         .values(status=RequestStatus.WITHDRAWN, decided_at=clock.now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise Conflict(_("没有待处理的申请。"))
 
@@ -222,7 +222,7 @@ def _remove(group: Group, person_id: int) -> None:
         delete(GroupMember).where(
             GroupMember.group_id == group.id, GroupMember.person_id == person_id
         )
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if count:
         db.session.execute(
             update(Group)
@@ -271,6 +271,6 @@ def _decide(request_id: int, yes: bool, actor: Person, already: str) -> None:
         update(JoinRequest)
         .where(JoinRequest.id == request_id, JoinRequest.status == RequestStatus.PENDING)
         .values(status=status, decided_at=clock.now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise Conflict(already)

@@ -105,7 +105,7 @@ def handle_report(
             handled_by_id=actor.id,
             outcome="hidden" if hide else "dismissed",
         )
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise Conflict(_("该举报已被处理。"))
     post = report.post

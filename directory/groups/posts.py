@@ -187,7 +187,7 @@ def reply(
         update(Thread)
         .where(Thread.id == thread.id, Thread.deleted_at.is_(None))
         .values(reply_count=Thread.reply_count + 1, last_post_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise NotFound(_("话题不存在。"))
     db.session.execute(update(Group).where(Group.id == group.id).values(last_activity_at=now))
@@ -252,7 +252,7 @@ def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) 
         .where(Post.id == post.id, Post.deleted_at.is_(None))
         .values(deleted_at=now, deleted_by_id=actor.id)
         .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise Conflict(_("该回帖已被删除。"))
     # Also through the ORM, so flush listeners (the search outbox) see the change.

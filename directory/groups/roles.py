@@ -80,7 +80,7 @@ def unban(actor: Person, group: Group, access: GroupAccess, person_id: int) -> N
     require_moderator(access)
     count = db.session.execute(
         delete(GroupBan).where(GroupBan.group_id == group.id, GroupBan.person_id == person_id)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
         raise NotFound(_("该用户没有被禁止。"))
     log_action(group.id, actor.id, "unban", target_person_id=person_id)

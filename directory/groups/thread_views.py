@@ -19,7 +19,7 @@ from directory.groups.views import bp
 from directory.web.rendering import render
 
 
-def _field_error(form, err: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _field_error(form, err: ValidationError) -> None:
     target = getattr(form, err.field or "", None) or form.body
     target.errors = [*list(target.errors), err.message]
 

@@ -14,12 +14,12 @@ try:  # The cascading region picker of the regions area, when it is installed.
     from directory.regions.forms import RegionField
     from directory.regions.picker import REFINE_BUTTON
 except ImportError:  # pragma: no cover - regions area absent: a plain code input
-    RegionField = None  # type: ignore[assignment, misc]
+    RegionField = None  # type: ignore[assignment, misc]  # None marks "no picker"
     REFINE_BUTTON = ""
 
 if RegionField is not None:
 
-    class OrgRegionField(RegionField):  # type: ignore[misc, valid-type]
+    class OrgRegionField(RegionField):
         """The picker's deepest code; a single typed-in code is kept as is for a clear error."""
 
         def process_formdata(self, valuelist: list[str]) -> None:
@@ -28,12 +28,12 @@ if RegionField is not None:
             if not self.data and len(typed) == 1:
                 self.data = typed[0][:20]
 
-    def _region_field():  # type: ignore[no-untyped-def]
+    def _region_field():
         return OrgRegionField(_l("所在地区"))
 
 else:  # pragma: no cover
 
-    def _region_field():  # type: ignore[no-untyped-def]
+    def _region_field():
         return TrimmedStringField(_l("所在地区（行政区划代码）"))
 
 
@@ -44,7 +44,7 @@ def uses_region_picker() -> bool:
 
 def wants_refine(formdata: object) -> bool:
     """The no-JavaScript picker asked to show its next level: re-show the form, save nothing."""
-    return bool(REFINE_BUTTON) and REFINE_BUTTON in (formdata or {})  # type: ignore[operator]
+    return bool(REFINE_BUTTON) and REFINE_BUTTON in (formdata or {})  # type: ignore[operator]  # WTForms formdata: a MultiDict, typed object
 
 
 class OrgForm(BaseForm):
@@ -61,7 +61,7 @@ class OrgForm(BaseForm):
     sector = SelectField(_l("领域"), choices=[], validate_choice=False)
     region_code = _region_field()
 
-    def __init__(self, *args, parent: Organisation | None = None, editing: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, parent: Organisation | None = None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector.choices = [("", str(_l("（不指定）"))), *Sector.choices()]
         if editing:

@@ -56,7 +56,7 @@ def _unique_ids(form: BaseForm, row_id: str) -> None:
         f.label.field_id = f.id
 
 
-def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):  # type: ignore[no-untyped-def]
+def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):
     status = 422 if request.method == "POST" else 200
     _unique_ids(form, row_id)
     page = render(
@@ -81,7 +81,7 @@ def positions(person_id: int) -> str:
 
 @bp.route("/<int:person_id>/positions/new", methods=["GET", "POST"])
 @login_required
-def add_position(person_id: int):  # type: ignore[no-untyped-def]
+def add_position(person_id: int):
     person = _editable_person(person_id)
     form = PositionForm()
     if form.validate_on_submit():
@@ -110,7 +110,7 @@ def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
 
 @bp.route("/<int:person_id>/positions/<int:position_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def edit_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = PositionForm(
         data={
@@ -141,7 +141,7 @@ def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-
 
 @bp.route("/<int:person_id>/positions/<int:position_id>/end", methods=["GET", "POST"])
 @login_required
-def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def end_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = EndPositionForm(data={"end_date": date.today().isoformat()})
     if form.validate_on_submit():

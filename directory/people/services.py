@@ -114,7 +114,7 @@ def _check_profile_value(key: str, value: Any) -> Any:
         if value in (None, "") and key not in _REQUIRED_ENUMS:
             return None
         try:
-            return kind(value)  # type: ignore[misc, operator]
+            return kind(value)  # type: ignore[operator]  # a type here: "unknown" was refused above
         except ValueError:
             raise ValidationError(_("选项无效，请从列表中选择。"), field=key) from None
     if key == "name":

@@ -112,7 +112,7 @@ def add_village(
         raise ValidationError(_("代码 %(code)s 已被使用。", code=code), field="code")
     region = Region(code=code, name=name, level=RegionLevel.VILLAGE, parent_id=parent.id)
     db.session.add(region)
-    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]
+    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
@@ -125,7 +125,7 @@ def rename_region(actor: Person | None, code: str, name: str) -> Region:
     _check_sibling_name(region.parent_id, name, exclude_id=region.id)
     old = region.name
     region.name = name
-    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]
+    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
@@ -164,7 +164,7 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
     moved_orgs = _move_subtree(source, target)
     db.session.flush()  # children point at B before A goes, so A has none left to orphan
     db.session.delete(source)
-    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]
+    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]  # _require_admin: not None
     return target
 
 

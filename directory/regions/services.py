@@ -60,7 +60,7 @@ def read_region_file(path: Path) -> list[tuple[str, str, str]]:
     """Parse a regions TSV (gzip if it ends in .gz) into (code, name, parent_code) rows."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise ValidationError(_t("无法读取地区文件：%(err)s", err=str(exc))) from None

@@ -48,7 +48,7 @@ def step_days() -> int:
         return 7
 
 
-def _eager(stmt):  # type: ignore[no-untyped-def]
+def _eager(stmt):
     return stmt.options(
         joinedload(Transfer.person),
         joinedload(Transfer.from_org),
@@ -174,7 +174,7 @@ def dashboard(org: Organisation, period: str = "month", now: datetime | None = N
     return d
 
 
-def _flows(sub, start: datetime | None) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:  # type: ignore[no-untyped-def]
+def _flows(sub, start: datetime | None) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Completed transfers crossing the subtree's border, by the other side's city: (out, in)."""
     from_in, to_in = Transfer.from_org_id.in_(sub), Transfer.to_org_id.in_(sub)
     other, region, city = aliased(Organisation), aliased(Region), aliased(Region)
@@ -283,7 +283,7 @@ def remind(now: datetime | None = None) -> int:
             .where(Transfer.id == t.id, Transfer.version == t.version, due)
             .values(reminded_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
         if won != 1 or t.waiting_org is None:
             continue
         waited = (now - t.state_since).days

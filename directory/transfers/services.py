@@ -145,7 +145,7 @@ def apply_transition(
     if not tr.may(actor, t):
         raise PermissionDenied(_("你无权执行此操作。"))
     before, at = t.state, clock.now()
-    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE gives a CursorResult; Session.execute is typed Result
         update(Transfer)
         .where(Transfer.id == t.id, Transfer.state == before, Transfer.version == version)
         .values(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,8 +38,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_headers)
     app.context_processor(_globals)
-    app.add_template_global(permissions, "permissions")
-    app.add_template_global(enums, "enums")
+    # Modules, not functions: add_template_global is typed for callables.
+    app.jinja_env.globals.update(permissions=permissions, enums=enums)
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
@@ -53,7 +54,7 @@ def _csrf_error(err: CSRFError) -> tuple[str, int]:
     return _error_page(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"))
 
 
-def _http_error(err: HTTPException) -> Response | tuple[str, int]:
+def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = err.code or 500
     if status == 401:
         flash(_("请先登录。"), "warning")

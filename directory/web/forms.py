@@ -40,11 +40,11 @@ def undecodable_fields() -> set[str]:
 class BaseForm(FlaskForm):
     """Refuses text that did not arrive as valid UTF-8, and control characters."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         self._undecodable = undecodable_fields()  # before the body is parsed
         super().__init__(*args, **kwargs)
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         message = str(INVALID_TEXT)
         fields = [f for f in self if f.type not in {"CSRFTokenField", "HiddenField"}]
@@ -71,7 +71,7 @@ def strip_filter(value: object) -> object:
 
 
 class TrimmedStringField(StringField):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("filters", [])
         kwargs["filters"] = [strip_filter, *kwargs["filters"]]
         super().__init__(*args, **kwargs)
