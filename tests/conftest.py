@@ -33,6 +33,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import event
 
 from directory import create_app
@@ -96,6 +98,24 @@ def pg_database() -> Iterator[str | None]:
         admin.dispose()
 
 
+class _SessionBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app of the session (keyed by name and source
+    checksum, so an edited template is compiled again): each test builds its own app
+    and so its own Jinja environment, which would otherwise compile every template anew."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_templates_cache = _SessionBytecodeCache()
 _pg_schema_ready: set[str] = set()
 TEST_DB_NAME = "test.sqlite"
 
@@ -165,6 +185,7 @@ def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterat
     for key, value in app_config.items():
         setattr(Config, key, value)
     application = create_app(Config)
+    application.jinja_env.bytecode_cache = _templates_cache
 
     def _fresh_request_globals() -> None:
         # Requests reuse the test's app context and so its `g`; empty it, as a real
@@ -223,3 +244,33 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements sent to the app's engine while `watch()` is active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        self.statements.append(statement)
+
+    @contextmanager
+    def watch(self) -> Iterator[QueryCounter]:
+        """Start from zero, count inside the block: `with queries.watch() as q: ...`."""
+        self.statements.clear()
+        event.listen(db.engine, "before_cursor_execute", self._on_execute)
+        try:
+            yield self
+        finally:
+            event.remove(db.engine, "before_cursor_execute", self._on_execute)
+
+
+@pytest.fixture
+def queries(app: Flask) -> QueryCounter:
+    """The one query counter (no N+1 tests): `with queries.watch(): client.get(url)`."""
+    return QueryCounter()
