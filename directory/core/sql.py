@@ -16,9 +16,9 @@ def escape_like(text: str) -> str:
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
     """`column LIKE '%text%'`, the user's text taken literally."""
-    return column.like(f"%{escape_like(text)}%", escape=ESCAPE)  # type: ignore[no-any-return]  # column is any SQL expression
+    return column.like(f"%{escape_like(text)}%", escape=ESCAPE)
 
 
 def startswith(column: Any, text: str) -> ColumnElement[bool]:
     """`column LIKE 'text%'`, the user's text taken literally."""
-    return column.like(f"{escape_like(text)}%", escape=ESCAPE)  # type: ignore[no-any-return]  # column is any SQL expression
+    return column.like(f"{escape_like(text)}%", escape=ESCAPE)

@@ -70,7 +70,7 @@ class UnitOfWork:
 
 def current() -> UnitOfWork | None:
     """The unit of work open on this session, if any."""
-    return db.session.info.get(_KEY)  # type: ignore[no-any-return]  # info is dict[Any, Any]
+    return db.session.info.get(_KEY)
 
 
 def required() -> UnitOfWork:

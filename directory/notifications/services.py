@@ -57,5 +57,5 @@ def mark_read(person_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    count = db.session.execute(stmt.values(read_at=clock.now())).rowcount
+    count = db.session.execute(stmt.values(read_at=clock.now())).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed Result
     return count

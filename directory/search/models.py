@@ -8,10 +8,10 @@ from sqlalchemy import DDL, Index, String, Text, event, func
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.extensions import db
+from directory.extensions import Model
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """One pending change: `source` row `key` changed; `doc_type` documents depend on it."""
 
     __tablename__ = "search_outbox"
@@ -23,7 +23,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """The PostgreSQL backend's documents (the table exists, unused, on SQLite too).
 
     `tsv`: weighted segmented tokens (A names, B organisations, C bio); `pinyin`:

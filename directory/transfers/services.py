@@ -116,7 +116,7 @@ def check_destination(person: Person, to_org: Organisation) -> None:
         raise ValidationError(_("团组织“%(name)s”已撤销。", name=to_org.name), field="destination")
 
 
-def _record(t: Transfer, actor: Person | None, action, before, after, note, at) -> None:  # type: ignore[no-untyped-def]
+def _record(t: Transfer, actor: Person | None, action, before, after, note, at) -> None:
     db.session.add(
         TransferEvent(
             transfer_id=t.id,
@@ -229,7 +229,7 @@ def plan(
     return t, events
 
 
-def _event(t, actor, action, before, after, note, at) -> TransferEvent:  # type: ignore[no-untyped-def]
+def _event(t, actor, action, before, after, note, at) -> TransferEvent:
     return TransferEvent(
         transfer=t, actor=actor, action=action, from_state=before, to_state=after, note=note, at=at
     )
