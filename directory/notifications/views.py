@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.notifications import services as notifications
-from directory.web.rendering import render
+from directory.web.args import id_or_404
+from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -33,7 +35,7 @@ def bell() -> str:
 @login_required
 def read() -> Response | str:
     raw = request.form.get("id", "")
-    notifications.mark_read(current_user.id, int(raw) if raw.isdigit() else None)
-    if request.headers.get("HX-Request"):
+    notifications.mark_read(current_user.id, id_or_404(raw) if raw else None)
+    if wants_fragment():
         return bell()
-    return redirect(url_for("notifications.index"))
+    return redirect_after_change(url_for("notifications.index"))

@@ -27,7 +27,7 @@ def index() -> str:
     )
 
 
-@bp.route("/<int:org_id>/children")
+@bp.route("/<id:org_id>/children")
 @login_required
 def children(org_id: int) -> str:
     """One level of the tree: a fragment for htmx, a page of its own without JavaScript."""
@@ -41,7 +41,7 @@ def children(org_id: int) -> str:
     )
 
 
-@bp.route("/<int:org_id>")
+@bp.route("/<id:org_id>")
 @login_required
 def show(org_id: int) -> str:
     """An organisation: where it sits, its children, cadres, roster and admins."""

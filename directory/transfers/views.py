@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,7 +26,9 @@ from directory.transfers.forms import (
     StepForm,
 )
 from directory.transfers.models import TransferAction, TransferReason
+from directory.web.args import parse_id
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -41,11 +43,6 @@ def resolve_org(text: str, field: str) -> Organisation:
     except DomainError as err:
         err.field = field
         raise
-
-
-def _field_error(form: Any, err: DomainError, fallback: str) -> None:
-    name = err.field if err.field and hasattr(form, err.field) else fallback
-    getattr(form, name).errors = [*getattr(form, name).errors, err.message]
 
 
 @bp.route("/")
@@ -85,15 +82,12 @@ def new() -> Page:
                 current_user, person, to_org, TransferReason(form.reason.data), form.note.data
             )
         except DomainError as err:
-            _field_error(form, err, "destination")
+            form.add_service_error(err, "destination")
             status = err.status
         else:
-            flash(_("转接申请已提交。"), "success")
-            target = url_for("transfers.show", transfer_id=t.id)
-            if wants_fragment():
-                # htmx: let the browser load the new page (a 204 does not swap anything).
-                return Response(status=204, headers={"HX-Redirect": target})
-            return redirect(target)
+            return redirect_after_change(
+                url_for("transfers.show", transfer_id=t.id), _("转接申请已提交。")
+            )
     elif request.method == "POST":
         status = 422
     return render("transfers/new.html", "form", form=form), status
@@ -107,10 +101,10 @@ def org_options() -> str:
     for key in ("q", "destination", "branch"):
         q = q or request.args.get(key, "")
     orgs = org_service.lookup(q, limit=15)
-    within = request.args.get("within", "")
-    if within.isdigit():
+    within = parse_id(request.args.get("within", ""))
+    if within is not None:
         # The branch picker of an acceptance: only live branches under the destination.
-        parent = db.session.get(Organisation, int(within))
+        parent = db.session.get(Organisation, within)
         orgs = accepting.branches_under(parent, q) if parent is not None else []
     refs = [(org_service.org_reference(o), o) for o in orgs]
     if wants_fragment():
@@ -155,7 +149,7 @@ def _render_show(
     )
 
 
-@bp.route("/<int:transfer_id>")
+@bp.route("/<id:transfer_id>")
 @login_required
 def show(transfer_id: int) -> Page:
     """One transfer: its facts, the actions the viewer may take, the timeline."""
@@ -178,7 +172,7 @@ _DONE = {
 }
 
 
-@bp.route("/<int:transfer_id>/<action>", methods=["POST"])
+@bp.route("/<id:transfer_id>/<action>", methods=["POST"])
 @login_required
 def act(transfer_id: int, action: str) -> Page:
     """Take one step of the state machine; the page's version guards against stale pages."""
@@ -192,15 +186,15 @@ def act(transfer_id: int, action: str) -> Page:
         _do(action, form, transfer_id)
     except DomainError as err:
         db_refresh(t)
-        if err.field and hasattr(form, err.field):
-            _field_error(form, err, err.field)
+        if err.field and err.field in form:
+            form.add_service_error(err, err.field)
             return _render_show(t, err.status, err.message, {action: form})
         return _render_show(t, err.status, err.message)
     flash(str(_DONE[action]), "success")
     if wants_fragment():
         db_refresh(t)
         return _render_show(t)
-    return redirect(url_for("transfers.show", transfer_id=transfer_id))
+    return redirect_after_change(url_for("transfers.show", transfer_id=transfer_id))
 
 
 def db_refresh(t: Any) -> None:

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from directory.core import enums
 from directory.core.errors import DomainError
 from directory.people import permissions
+from directory.web.args import IdConverter
 from directory.web.rendering import render
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ _STATUS_MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

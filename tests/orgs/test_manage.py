@@ -49,7 +49,7 @@ def test_org_admin_creates_child_below_own_subtree(client, auth, world, org_admi
 def test_create_child_with_htmx_redirects(client, auth, world, org_admin):
     auth.login(org_admin)
     r = _new_child(client, world.county_org.id, headers=HX, level="township", name="新街道团工委")
-    assert r.status_code == 200
+    assert r.status_code == 204
     org = db.session.scalar(select(Organisation).where(Organisation.name == "新街道团工委"))
     assert r.headers["HX-Redirect"] == f"/orgs/{org.id}"
 
@@ -278,7 +278,7 @@ def test_dissolve_with_htmx_redirects(client, auth, world, admin):
     leaf = make_org("待撤支部", world.street_region, world.street_org)
     db.session.commit()
     r = client.post(f"/orgs/{leaf.id}/dissolve", headers=HX)
-    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/orgs/{leaf.id}"
+    assert r.status_code == 204 and r.headers["HX-Redirect"] == f"/orgs/{leaf.id}"
 
 
 def test_region_picker_values(client, auth, world, org_admin):

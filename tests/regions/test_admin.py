@@ -72,7 +72,7 @@ def test_rename(client, auth, admin, world, caplog):
 def test_rename_with_htmx_redirects_the_page(client, auth, admin, world):
     auth.login(admin)
     r = client.post("/regions/5113/rename", data={"name": "新南充"}, headers=HX)
-    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/regions/5113"
+    assert r.status_code == 204 and r.headers["HX-Redirect"] == "/regions/5113"
     assert region("5113").name == "新南充"
 
 
