@@ -28,14 +28,6 @@ bp = Blueprint("groups", __name__, url_prefix="/groups")
 PAGE = 30
 
 
-@bp.app_template_global("group_feed")
-def group_feed() -> list:
-    """Latest threads in the signed-in user's groups (for the home page)."""
-    if not current_user.is_authenticated:
-        return []
-    return reading.feed_for(current_user)
-
-
 @bp.route("/")
 @login_required
 def index() -> str:

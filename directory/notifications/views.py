@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.notifications import services as notifications
+from directory.web import unread_notifications
 from directory.web.args import id_or_404
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
@@ -21,14 +22,15 @@ def index() -> str:
     return render(
         "notifications/index.html",
         items=items,
-        unread=notifications.unread_count(current_user.id),
+        unread=unread_notifications(),
     )
 
 
 @bp.route("/bell")
 @login_required
 def bell() -> str:
-    return render("notifications/_bell.html", unread=notifications.unread_count(current_user.id))
+    """The bell alone (htmx polls it); it counts through the layout's unread_notifications."""
+    return render("notifications/_bell.html")
 
 
 @bp.route("/read", methods=["POST"])

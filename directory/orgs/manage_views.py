@@ -11,7 +11,7 @@ from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
 from directory.orgs import queries
 from directory.orgs import services as service
-from directory.orgs.forms import AdminForm, OrgForm, uses_region_picker, wants_refine
+from directory.orgs.forms import AdminForm, OrgForm, wants_refine
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.orgs.views import bp
@@ -68,7 +68,6 @@ def new(org_id: int | None) -> Page:
         org=None,
         leaf=leaf,
         heading=heading,
-        picker=uses_region_picker(),
     )
     return page, status
 
@@ -104,7 +103,6 @@ def edit(org_id: int) -> Page:
         parent=None,
         org=org,
         heading=_("编辑团组织"),
-        picker=uses_region_picker(),
     )
     return page, status
 

@@ -16,7 +16,7 @@ from directory.people import services as people
 from directory.people.forms import EndPositionForm, PositionForm
 from directory.people.models import Person, Position
 from directory.people.permissions import can_edit_profile
-from directory.people.views import bp, profile_context, resolve_org_field
+from directory.people.views import bp, profile_context, profile_page_context, resolve_org_field
 from directory.web.forms import BaseForm
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
@@ -71,7 +71,7 @@ def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading
 @login_required
 def positions(person_id: int) -> str:
     person = people.get_profile(person_id)
-    return render("people/show.html", "positions", **profile_context(person))
+    return render("people/show.html", "positions", **profile_page_context(person))
 
 
 @bp.route("/<id:person_id>/positions/new", methods=["GET", "POST"])

@@ -13,11 +13,13 @@ from werkzeug.wrappers import Response
 from directory.core.enums import Visibility
 from directory.core.errors import DomainError, ValidationError
 from directory.orgs.models import Organisation
-from directory.orgs.services import lookup, org_reference, resolve_org_reference
+from directory.orgs.services import org_reference, resolve_org_reference
+from directory.orgs.views import org_picker
 from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
 from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
+from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
@@ -59,6 +61,11 @@ def profile_context(person: Person) -> dict[str, Any]:
     }
 
 
+def profile_page_context(person: Person) -> dict[str, Any]:
+    """What the whole profile page shows: the profile, and whether a transfer is open."""
+    return {**profile_context(person), "in_transfer": bool(open_transfer_ids([person.id]))}
+
+
 @bp.route("/")
 @login_required
 def index() -> str:
@@ -75,7 +82,7 @@ def index() -> str:
 @login_required
 def show(person_id: int) -> str:
     person = people.get_profile(person_id)
-    return render("people/show.html", "profile", **profile_context(person))
+    return render("people/show.html", "profile", **profile_page_context(person))
 
 
 def _initial(person: Person) -> dict[str, Any]:
@@ -128,8 +135,5 @@ def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    text = (request.args.get("q") or request.args.get("organisation") or "")[:100]
-    orgs = lookup(text)
-    return render(
-        "people/org_options.html", "options", orgs=orgs, q=text, org_reference=org_reference
-    )
+    """The organisation picker of the profile and position forms (see orgs.views.org_picker)."""
+    return org_picker()

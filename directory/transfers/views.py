@@ -15,6 +15,7 @@ from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.orgs import services as org_service
 from directory.orgs.models import Organisation
+from directory.orgs.views import org_picker
 from directory.people.permissions import admin_org_ids
 from directory.transfers import accepting, reports
 from directory.transfers import services as svc
@@ -96,20 +97,16 @@ def new() -> Page:
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    """Organisations matching what was typed: <option>s for a datalist, or a page without JS."""
-    q = ""
-    for key in ("q", "destination", "branch"):
-        q = q or request.args.get(key, "")
-    orgs = org_service.lookup(q, limit=15)
+    """The organisation picker of transfer forms (see orgs.views.org_picker).
+
+    With `within=<id>` (the branch picker of an acceptance) it offers only the live
+    branches under that organisation.
+    """
     within = parse_id(request.args.get("within", ""))
-    if within is not None:
-        # The branch picker of an acceptance: only live branches under the destination.
-        parent = db.session.get(Organisation, within)
-        orgs = accepting.branches_under(parent, q) if parent is not None else []
-    refs = [(org_service.org_reference(o), o) for o in orgs]
-    if wants_fragment():
-        return render("transfers/_org_options.html", refs=refs)
-    return render("transfers/org_options.html", refs=refs, q=q)
+    if within is None:
+        return org_picker()
+    parent = db.session.get(Organisation, within)
+    return org_picker(lambda q: accepting.branches_under(parent, q) if parent else [])
 
 
 def _render_show(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -87,10 +87,19 @@ _NAV = (
 )
 
 
-def _unread_count() -> int:
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications, counted at most once per request.
+
+    The layout's bell shows it on every full page; it stays a lazy template global so
+    fragments, which have no layout, do not pay for it.
+    """
     from directory.notifications.services import unread_count
 
-    return unread_count(current_user.id) if current_user.is_authenticated else 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            unread_count(current_user.id) if current_user.is_authenticated else 0
+        )
+    return int(g.unread_notifications)
 
 
 def _globals() -> dict[str, object]:
@@ -99,7 +108,7 @@ def _globals() -> dict[str, object]:
     if not permissions.is_any_org_admin(current_user):
         items = [(e, label) for e, label in items if e != "admin.index"]
     return {
-        "notification_unread": _unread_count,
+        "notification_unread": unread_notifications,
         "get_locale": get_locale,
         "nav_items": items,
         "search_endpoint": "search.index" if "search.index" in views else "people.index",

@@ -55,7 +55,7 @@ def page_error(raw: str, maximum: int = MAX_PAGE) -> str:
 
 def page_arg(name: str = "page", maximum: int = MAX_PAGE) -> int:
     """The page number in query argument `name` (1 when absent or empty); 400 when malformed."""
-    raw = request.args.get(name, "").strip()
+    raw = request.args.get(name, "")
     if not raw:
         return 1
     value = parse_int(raw, maximum)

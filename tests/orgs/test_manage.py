@@ -282,9 +282,6 @@ def test_dissolve_with_htmx_redirects(client, auth, world, admin):
 
 
 def test_region_picker_values(client, auth, world, org_admin):
-    forms = pytest.importorskip("directory.orgs.forms")
-    if not forms.uses_region_picker():
-        pytest.skip("the regions area's picker is not installed")
     auth.login(org_admin)
     page = client.get(f"/orgs/{world.street_org.id}/edit").get_data(as_text=True)
     assert 'class="region-picker' in page and '<option value="511302001" selected' in page

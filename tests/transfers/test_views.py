@@ -238,9 +238,13 @@ def test_org_options(client, auth, cadre, receiving):
     assert "成都七中团支部" in within and "共青团成都市委" not in within
 
 
-def test_member_marker_global(app, cadre, submitted, outsider):
-    fn = app.jinja_env.globals["in_transfer_ids"]
-    assert fn([cadre.id, outsider.id]) == {cadre.id}
+def test_member_markers_are_loaded_by_views_not_templates(app, cadre, submitted, outsider):
+    from directory.transfers.accepting import open_transfer_ids
+
+    assert open_transfer_ids([cadre.id, outsider.id]) == {cadre.id}
+    # The views load the markers (tests/transfers/test_roster.py checks the pages).
+    assert "in_transfer_ids" not in app.jinja_env.globals
+    assert "transfer_markers" not in app.jinja_env.globals
 
 
 def test_english_pages(client, auth, cadre, org_admin, submitted):
