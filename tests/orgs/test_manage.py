@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin
+from directory.regions.picker import REFINE_BUTTON
 from tests.factories import make_org, make_person
 from tests.orgs.conftest import HX
 
@@ -301,7 +302,7 @@ def test_region_picker_values(client, auth, world, org_admin):
             **base,
             "name": "改了名",
             "region_code": ["51", "5113"],
-            forms.REFINE_BUTTON: "region_code",
+            REFINE_BUTTON: "region_code",
         },
     )
     assert r.status_code == 200
