@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, url_for
+from flask import Flask, Response, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -103,13 +103,11 @@ def unread_notifications() -> int:
 
 
 def _globals() -> dict[str, object]:
-    views = current_app.view_functions
-    items = [(e, label) for e, label in _NAV if e in views]
+    items = list(_NAV)
     if not permissions.is_any_org_admin(current_user):
         items = [(e, label) for e, label in items if e != "admin.index"]
     return {
         "notification_unread": unread_notifications,
         "get_locale": get_locale,
         "nav_items": items,
-        "search_endpoint": "search.index" if "search.index" in views else "people.index",
     }
