@@ -80,7 +80,7 @@ def test_deactivate_and_reactivate(app, client, auth, org_admin, cadre):
     r = client.post(f"/admin/accounts/{cadre.id}/active", data={"active": "0"})
     assert r.status_code == 303
     assert not _fresh(cadre).is_active_account
-    assert victim_session.get("/").status_code == 303
+    assert victim_session.get("/").status_code == 302
     other = app.test_client()
     r = other.post("/auth/login", data={"email": cadre.email, "password": PASSWORD})
     assert r.status_code == 422

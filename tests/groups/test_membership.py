@@ -176,7 +176,7 @@ def test_invitation_to_hidden_group(client, auth, owner, cadre) -> None:  # type
     page = client.get(f"/groups/{group.id}")
     assert page.status_code == 200 and "接受邀请" in page.get_data(as_text=True)
     assert (
-        client.post(f"/groups/{group.id}/invitation", data={"answer": "accept"}).status_code == 302
+        client.post(f"/groups/{group.id}/invitation", data={"answer": "accept"}).status_code == 303
     )
     assert cadre.id in _members(group)
     assert _log(group) == ["create", "invite"]

@@ -260,7 +260,7 @@ def test_delete_and_restore(client, auth, owner, member) -> None:  # type: ignor
     assert "说错了" in client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
     assert (
         client.post(f"/groups/posts/{post.id}/moderate", data={"action": "restore"}).status_code
-        == 302
+        == 303
     )
     db.session.refresh(post)
     assert post.deleted_at is None
