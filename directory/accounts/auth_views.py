@@ -13,6 +13,7 @@ from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
 from directory.web.rendering import render
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -64,12 +65,14 @@ def change_password() -> Response | tuple[str, int]:
                 current_user, form.current_password.data, form.new_password.data
             )
         except ValidationError as err:
-            getattr(form, err.field or "new_password").errors = [err.message]
+            form.add_service_error(err, "new_password")
         else:
             # The session token changed: sign in again under it, others are signed out.
             login_user(current_user._get_current_object(), fresh=True)
-            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-            return redirect(url_for("people.show", person_id=current_user.id))
+            return redirect_after_change(
+                url_for("people.show", person_id=current_user.id),
+                _("密码已修改，其他设备上的登录已失效。"),
+            )
     status = 422 if request.method == "POST" else 200
     return render("auth/password.html", "form", form=form), status
 
@@ -82,11 +85,12 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         try:
             person = accounts.accept_invitation(token, form.new_password.data)
         except ValidationError as err:
-            form.new_password.errors = [err.message]
+            form.add_service_error(err, "new_password")
         else:
             session.clear()
             login_user(person)
-            flash(_("密码已设置，欢迎使用团友录。"), "success")
-            return redirect(url_for("people.show", person_id=person.id))
+            return redirect_after_change(
+                url_for("people.show", person_id=person.id), _("密码已设置，欢迎使用团友录。")
+            )
     status = 422 if request.method == "POST" else 200
     return render("auth/invite.html", "form", form=form, person=person, token=token), status

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.accounts.next_url import safe_next
+from directory.groups import reading
 from directory.web.rendering import render
 
 bp = Blueprint("main", __name__, url_prefix=None)
@@ -15,7 +16,8 @@ bp = Blueprint("main", __name__, url_prefix=None)
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render("main/index.html", person=current_user)
+    """The home page: search, and the latest threads in the user's groups."""
+    return render("main/index.html", person=current_user, feed=reading.feed_for(current_user))
 
 
 @bp.route("/language/<code>")

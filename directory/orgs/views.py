@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from collections.abc import Callable
+
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from directory.orgs import queries
+from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
 from directory.orgs.services import lookup as lookup_orgs
 from directory.orgs.services import org_reference
 from directory.people.permissions import ContactPolicy
+from directory.transfers.accepting import roster_markers
 from directory.web.rendering import render, wants_fragment
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -27,7 +31,7 @@ def index() -> str:
     )
 
 
-@bp.route("/<int:org_id>/children")
+@bp.route("/<id:org_id>/children")
 @login_required
 def children(org_id: int) -> str:
     """One level of the tree: a fragment for htmx, a page of its own without JavaScript."""
@@ -41,7 +45,7 @@ def children(org_id: int) -> str:
     )
 
 
-@bp.route("/<int:org_id>")
+@bp.route("/<id:org_id>")
 @login_required
 def show(org_id: int) -> str:
     """An organisation: where it sits, its children, cadres, roster and admins."""
@@ -50,7 +54,8 @@ def show(org_id: int) -> str:
     roster_visible = can_view_roster(viewer, org)
     page = queries.org_page(org, with_roster=roster_visible)
     policy = ContactPolicy(viewer, [*page.current_people, *page.roster])
-    region_link = "regions.show" in current_app.view_functions
+    # Roster members with a transfer in progress, and who is on the way in (one query).
+    markers = roster_markers(org.id, [p.id for p in page.roster]) if roster_visible else None
     return render(
         "orgs/show.html",
         "org",
@@ -59,17 +64,40 @@ def show(org_id: int) -> str:
         policy=policy,
         roster_visible=roster_visible,
         can_manage=can_manage_org(viewer, org),
-        region_link=region_link,
+        transfer_markers=markers,
     )
+
+
+#: htmx sends an input under its own name, so the picker reads whichever field asked.
+PICKER_ARGS = ("q", "organisation", "membership_org", "destination", "branch")
+
+
+def picker_query() -> str:
+    """The text typed into the organisation field that asked for options."""
+    for key in PICKER_ARGS:
+        value = request.args.get(key, "").strip()
+        if value:
+            return value[:100]
+    return ""
+
+
+def org_picker(
+    find: Callable[[str], list[Organisation]] = lookup_orgs, *, page: bool = True
+) -> str:
+    """The one organisation picker: `<option>`s for a `<datalist>` (htmx), else a search page.
+
+    `find` chooses the organisations for the typed text (default: live ones by name);
+    `page=False` answers with the options even without htmx.
+    """
+    q = picker_query()
+    orgs = find(q)
+    if page and not wants_fragment():
+        return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
+    return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)
 
 
 @bp.route("/lookup")
 @login_required
 def lookup() -> str:
     """`<option>` elements for an organisation `<datalist>` (empty for an empty query)."""
-    q = request.args.get("q", "")
-    return render(
-        "orgs/_options.html",
-        orgs=lookup_orgs(q) if q.strip() else [],
-        org_reference=org_reference,
-    )
+    return org_picker(page=False)

@@ -16,6 +16,7 @@ from directory.regions import services as regions
 from directory.regions.forms import MergeForm, RenameForm, VillageForm
 from directory.regions.models import Region
 from directory.regions.picker import REFINE_BUTTON, level_options, picked_code
+from directory.web.args import page_arg
 from directory.web.rendering import render
 
 bp = Blueprint("regions", __name__, url_prefix="/regions")
@@ -24,15 +25,8 @@ CHILDREN_PER_PAGE = 50
 ORGS_PER_PAGE = 30
 
 
-def _page_arg(name: str) -> int:
-    raw = request.args.get(name, "1").strip() or "1"
-    if not raw.isdigit() or not 0 < int(raw) < 100_000:
-        raise DomainError(_("页码无效：%(page)s", page=raw[:10]))
-    return int(raw)
-
-
 def _paginate(query: Any, param: str, per_page: int) -> ListPage[Any]:
-    page = _page_arg(param)
+    page = page_arg(param)
     pagination = ListPage.fetch(query, page, per_page)
     if page > 1 and page > pagination.pages:
         raise NotFound(_("没有第 %(page)d 页。", page=page))

@@ -26,6 +26,7 @@ from directory.regions.models import Region
 from directory.search import sync, text
 from directory.search.backends import get_backend
 from directory.search.query import Query, build_tree
+from directory.web.args import page_error, parse_id, parse_int
 
 MAX_PAGE = 500
 ENUM_FILTERS = {
@@ -73,14 +74,15 @@ def parse(args: Mapping[str, str]) -> Params:
     p = Params(q=(args.get("q") or "")[:500].strip())
     region = (args.get("region") or "").strip()
     if region:
-        if not (region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
+        if not (region.isascii() and region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
             raise BadSearch(_("未知的地区代码：%(value)s", value=region[:20]))
         p.region = region
     org = (args.get("org") or "").strip()
     if org:
-        if not org.isdigit() or len(org) > 12:
+        org_id = parse_id(org)
+        if org_id is None:
             raise BadSearch(_("未知的团组织：%(value)s", value=org[:20]))
-        p.org = int(org)
+        p.org = org_id
     for name, enum in ENUM_FILTERS.items():
         value = (args.get(name) or "").strip()
         if value and value not in {m.value for m in enum}:
@@ -93,9 +95,10 @@ def parse(args: Mapping[str, str]) -> Params:
     if p.sort not in SORTS:
         raise BadSearch(_("未知的排序方式：%(value)s", value=p.sort[:20]))
     page = (args.get("page") or "1").strip()
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
-        raise BadSearch(_("页码无效：%(value)s", value=page[:20]))
-    p.page = int(page)
+    number = parse_int(page, MAX_PAGE)
+    if number is None:
+        raise BadSearch(page_error(page, MAX_PAGE))
+    p.page = number
     return p
 
 

@@ -13,6 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
+from directory.core.errors import DomainError
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
 
@@ -61,6 +63,13 @@ class BaseForm(FlaskForm):
                 field.errors = [*list(field.errors), message]
             ok = False
         return ok
+
+    def add_service_error(self, err: DomainError, default: str) -> Field:
+        """Show a service error on the field it names, else on `default`; return that field."""
+        field = self._fields.get(err.field or "") or self._fields[default]
+        if err.message not in field.errors:
+            field.errors = [*list(field.errors), err.message]
+        return field
 
 
 def strip_filter(value: object) -> object:
