@@ -35,8 +35,9 @@ def test_ordered_by_pinyin_and_paginated(client, auth, world, cadre):
     assert "上一页" in second and "下一页" not in second
     beyond = client.get("/people/?page=99")
     assert beyond.status_code == 200 and "没有找到匹配的人" in beyond.get_data(as_text=True)
-    for bad in ("abc", "-1", "0", "1e9"):
-        assert client.get(f"/people/?page={bad}").status_code == 200
+    for bad in ("abc", "-1", "0", "1e9", "²"):
+        r = client.get(f"/people/?page={bad}")
+        assert r.status_code == 400 and "页码无效" in r.get_data(as_text=True)
 
 
 def test_filter_by_name_and_pinyin(client, auth, world, cadre):
