@@ -199,7 +199,7 @@ def test_edit_name_sector_region(client, auth, world, org_admin):
     assert 'name="level"' not in page
     r = client.post(
         f"/orgs/{world.branch.id}/edit",
-        data={"name": "模范街社区团总支", "sector": "", "region_code": "511303"},
+        data={"name": "模范街社区团总支", "sector": "", "region_code": "511302"},
     )
     assert r.status_code == 303
     db.session.expire_all()
@@ -290,7 +290,7 @@ def test_region_picker_values(client, auth, world, org_admin):
     # The browser sends one value per level; the deepest consistent one wins.
     r = client.post(
         f"/orgs/{world.street_org.id}/edit",
-        data={**base, "region_code": ["51", "5113", "511303", ""]},
+        data={**base, "region_code": ["51", "5113", "511302", ""]},
     )
     assert r.status_code == 303
     db.session.expire_all()

@@ -105,15 +105,15 @@ def test_rename_unknown_region_is_404(client, auth, admin, world):
 
 def test_add_village_allocates_codes(client, auth, admin, world):
     auth.login(admin)
-    r = client.post("/regions/511303001/villages", data={"name": "模范街社区"})
+    r = client.post("/regions/511302001/villages", data={"name": "模范街社区"})
     assert r.status_code == 303
-    village = region("511303001001")
+    village = region("511302001001")
     assert village.name == "模范街社区" and village.level.value == "village"
     assert village.parent_id == world.street_region.id
-    client.post("/regions/511303001/villages", data={"name": "北湖社区", "code": "511303001120"})
-    client.post("/regions/511303001/villages", data={"name": "西山村"})
-    assert region("511303001121").name == "西山村"  # max + 1
-    page = client.get("/regions/511303001121").get_data(as_text=True)
+    client.post("/regions/511302001/villages", data={"name": "北湖社区", "code": "511302001120"})
+    client.post("/regions/511302001/villages", data={"name": "西山村"})
+    assert region("511302001121").name == "西山村"  # max + 1
+    page = client.get("/regions/511302001121").get_data(as_text=True)
     assert "中城街道" in page and "村级" in page
 
 
@@ -136,7 +136,7 @@ def test_add_village_bad_input(client, auth, admin, world, data, message):
     db.session.commit()
     auth.login(admin)
     before = region_count()
-    r = client.post("/regions/511303001/villages", data=data)
+    r = client.post("/regions/511302001/villages", data=data)
     assert r.status_code == 422, r.get_data(as_text=True)
     assert message in r.get_data(as_text=True)
     assert region_count() == before
@@ -144,7 +144,7 @@ def test_add_village_bad_input(client, auth, admin, world, data, message):
 
 def test_add_village_only_under_townships(app, client, auth, admin, world):
     auth.login(admin)
-    r = client.post("/regions/511303/villages", data={"name": "新村"})
+    r = client.post("/regions/511302/villages", data={"name": "新村"})
     assert r.status_code == 422 and "只能添加在乡级区划" in r.get_data(as_text=True)
     with app.test_request_context():
         with pytest.raises(ValidationError):
@@ -172,9 +172,9 @@ def test_merge_moves_everything_and_recodes(client, auth, admin, world, merge_wo
     caplog.set_level("INFO", logger="directory.regions.editing")
     ids = {c: region(c).id for c in ("511303001", "511303002", "511303001001")}
     r = client.post(
-        "/regions/511303/merge", data={"target": ["51", "5113", "511303"], "confirm": "y"}
+        "/regions/511303/merge", data={"target": ["51", "5113", "511302"], "confirm": "y"}
     )
-    assert r.status_code == 303 and r.headers["Location"].endswith("/regions/511303")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/regions/511302")
     assert region("511303") is None
     db.session.expire_all()
     assert db.session.get(Organisation, merge_world["county_org"].id).region_id == world.shunqing.id
@@ -227,7 +227,7 @@ def test_merge_bad_input(client, auth, admin, world, merge_world, target, messag
 
 def test_merge_needs_confirmation(client, auth, admin, world, merge_world):
     auth.login(admin)
-    r = client.post("/regions/511303/merge", data={"target": ["51", "5113", "511303"]}, headers=HX)
+    r = client.post("/regions/511303/merge", data={"target": ["51", "5113", "511302"]}, headers=HX)
     assert r.status_code == 422 and "请勾选确认" in r.get_data(as_text=True)
     assert region("511303") is not None
 
