@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, render_template, request
+from flask import Blueprint
 from flask_login import current_user, login_required
 
 from directory.orgs import queries
-from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
-from directory.orgs.services import lookup as lookup_orgs
-from directory.orgs.services import org_reference
+from directory.orgs.picker import org_picker
 from directory.people.permissions import ContactPolicy
 from directory.transfers.accepting import roster_markers
 from directory.web.rendering import render, wants_fragment
@@ -69,31 +65,6 @@ def show(org_id: int) -> str:
 
 
 #: htmx sends an input under its own name, so the picker reads whichever field asked.
-PICKER_ARGS = ("q", "organisation", "membership_org", "destination", "branch")
-
-
-def picker_query() -> str:
-    """The text typed into the organisation field that asked for options."""
-    for key in PICKER_ARGS:
-        value = request.args.get(key, "").strip()
-        if value:
-            return value[:100]
-    return ""
-
-
-def org_picker(
-    find: Callable[[str], list[Organisation]] = lookup_orgs, *, page: bool = True
-) -> str:
-    """The one organisation picker: `<option>`s for a `<datalist>` (htmx), else a search page.
-
-    `find` chooses the organisations for the typed text (default: live ones by name);
-    `page=False` answers with the options even without htmx.
-    """
-    q = picker_query()
-    orgs = find(q)
-    if page and not wants_fragment():
-        return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
-    return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)
 
 
 @bp.route("/lookup")

@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response
 from directory.core.enums import Visibility
 from directory.core.errors import DomainError, ValidationError
 from directory.orgs.models import Organisation
+from directory.orgs.picker import org_picker
 from directory.orgs.services import org_reference, resolve_org_reference
-from directory.orgs.views import org_picker
 from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
@@ -135,5 +135,5 @@ def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    """The organisation picker of the profile and position forms (see orgs.views.org_picker)."""
+    """The organisation picker of the profile and position forms (see orgs.picker.org_picker)."""
     return org_picker()

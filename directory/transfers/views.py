@@ -15,7 +15,7 @@ from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.orgs import services as org_service
 from directory.orgs.models import Organisation
-from directory.orgs.views import org_picker
+from directory.orgs.picker import org_picker
 from directory.people.permissions import admin_org_ids
 from directory.transfers import accepting, reports
 from directory.transfers import services as svc
@@ -97,7 +97,7 @@ def new() -> Page:
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    """The organisation picker of transfer forms (see orgs.views.org_picker).
+    """The organisation picker of transfer forms (see orgs.picker.org_picker).
 
     With `within=<id>` (the branch picker of an acceptance) it offers only the live
     branches under that organisation.

@@ -33,6 +33,10 @@ KNOWN_CYCLES = {
     frozenset({"people", "search"}),
     # Template globals for permissions (web/__init__.py) use people/permissions.py.
     frozenset({"people", "web"}),
+    # Rosters and profiles show who is being transferred (转接中); a transfer moves a person
+    # between organisations.
+    frozenset({"orgs", "transfers"}),
+    frozenset({"people", "transfers"}),
 }
 # Packages on a longer cycle made of the pairs above plus one more step:
 # notifications -> web (rendering) -> people -> orgs -> notifications (services).
