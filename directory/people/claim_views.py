@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -13,8 +13,10 @@ from directory.people import claims
 from directory.people.forms import DecideClaimForm, RejectClaimForm
 from directory.people.models import Position
 from directory.people.permissions import can_review_position, is_any_org_admin
-from directory.people.views import bp, htmx_redirect
+from directory.people.views import bp
+from directory.web.args import page_arg
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 
 def _claim(position_id: int) -> Position:
@@ -29,7 +31,7 @@ def _claim(position_id: int) -> Position:
 def claims_queue() -> str:
     if not is_any_org_admin(current_user):
         abort(403)
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     result = claims.reviewable_claims(current_user, page)
     return render("people/claims.html", "queue", result=result, reject_form=RejectClaimForm())
 
@@ -37,11 +39,10 @@ def claims_queue() -> str:
 def _decided(position: Position, message: str) -> Response | str:
     if wants_fragment():
         return render("people/claims.html", "decided", p=position, message=message)
-    flash(message, "success")
-    return htmx_redirect(url_for("people.claims"))
+    return redirect_after_change(url_for("people.claims"), message)
 
 
-@bp.route("/claims/<int:position_id>/confirm", methods=["POST"])
+@bp.route("/claims/<id:position_id>/confirm", methods=["POST"])
 @login_required
 def confirm_claim(position_id: int) -> Response | str:
     position = _claim(position_id)
@@ -51,7 +52,7 @@ def confirm_claim(position_id: int) -> Response | str:
     return _decided(position, _("已确认。"))
 
 
-@bp.route("/claims/<int:position_id>/reject", methods=["GET", "POST"])
+@bp.route("/claims/<id:position_id>/reject", methods=["GET", "POST"])
 @login_required
 def reject_claim(position_id: int):  # type: ignore[no-untyped-def]
     position = _claim(position_id)

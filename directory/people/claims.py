@@ -7,7 +7,6 @@ of the organisation is confirmed at once; anyone else's entry is a claim.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import cast
 
 from flask import current_app, url_for
@@ -19,6 +18,8 @@ from directory.core import signals
 from directory.core.enums import PositionStatus
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
+from directory.core.time import now
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -32,10 +33,6 @@ from directory.people.permissions import (
 
 DEFAULT_PENDING_CAP = 3
 REASON_MAX = 200
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def pending_cap() -> int:
@@ -54,7 +51,7 @@ def stamp(actor: Person, position: Position, status: PositionStatus, note: str =
     position.recorded_by_id = actor.id
     if status == PositionStatus.CONFIRMED:
         position.reviewed_by_id = actor.id
-        position.reviewed_at = _now()
+        position.reviewed_at = now()
         position.review_note = note or _("由组织管理员录入")
     else:
         position.reviewed_by_id = None
@@ -136,17 +133,17 @@ def _decide(actor: Person, position: Position, status: PositionStatus, note: str
     done = db.session.execute(
         update(Position)
         .where(Position.id == position.id, Position.status == PositionStatus.PENDING)
-        .values(status=status, reviewed_by_id=actor.id, reviewed_at=_now(), review_note=note)
+        .values(status=status, reviewed_by_id=actor.id, reviewed_at=now(), review_note=note)
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult, done).rowcount != 1:
-        db.session.rollback()
         raise Conflict(_("该职务已被处理，请刷新页面。"))
     db.session.refresh(position)
     signals.positions_changed.send(None, person_id=position.person_id)
     return position
 
 
+@transactional
 def confirm_claim(actor: Person, position: Position) -> Position:
     """Confirm a pending claim: from now on it grants groups, contacts, listing, search."""
     _decide(actor, position, PositionStatus.CONFIRMED, _("经组织管理员确认"))
@@ -160,10 +157,10 @@ def confirm_claim(actor: Person, position: Position) -> Position:
         ),
         url_for("people.show", person_id=position.person_id),
     )
-    db.session.commit()
     return position
 
 
+@transactional
 def reject_claim(actor: Person, position: Position, reason: str) -> Position:
     """Reject a pending claim with a reason; it stays on record, granting nothing."""
     reason = " ".join((reason or "").split())
@@ -183,5 +180,4 @@ def reject_claim(actor: Person, position: Position, reason: str) -> Position:
         ),
         url_for("people.show", person_id=position.person_id),
     )
-    db.session.commit()
     return position

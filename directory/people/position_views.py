@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -18,9 +18,10 @@ from directory.people import services as people
 from directory.people.forms import EndPositionForm, PositionForm
 from directory.people.models import Person, Position
 from directory.people.permissions import can_edit_profile, can_manage_position
-from directory.people.views import bp, htmx_redirect, profile_context, resolve_org_field
+from directory.people.views import bp, profile_context, profile_page_context, resolve_org_field
 from directory.web.forms import BaseForm
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 
 def _editable_person(person_id: int) -> Person:
@@ -42,13 +43,7 @@ def _done(person_id: int, message: str) -> Response:
         response.headers["HX-Retarget"] = "#positions"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    flash(message, "success")
-    return htmx_redirect(url_for("people.show", person_id=person_id))
-
-
-def _apply_error(form: BaseForm, err: ValidationError) -> None:
-    field = getattr(form, err.field or "", None) or form.organisation
-    field.errors = [*field.errors, err.message]
+    return redirect_after_change(url_for("people.show", person_id=person_id), message)
 
 
 def _unique_ids(form: BaseForm, row_id: str) -> None:
@@ -58,7 +53,7 @@ def _unique_ids(form: BaseForm, row_id: str) -> None:
         f.label.field_id = f.id
 
 
-def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):  # type: ignore[no-untyped-def]
+def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):
     status = 422 if request.method == "POST" else 200
     _unique_ids(form, row_id)
     page = render(
@@ -74,11 +69,11 @@ def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading
     return page, status
 
 
-@bp.route("/<int:person_id>/positions")
+@bp.route("/<id:person_id>/positions")
 @login_required
 def positions(person_id: int) -> str:
     person = people.get_profile(person_id)
-    return render("people/show.html", "positions", **profile_context(person))
+    return render("people/show.html", "positions", **profile_page_context(person))
 
 
 def _user_key() -> str:
@@ -93,10 +88,10 @@ def _claim_limit() -> str:
 claim_limit = limiter.limit(_claim_limit, key_func=_user_key, methods=["POST"])
 
 
-@bp.route("/<int:person_id>/positions/new", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/new", methods=["GET", "POST"])
 @login_required
 @claim_limit
-def add_position(person_id: int):  # type: ignore[no-untyped-def]
+def add_position(person_id: int):
     person = _editable_person(person_id)
     form = PositionForm()
     if form.validate_on_submit():
@@ -111,7 +106,7 @@ def add_position(person_id: int):  # type: ignore[no-untyped-def]
                 form.end_date.data,
             )
         except ValidationError as err:
-            _apply_error(form, err)
+            form.add_service_error(err, "organisation")
         else:
             if position.is_pending:
                 return _done(person.id, _("职务已提交，等待该组织管理员确认。"))
@@ -130,10 +125,10 @@ def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
     return person, position
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/edit", methods=["GET", "POST"])
 @login_required
 @claim_limit
-def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def edit_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = PositionForm(
         data={
@@ -155,7 +150,7 @@ def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-
                 form.end_date.data,
             )
         except ValidationError as err:
-            _apply_error(form, err)
+            form.add_service_error(err, "organisation")
         else:
             if position.is_pending:
                 return _done(person.id, _("职务已修改，等待该组织管理员确认。"))
@@ -164,16 +159,16 @@ def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-
     return _form_page(person, form, f"position-{position.id}", action, _("修改职务"))
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/end", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/end", methods=["GET", "POST"])
 @login_required
-def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def end_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = EndPositionForm(data={"end_date": date.today().isoformat()})
     if form.validate_on_submit():
         try:
             people.end_position(current_user, position, form.end_date.data)
         except ValidationError as err:
-            form.end_date.errors = [*form.end_date.errors, err.message]
+            form.add_service_error(err, "end_date")
         else:
             return _done(person.id, _("已记录卸任。"))
     status = 422 if request.method == "POST" else 200
@@ -191,7 +186,7 @@ def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-d
     return page, status
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/delete", methods=["POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/delete", methods=["POST"])
 @login_required
 def delete_position(person_id: int, position_id: int) -> Response:
     _person, position = _position(person_id, position_id)

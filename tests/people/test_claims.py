@@ -30,9 +30,7 @@ def _claim(client, who, org, title="书记", **extra) -> int:
     }
     r = client.post(f"/people/{who.id}/positions/new", data=data)
     assert r.status_code == 303, r.get_data(as_text=True)
-    return db.session.scalar(
-        select(func.max(Position.id)).where(Position.person_id == who.id)
-    )  # type: ignore[return-value]
+    return db.session.scalar(select(func.max(Position.id)).where(Position.person_id == who.id))  # type: ignore[return-value]
 
 
 def _in_org_group(person_id: int, org_id: int) -> bool:
@@ -263,8 +261,7 @@ def test_position_claims_are_rate_limited(limited, client, auth, world, outsider
         "end_date": "2015-02-01",
     }
     codes = [
-        client.post(f"/people/{outsider.id}/positions/new", data=data).status_code
-        for _ in range(3)
+        client.post(f"/people/{outsider.id}/positions/new", data=data).status_code for _ in range(3)
     ]
     assert codes == [303, 303, 429]
     # Reading the form is not limited.
