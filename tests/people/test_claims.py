@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember
+from directory.groups.org_groups import sync_person_org_groups
 from directory.notifications.models import Notification
 from directory.people.models import Position
 from directory.search.documents import PersonDocuments
@@ -205,6 +206,8 @@ def test_org_admin_ends_or_removes_a_post_in_their_subtree(client, auth, world, 
         positions=[(world.branch, "书记", date(2020, 1, 1), None)],
     )
     position = stranger.positions[0]
+    sync_person_org_groups(stranger.id)  # factories write rows without the signals
+    db.session.commit()
     assert _in_org_group(stranger.id, world.branch.id)
     auth.login(org_admin)
     assert client.get(f"/people/{stranger.id}/edit").status_code == 403
