@@ -30,7 +30,8 @@ def seed_demo(cadres: int, seed: int, province: str, force: bool) -> None:
     click.echo(
         f"demo: {stats.organisations} organisations, {stats.people} people "
         f"({cadres} cadres + 3 demo accounts), {stats.positions} positions, "
-        f"{stats.org_admins} organisation admins in {stats.seconds:.1f} s"
+        f"{stats.org_admins} organisation admins, {stats.claims} position claims to confirm "
+        f"in {stats.seconds:.1f} s"
     )
     click.echo(f"sign in as admin@, cadre@ or orgadmin@{demo.demo_people.DOMAIN}")
     click.echo(f"password: {demo.DEMO_PASSWORD}")

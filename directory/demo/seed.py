@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
@@ -22,6 +23,7 @@ from directory.core.uow import unit_of_work
 from directory.demo import people as demo_people
 from directory.demo.names import words
 from directory.extensions import Model, db
+from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
@@ -59,6 +61,7 @@ class DemoStats:
     positions: int
     org_admins: int
     seconds: float
+    claims: int = 0
 
 
 def province_org_name(name: str) -> str:
@@ -106,9 +109,79 @@ def seed_demo(
         )
         ids = _insert_people(people)
         _insert_links(positions, admins, ids)
+        claims = _insert_claims(rng)
     return DemoStats(
-        len(nodes), len(people), len(positions), len(admins), time.perf_counter() - started
+        len(nodes),
+        len(people),
+        len(positions),
+        len(admins),
+        time.perf_counter() - started,
+        claims,
     )
+
+
+CLAIM_TITLES = ("兼职副书记", "委员", "组织委员", "宣传委员")
+
+
+def _insert_claims(rng: random.Random, count: int = 4) -> int:
+    """A few self-declared posts, pending, in the demo org admin's city: 张彤 (the demo
+    cadre) claims one in her township, others in branches near them. The org admin finds
+    them in the claims queue and a notification points there."""
+    boss = db.session.scalar(select(Person).where(Person.email == f"orgadmin@{demo_people.DOMAIN}"))
+    cadre = db.session.scalar(select(Person).where(Person.email == f"cadre@{demo_people.DOMAIN}"))
+    if boss is None or cadre is None or not boss.admin_of:
+        return 0
+    city = boss.admin_of[0].organisation
+    orgs = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(startswith(Organisation.path, city.path), Organisation.id != city.id)
+            .order_by(Organisation.id)
+        )
+    )
+    people = list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                Person.membership_org_id.in_([o.id for o in orgs]),
+                Person.id.not_in([boss.id, cadre.id]),
+                Person.is_admin.is_(False),
+                ~Person.admin_of.any(),
+            )
+            .order_by(Person.id)
+        )
+    )
+    if not orgs:
+        return 0
+    home = cadre.membership_org
+    claimants: list[tuple[Person, Organisation]] = []
+    if home is not None and home.parent is not None and home.parent.id != city.id:
+        claimants.append((cadre, home.parent))
+    for person in rng.sample(people, min(len(people), count - len(claimants))):
+        claimants.append(
+            (person, rng.choice([o for o in orgs if o.id != person.membership_org_id]))
+        )
+    for i, (person, org) in enumerate(claimants):
+        db.session.add(
+            Position(
+                person_id=person.id,
+                organisation_id=org.id,
+                title=CLAIM_TITLES[i % len(CLAIM_TITLES)],
+                start_date=date(2024, 1 + i, 1),
+                status=PositionStatus.PENDING,
+                recorded_by_id=person.id,
+            )
+        )
+    if claimants:
+        db.session.add(
+            Notification(
+                person_id=boss.id,
+                kind="position_claim",
+                message=_("有 %(n)d 条自行申报的职务待你确认", n=len(claimants)),
+                link="/people/claims",
+            )
+        )
+    return len(claimants)
 
 
 def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:

@@ -10,10 +10,11 @@ import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
-from directory.core.enums import CadreKind, Establishment, OrgLevel, Sector
+from directory.core.enums import CadreKind, Establishment, OrgLevel, PositionStatus, Sector
 from directory.demo.seed import DEMO_PASSWORD, seed_demo
 from directory.extensions import db
 from directory.orgs.models import Organisation
+from directory.people.claims import reviewable_claims
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
 
@@ -32,7 +33,12 @@ def _orgs() -> dict[int, Organisation]:
 def test_counts_match_what_was_written(seeded):
     assert seeded.people == 403 == db.session.scalar(select(func.count()).select_from(Person))
     assert seeded.organisations == db.session.scalar(select(func.count()).select_from(Organisation))
-    assert seeded.positions == db.session.scalar(select(func.count()).select_from(Position))
+    assert seeded.positions == db.session.scalar(
+        select(func.count()).select_from(Position).where(Position.grants_access)
+    )
+    assert seeded.claims == db.session.scalar(
+        select(func.count()).select_from(Position).where(Position.status == PositionStatus.PENDING)
+    )
     assert seeded.org_admins == db.session.scalar(select(func.count()).select_from(OrgAdmin))
 
 
@@ -70,7 +76,8 @@ def test_people_are_placed_with_ordered_history(seeded):
     orgs = _orgs()
     people = list(db.session.scalars(select(Person)))
     by_person: dict[int, list[Position]] = {}
-    for pos in db.session.scalars(select(Position)):
+    # The generated careers (confirmed); the few seeded claims are tested on their own.
+    for pos in db.session.scalars(select(Position).where(Position.grants_access)):
         by_person.setdefault(pos.person_id, []).append(pos)
         assert pos.end_date is None or pos.start_date <= pos.end_date <= date(2026, 12, 31)
     secretaries = Counter()
@@ -180,3 +187,17 @@ def test_rows_added_after_the_seed_get_fresh_ids(seeded):
     assert branch.path == f"{city.path}{branch.id}/"
     newcomer = make_person(name="新来的", membership_org_id=branch.id)
     assert newcomer.id == seeded.people + 1
+
+
+def test_a_few_pending_claims_wait_for_the_demo_org_admin(seeded):
+    boss = db.session.scalar(select(Person).where(Person.email == "orgadmin@demo.tuanyoulu.cn"))
+    claims = list(
+        db.session.scalars(select(Position).where(Position.status == PositionStatus.PENDING))
+    )
+    assert 1 <= len(claims) <= 4 and len(claims) == seeded.claims
+    city = boss.admin_of[0].organisation
+    for claim in claims:
+        assert claim.organisation.path.startswith(city.path)
+        assert claim.recorded_by_id == claim.person_id and claim.reviewed_at is None
+    queue = reviewable_claims(boss)
+    assert {p.id for p in queue.items} == {p.id for p in claims}
