@@ -54,7 +54,7 @@ def confirm_claim(position_id: int) -> Response | str:
 
 @bp.route("/claims/<id:position_id>/reject", methods=["GET", "POST"])
 @login_required
-def reject_claim(position_id: int):  # type: ignore[no-untyped-def]
+def reject_claim(position_id: int) -> Response | str | tuple[str, int]:
     position = _claim(position_id)
     form = RejectClaimForm()
     if form.validate_on_submit():

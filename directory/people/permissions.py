@@ -142,7 +142,7 @@ def affiliations(
         if path:
             assert role_paths is not None
             role_paths[pid].append(path)
-        else:
+        elif org_id is not None:
             result[pid].add(("org", org_id))
     for source in _affiliation_sources:
         for pid, ties in source(ids).items():
