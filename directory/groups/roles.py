@@ -23,6 +23,7 @@ from directory.groups.models import (
 )
 from directory.groups.permissions import GroupAccess
 from directory.groups.services import log_action, require_moderator
+from directory.people import services as people_services
 from directory.people.models import Person
 
 
@@ -32,6 +33,12 @@ def remove_member(
 ) -> None:
     """Remove a member, optionally banning them from coming back (moderators)."""
     require_moderator(access)
+    if group.is_automatic and not ban and group.auto_org is not None:
+        # Membership follows confirmed posts: removing someone ends their posts there
+        # (its organisation's admins may; anyone else is refused by the same predicate).
+        people_services.end_posts_in(actor, person_id, group.auto_org)
+        log_action(group.id, actor.id, "remove", target_person_id=person_id, detail=reason)
+        return
     if ban is False:
         _not_automatic(group)
     target = db.session.scalar(

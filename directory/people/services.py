@@ -335,3 +335,27 @@ def delete_position(actor: Person, position: Position) -> None:
     person_id = position.person_id
     db.session.delete(position)
     _positions_changed(person_id)
+
+
+@transactional
+def end_posts_in(actor: Person, person_id: int, organisation: Organisation) -> int:
+    """End today every confirmed current post of a person in one organisation (its admins:
+    how a person leaves its automatic group); returns how many were ended."""
+    posts = list(
+        db.session.scalars(
+            select(Position).where(
+                Position.person_id == person_id,
+                Position.organisation_id == organisation.id,
+                Position.end_date.is_(None),
+                Position.grants_access,
+            )
+        )
+    )
+    if not posts:
+        raise NotFound(_("此人在该组织没有现任职务。"))
+    today = date.today()
+    for position in posts:
+        _require_position_manager(actor, position)
+        position.end_date = max(today, position.start_date)
+    _positions_changed(person_id)
+    return len(posts)

@@ -269,3 +269,26 @@ def test_position_claims_are_rate_limited(limited, client, auth, world, outsider
     assert codes == [303, 303, 429]
     # Reading the form is not limited.
     assert client.get(f"/people/{outsider.id}/positions/new").status_code == 200
+
+
+def test_org_admin_removes_a_person_from_the_org_group(client, auth, world, org_admin, cadre):
+    stranger = make_person(
+        name="吴刚",
+        membership_org_id=world.chengdu_org.id,
+        positions=[(world.branch, "委员", date(2020, 1, 1), None)],
+    )
+    sync_person_org_groups(stranger.id)
+    db.session.commit()
+    group_id = db.session.scalar(select(Group.id).where(Group.auto_org_id == world.branch.id))
+    url = f"/groups/{group_id}/members/{stranger.id}/remove"
+    # A fellow member who is no admin of the branch cannot; the county admin can.
+    auth.login(cadre)
+    assert client.post(url, data={"reason": ""}).status_code == 403
+    auth.logout()
+    assert _in_org_group(stranger.id, world.branch.id)
+    auth.login(org_admin)
+    assert client.post(url, data={"reason": "已调离"}).status_code == 303
+    assert not _in_org_group(stranger.id, world.branch.id)
+    db.session.expire_all()
+    ended = db.session.scalar(select(Position).where(Position.person_id == stranger.id))
+    assert ended.end_date is not None and ended.grants_access
