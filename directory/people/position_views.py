@@ -130,6 +130,8 @@ def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
 @claim_limit
 def edit_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
+    if not can_edit_profile(current_user, person):
+        abort(403)  # admins of the post's organisation end or delete it, not rewrite it
     form = PositionForm(
         data={
             "organisation": org_reference(position.organisation),

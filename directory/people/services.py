@@ -281,9 +281,10 @@ def update_position(
 
     A change that claims more than the record says (another organisation or title, an
     earlier start, a later or no end) by someone who is not an admin of the organisation
-    makes it a pending claim again; ending it earlier keeps its status.
+    makes it a pending claim again; ending it earlier keeps its status. Only the profile's
+    editors edit; admins of the post's organisation end or delete it.
     """
-    _require_position_manager(actor, position)
+    _require_editor(actor, position.person)
     if organisation.id != position.organisation_id and organisation.is_dissolved:
         raise ValidationError(
             _("团组织“%(name)s”已撤销。", name=organisation.name), field="organisation"

@@ -292,3 +292,24 @@ def test_org_admin_removes_a_person_from_the_org_group(client, auth, world, org_
     db.session.expire_all()
     ended = db.session.scalar(select(Position).where(Position.person_id == stranger.id))
     assert ended.end_date is not None and ended.grants_access
+
+
+def test_org_admin_of_the_post_cannot_rewrite_it(client, auth, world, org_admin):
+    stranger = make_person(
+        name="郑华",
+        membership_org_id=world.chengdu_org.id,
+        positions=[(world.branch, "书记", date(2020, 1, 1), None)],
+    )
+    position = stranger.positions[0]
+    auth.login(org_admin)
+    url = f"/people/{stranger.id}/positions/{position.id}/edit"
+    assert client.get(url).status_code == 403
+    data = {
+        "organisation": f"{world.branch.name} #{world.branch.id}",
+        "title": "委员",
+        "start_date": "2020-01-01",
+        "end_date": "",
+    }
+    assert client.post(url, data=data).status_code == 403
+    db.session.refresh(position)
+    assert position.title == "书记"
