@@ -50,3 +50,57 @@ def test_upgrade_from_empty_matches_models(empty_url: str, tmp_path: Path) -> No
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+_ROWS_BEFORE_0007 = [
+    "INSERT INTO region (id, code, name, level) VALUES (1, '51', '四川省', 'province')",
+    "INSERT INTO organisation (id, name, level, region_id, path)"
+    " VALUES (1, '共青团四川省委', 'province', 1, '/1/')",
+    *(
+        "INSERT INTO person (id, name, name_pinyin, email, session_token, is_admin,"
+        " is_active_account, bio, phone_visibility, email_visibility, wechat_visibility)"
+        f" VALUES ({i}, '人{i}', 'ren', 'p{i}@example.org', 't{i}', false, true, '',"
+        " 'shared', 'shared', 'shared')"
+        for i in (1, 2, 3)
+    ),
+    "INSERT INTO position (id, person_id, organisation_id, title, start_date, end_date)"
+    " VALUES (1, 1, 1, '书记', '2020-01-01', NULL), (2, 2, 1, '委员', '2015-01-01', '2018-01-01')",
+    *(
+        'INSERT INTO "group" (id, name, description, join_policy, visibility, auto_org_id,'
+        f" member_count, thread_count) VALUES ({gid}, 'g{gid}', '', '{policy}', 'public', {auto},"
+        " 3, 0)"
+        for gid, policy, auto in ((1, "open", "NULL"), (2, "request", "NULL"), (3, "invite", "1"))
+    ),
+    "INSERT INTO group_member (id, group_id, person_id, role) VALUES"
+    " (1, 1, 1, 'owner'), (2, 1, 2, 'member'), (3, 1, 3, 'moderator'),"
+    " (4, 2, 1, 'member'), (5, 3, 2, 'member')",
+]
+
+
+def test_0007_confirms_existing_positions_and_vets_members(empty_url: str, tmp_path: Path) -> None:
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            for statement in _ROWS_BEFORE_0007:
+                conn.execute(sa.text(statement))
+        upgrade(revision="0007")
+        with db.engine.connect() as conn:
+            positions = conn.execute(
+                sa.text("SELECT status, reviewed_at, reviewed_by_id, review_note FROM position")
+            ).all()
+            vetted = dict(conn.execute(sa.text("SELECT id, vetted FROM group_member")).all())
+        assert len(positions) == 2
+        for status, reviewed_at, reviewed_by_id, note in positions:
+            assert status == "confirmed" and reviewed_at is not None
+            assert reviewed_by_id is None and "0007" in note
+        # Open group: only the owner and the moderator were vetted; the others all were.
+        assert {k: bool(v) for k, v in vetted.items()} == {
+            1: True, 2: False, 3: True, 4: True, 5: True,
+        }  # fmt: skip
+        downgrade(revision="base")
+        db.engine.dispose()
