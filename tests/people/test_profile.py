@@ -95,11 +95,19 @@ def _profile_queries(client, queries, person_id: int) -> int:
 def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsider, queries):
     auth.login(outsider)
     client.get(f"/people/{cadre.id}")  # warm up (catalogues, first connection)
+    parent_id, region_ids = world.street_org.id, (world.street_region.id, world.chengdu.id)
     few = _profile_queries(client, queries, cadre.id)
+    from directory.orgs.models import Organisation
+    from directory.people.models import Position
+    from directory.regions.models import Region
+
+    # _profile_queries emptied the session, so `world`'s objects are detached while the
+    # request's copies may live on in reference cycles (person <-> positions) until the
+    # cyclic GC runs: work with the session's own instances, not the detached ones.
+    parent = db.session.get(Organisation, parent_id)
     for i in range(12):
-        region = world.chengdu if i % 2 else world.street_region
-        org = make_org(f"测试团支部{i}", region, world.street_org)
-        from directory.people.models import Position
+        region = db.session.get(Region, region_ids[i % 2])
+        org = make_org(f"测试团支部{i}", region, parent)
 
         db.session.add(
             Position(
