@@ -70,6 +70,7 @@ def schema() -> Schema:
         names=KEYWORD(scorable=True),
         pfx=KEYWORD(scorable=True),  # scorable: whoosh caches its length column (10x faster build)
         org=TEXT(analyzer=segmented, phrase=False),
+        orgp=TEXT(analyzer=segmented, phrase=False),
         body=TEXT(analyzer=segmented, phrase=False),
         f=KEYWORD(scorable=True),
         py=KEYWORD(scorable=True),
@@ -91,6 +92,7 @@ def _fields(doc: Doc) -> dict[str, Any]:
         "pfx": " ".join(edge_ngrams(doc.pinyin)),
         "py": " ".join(doc.pinyin),
         "org": doc.org_text,
+        "orgp": doc.org_past,
         "body": doc.body,
         "f": " ".join(
             f"{k}:{v}" for k, values in doc.filters.items() if k not in UNIONS for v in values
