@@ -81,8 +81,13 @@ def index() -> str:
 @bp.route("/<int:person_id>")
 @login_required
 def show(person_id: int) -> str:
+    from directory.search.colleagues import former_colleagues
+
     person = people.get_profile(person_id)
-    return render("people/show.html", "profile", **profile_context(person))
+    colleagues = former_colleagues(person, limit=6)
+    return render(
+        "people/show.html", "profile", colleagues=colleagues, **profile_context(person)
+    )
 
 
 def _initial(person: Person) -> dict[str, Any]:
