@@ -181,8 +181,11 @@ class WhooshBackend:
         try:
             for key in deletes:
                 writer.delete_by_term("id", str(key))
+            known = set(ix.schema.names())
             for doc in upserts:
-                writer.update_document(**_fields(doc))
+                # An index built by an older version lacks newer fields until the
+                # next `flask search reindex`: write what it can hold.
+                writer.update_document(**{k: v for k, v in _fields(doc).items() if k in known})
         except BaseException:
             writer.cancel()
             raise
