@@ -519,17 +519,14 @@ def main() -> None:
         evaluate(app, queries[:20])
         results = evaluate(app, queries)
     print(table(results))
-    misses = [
-        (q["kind"], q["q"], q.get("_got", {}).get(args.backend))
-        for q in queries
-        if q.get("_got", {}).get(args.backend, [None])[:1][0] not in q["relevant"]
-    ]
-    for miss in misses:
-        print("miss:", *miss, file=sys.stderr)
     path = Path(args.results)
     stored = json.loads(path.read_text()) if path.exists() else {}
     stored[f"{args.backend}/{args.label}"] = results
     path.write_text(json.dumps(stored, ensure_ascii=False, indent=1))
+    for q in queries:
+        got = q.get("_got", {}).get(args.backend) or [""]
+        if got[0] not in q["relevant"]:
+            print("miss:", q["kind"], q["q"], got, file=sys.stderr)
     if not args.no_write:
         sys.path.insert(0, str(BENCH.parent))
         from bench._report import write_section

@@ -109,4 +109,3 @@ def people_you_may_know(viewer: Person, limit: int = 6) -> list[Colleague]:
     if not viewer.is_authenticated:
         return []
     return former_colleagues(viewer, limit)
-

@@ -184,6 +184,7 @@ class PersonDocuments:
     def _doc(self, p: Any, positions: list[Any], orgs: _OrgInfo) -> Doc:
         filters: dict[str, set[str]] = defaultdict(set)
         words: dict[str, list[str]] = {"cur": [], "past": []}
+        org_names: list[str] = []
         current = [x for x in positions if x.end_date is None]
         past = [x for x in positions if x.end_date is not None]
         cur_orgs = [x.organisation_id for x in current]
@@ -206,6 +207,8 @@ class PersonDocuments:
                 if info["sector"] and when == "cur":
                     filters["sector"].add(info["sector"])
                 words[when] += [info["name"], *info["region_names"]]
+                if when == "cur":
+                    org_names.append(info["name"])
             words[when] += [x.title for x in rows]
         if past and not current:
             # Sector of a former cadre: where they served.
@@ -227,7 +230,7 @@ class PersonDocuments:
         py = text.name_pinyin(p.name)
         return Doc(
             key=p.id,
-            names=text.name_tokens(p.name),
+            names=text.name_tokens(p.name) + text.org_name_tokens(org_names),
             pinyin=text.pinyin_forms(p.name),
             org_text=" ".join(words["cur"]),
             org_past=" ".join(words["past"]),

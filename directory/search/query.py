@@ -23,6 +23,7 @@ TIERS = (
     "name",  # anywhere in the name (a character, a pinyin form from any syllable on)
     "fuzzy",  # fuzzy pinyin: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing
     "typo",  # one wrong, missing, extra or swapped letter in a full pinyin
+    "org_name",  # the whole name of a current organisation
     "org",  # current organisations, titles, regions
     "org_past",  # former ones
     "bio",
@@ -111,6 +112,7 @@ def _han_tiers(word: str) -> list[Node | None]:
         name,
         None,
         None,
+        Term(NAME, f"o:{word}"),
         org,
         past,
         body,
@@ -119,7 +121,7 @@ def _han_tiers(word: str) -> list[Node | None]:
 
 def _latin_tiers(word: str) -> list[Node | None]:
     if not word.isalpha():  # digits: only in the text
-        return [None] * 7 + [Term(ORG, word), Term(PAST, word), Term(BODY, word)]
+        return [None] * 8 + [Term(ORG, word), Term(PAST, word), Term(BODY, word)]
     typo = None
     if len(word) >= TYPO_MIN:
         typo = _or([Term(NAME, f"!{d}") for d in text.deletions(word)])
@@ -131,6 +133,7 @@ def _latin_tiers(word: str) -> list[Node | None]:
         Prefix(word),
         Prefix(f"~{text.fold(word)}"),
         typo,
+        None,
         Term(ORG, word),
         Term(PAST, word),
         Term(BODY, word),
@@ -141,17 +144,20 @@ def _mixed_tiers(word: str) -> list[Node | None]:
     reading = text.mixed_pinyin(word)
     chars = [Term(NAME, ch) for ch in word if text.is_han(ch)]
     tiers: list[Node | None] = [None] * len(TIERS)
-    tiers[2] = And((Prefix(f"^{reading}"), *chars))
-    tiers[4] = And((Prefix(reading), *chars))
+    tiers[TIERS.index("prefix")] = And((Prefix(f"^{reading}"), *chars))
+    tiers[TIERS.index("name")] = And((Prefix(reading), *chars))
     return tiers
 
 
 def _word_tiers(word: str) -> list[Node | None]:
     if text.is_han(word) and any(c.isascii() for c in word):
-        return _mixed_tiers(word)
-    if text.is_han(word):
-        return _han_tiers(word)
-    return _latin_tiers(word)
+        tiers = _mixed_tiers(word)
+    elif text.is_han(word):
+        tiers = _han_tiers(word)
+    else:
+        tiers = _latin_tiers(word)
+    assert len(tiers) == len(TIERS)
+    return tiers
 
 
 def _cumulative(tiers: list[Node | None]) -> list[Node | None]:

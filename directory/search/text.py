@@ -202,6 +202,12 @@ def name_tokens(name: str) -> list[str]:
     return list(dict.fromkeys(t for t in tokens if t and t not in "=^!"))
 
 
+def org_name_tokens(names: list[str]) -> list[str]:
+    """`o:` + the whole name of each current organisation (the "org_name" ranking tier)."""
+    out = (normalise(n).replace(" ", "") for n in names)
+    return list(dict.fromkeys(f"o:{n}" for n in out if n))
+
+
 def org_type_words(text: str) -> list[str]:
     """Canonical organisation-type words found in `text` ("团市委", "团委")."""
     words: list[str] = []

@@ -46,6 +46,10 @@ def ranked(directory) -> Iterator[SimpleNamespace]:
     d.jg_inside = person("王建国华", _at(d.gz_org))
     d.jg_org_member = person("赵六", _at(d.jg_org))
     d.city_now = person("刘洋", _at(w.city_org, "组织部长"))
+    d.shuimo = make_org("水磨镇团委", d.gz_org.region, d.gz_org, OrgLevel.TOWNSHIP)
+    d.shuimogou = make_org("水磨沟镇团委", d.gz_org.region, d.gz_org, OrgLevel.TOWNSHIP)
+    d.in_shuimogou = person("阿华", _at(d.shuimogou))
+    d.in_shuimo = person("赵华", _at(d.shuimo))
     d.rural = person("陈晨", _at(d.gz_org, "乡村振兴专员"))
     # Fuzzy pinyin and typos.
     d.zang = person("臧彤", _at(d.gz_org))
@@ -106,6 +110,12 @@ def test_surname_or_given_name_before_organisation(ranked) -> None:
     assert found.index("李建国") < found.index("王建国华") < found.index("赵六")
     found = names(ranked.org_admin, q="tian")
     assert found.index("田甜") < found.index("单田芳")
+
+
+def test_whole_organisation_name_before_its_words(ranked) -> None:
+    found = names(ranked.org_admin, q="水磨镇团委")
+    assert found[0] == "赵华"
+    assert "阿华" in found
 
 
 def test_current_organisation_before_former(ranked) -> None:
@@ -221,7 +231,7 @@ def test_same_names_told_apart_in_suggestions(ranked) -> None:
     with current_app.test_request_context():
         found = service.suggest(ranked.org_admin, "王伟", limit=3)
         single = service.suggest(ranked.org_admin, "田甜", limit=3)
-    assert [s.id for s in found][0] == ranked.w_same.id
+    assert found[0].id == ranked.w_same.id
     assert len({s.label for s in found}) == 3
     assert found[0].label == "王伟（四川省 › 南充市 › 顺庆区 › 共青团顺庆区委）"
     assert single[0].label == "田甜" and single[0].detail.endswith("共青团广州市委")
