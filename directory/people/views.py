@@ -85,9 +85,7 @@ def show(person_id: int) -> str:
 
     person = people.get_profile(person_id)
     colleagues = former_colleagues(person, limit=6)
-    return render(
-        "people/show.html", "profile", colleagues=colleagues, **profile_context(person)
-    )
+    return render("people/show.html", "profile", colleagues=colleagues, **profile_context(person))
 
 
 def _initial(person: Person) -> dict[str, Any]:

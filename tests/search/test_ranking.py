@@ -57,6 +57,9 @@ def ranked(directory) -> Iterator[SimpleNamespace]:
     d.nina = person("倪娜", _at(d.gz_org))
     d.lin = person("林静", _at(d.gz_org))
     d.ling = person("凌静", _at(d.gz_org))
+    d.changkang = person("常康", _at(d.gz_org))
+    d.mengcheng = person("孟成", _at(d.gz_org))
+    d.shenshi = person("沈诗", _at(d.gz_org))
     # Dotted names, each dot variant.
     d.dotted = person("阿依古丽·买买提", _at(d.gz_org))
     d.bullet = person("次仁•多吉", _at(d.gz_org))
@@ -174,6 +177,19 @@ def test_fuzzy_pinyin_below_exact(ranked, q: str, exact: str, fuzzy: str) -> Non
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
+        ("cankan", "常康"),  # c/ch, an/ang
+        ("mencen", "孟成"),  # en/eng, c/ch
+        ("sensi", "沈诗"),  # s/sh
+        ("zangt", "张彤"),  # a fuzzy prefix
+    ],
+)
+def test_fuzzy_pinyin_finds(ranked, q: str, expected: str) -> None:
+    assert expected in names(ranked.org_admin, q=q)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
         ("zhangtomg", "张彤"),  # one wrong letter
         ("zengguofna", "曾国藩"),  # two letters swapped
         ("shantianfng", "单田芳"),  # one missing
@@ -241,3 +257,5 @@ def test_results_page_shows_the_region_path(ranked, client, auth) -> None:
     auth.login(ranked.org_admin)
     page = client.get("/search/?q=王伟").get_data(as_text=True)
     assert "顺庆区 › 共青团顺庆区委" in page and "广州市 › 共青团广州市委" in page
+    api = client.get("/api/v1/people?q=王伟").get_json()
+    assert api["results"][0]["context"] == "四川省 › 南充市 › 顺庆区 › 共青团顺庆区委"
