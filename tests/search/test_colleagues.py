@@ -42,7 +42,7 @@ def team(world):
 
 
 def test_overlapping_in_time_in_the_same_organisation(app, team) -> None:
-    viewer, long_, short, before, after, now_together, gone = team
+    viewer = team[0]
     with app.test_request_context():
         found = former_colleagues(viewer, limit=10)
     # Longest time together first; nobody who served before or after; current
