@@ -33,9 +33,13 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=40)
     ap.add_argument("--code", default=str(BENCH.parent))
     ap.add_argument("--label", default="after")
+    ap.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    ap.add_argument("--database-url", default="", help="an already seeded database")
     args = ap.parse_args()
     n = args.cadres
-    base.build(n)
+    url = args.database_url or f"sqlite:///{base.OUT / f'search-{n}.sqlite'}"
+    if not args.database_url:
+        base.build(n)
     sys.path.insert(0, str(Path(args.code).resolve()))
 
     from directory import create_app
@@ -47,8 +51,8 @@ def main() -> None:
     app = create_app(
         {
             "ENV_NAME": "dev",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base.OUT / f'search-{n}.sqlite'}",
-            "SEARCH_BACKEND": "whoosh",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SEARCH_BACKEND": args.backend,
             "SEARCH_INDEX_DIR": str(index_dir),
         }
     )
@@ -57,7 +61,7 @@ def main() -> None:
         t = time.perf_counter()
         sync.reindex()
         reindex = time.perf_counter() - t
-        size = base.dir_size(index_dir) / 1e6
+        size = base.dir_size(index_dir) / 1e6 if args.backend == "whoosh" else 0.0
         kinds, viewer = base.query_kinds(app, args.samples)
         backend = get_backend()
         for kind, arg_list in kinds.items():
@@ -74,23 +78,26 @@ def main() -> None:
     shutil.rmtree(index_dir, ignore_errors=True)
     path = base.OUT / "compare.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
-    stored[f"{args.label}/{n}"] = {"rows": rows, "reindex": reindex, "index_mb": size}
+    key = f"{args.backend}/{n}"
+    stored[f"{args.label}/{key}"] = {"rows": rows, "reindex": reindex, "index_mb": size}
     path.write_text(json.dumps(stored, indent=1))
-    if f"before/{n}" in stored and f"after/{n}" in stored:
+    if f"before/{key}" in stored and f"after/{key}" in stored:
         from bench._report import machine, write_section
 
-        write_section("search-ranking-latency", report(stored, n, machine()))
+        section = "search-ranking-latency" + ("-postgres" if args.backend == "postgres" else "")
+        write_section(section, report(stored, key, machine()))
 
 
-def report(stored: dict[str, Any], n: int, where: str) -> str:
-    """Before/after table for one size."""
-    b, a = stored[f"before/{n}"], stored[f"after/{n}"]
+def report(stored: dict[str, Any], key: str, where: str) -> str:
+    """Before/after table for one backend and size."""
+    b, a = stored[f"before/{key}"], stored[f"after/{key}"]
+    backend, n = key.split("/")
     lines = [
-        "## Search latency with the ranking of issue 11",
+        f"## Search latency with the ranking of issue 11 ({backend})",
         "",
         where,
-        f"`bench/search_compare.py`: the query kinds of `bench/search.py` on {n:,} cadres "
-        "(SQLite, Whoosh), the same queries and viewer for *before* (main before issue 11) "
+        f"`bench/search_compare.py`: the query kinds of `bench/search.py` on {int(n):,} cadres "
+        f"({backend} backend), the same queries and viewer for *before* (main before issue 11) "
         "and *after*, run back to back on the same machine; p95 in milliseconds of the "
         "second of two passes. *index* is the backend query alone, *service* the whole "
         "search (what a request does before rendering).",
