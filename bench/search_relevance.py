@@ -482,7 +482,18 @@ def main() -> None:
     parser.add_argument("--label", default="after")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--results", default=str(OUT / "results.json"))
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the section from stored results"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        sys.path.insert(0, str(BENCH.parent))
+        from bench._report import write_section
+
+        stored = json.loads(Path(args.results).read_text())
+        count = len(json.loads(QUERIES.read_text(encoding="utf-8")))
+        write_section("search-relevance", report(stored, count))
+        return
     args.code = str(Path(args.code).resolve())
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.database_url:

@@ -159,8 +159,8 @@ class BitIndex:
                 return
             hits = final & self.match(tier) & ~done
             done |= hits
-            for group in near:
-                part = hits & group
+            for bits in near:
+                part = hits & bits
                 if part:
                     yield part & current
                     yield part & ~current

@@ -121,7 +121,8 @@ def _han_tiers(word: str) -> list[Node | None]:
 
 def _latin_tiers(word: str) -> list[Node | None]:
     if not word.isalpha():  # digits: only in the text
-        return [None] * 8 + [Term(ORG, word), Term(PAST, word), Term(BODY, word)]
+        text_only: list[Node | None] = [Term(ORG, word), Term(PAST, word), Term(BODY, word)]
+        return [None] * 8 + text_only
     typo = None
     if len(word) >= TYPO_MIN:
         typo = _or([Term(NAME, f"!{d}") for d in text.deletions(word)])
