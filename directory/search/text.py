@@ -70,7 +70,7 @@ def name_parts(name: str) -> list[str]:
 def _person_syllables(part: str) -> tuple[str, ...]:
     surname, given = split_name(part)
     reading = surname_reading(surname)
-    head = (reading,) if reading and len(surname) == 1 else ()
+    head: tuple[str, ...] = (reading,) if reading and len(surname) == 1 else ()
     if reading and len(surname) == 2:
         head = tuple(_syllables(surname))
         # Compound readings such as 长孙 "zhangsun": trust the table over pypinyin.
