@@ -259,3 +259,10 @@ def test_results_page_shows_the_region_path(ranked, client, auth) -> None:
     assert "顺庆区 › 共青团顺庆区委" in page and "广州市 › 共青团广州市委" in page
     api = client.get("/api/v1/people?q=王伟").get_json()
     assert api["results"][0]["context"] == "四川省 › 南充市 › 顺庆区 › 共青团顺庆区委"
+
+
+def test_broad_words_rank_the_viewers_organisation_first(ranked) -> None:
+    hits = run(ranked.org_admin, q="委员").hits
+    assert hits[0].current[0].organisation.name == "共青团顺庆区委"
+    hits = run(ranked.outsider, q="委员").hits
+    assert hits[0].current[0].organisation.name == "共青团成都市委"
