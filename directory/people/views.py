@@ -81,11 +81,8 @@ def index() -> str:
 @bp.route("/<int:person_id>")
 @login_required
 def show(person_id: int) -> str:
-    from directory.search.colleagues import former_colleagues
-
     person = people.get_profile(person_id)
-    colleagues = former_colleagues(person, limit=6)
-    return render("people/show.html", "profile", colleagues=colleagues, **profile_context(person))
+    return render("people/show.html", "profile", **profile_context(person))
 
 
 def _initial(person: Person) -> dict[str, Any]:

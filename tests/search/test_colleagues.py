@@ -68,10 +68,21 @@ def test_only_ties_the_privacy_predicate_accepts(app, team, monkeypatch) -> None
         assert [c.person.name for c in former_colleagues(viewer)] == ["钱多"]
 
 
-def test_profile_shows_former_colleagues(client, auth, team) -> None:
+def test_profile_loads_former_colleagues(client, auth, team) -> None:
     viewer, long_ = team[0], team[1]
     auth.login(viewer)
     page = client.get(f"/people/{viewer.id}").get_data(as_text=True)
-    assert "你可能认识的人" in page and "孙立" in page
-    page = client.get(f"/people/{long_.id}").get_data(as_text=True)
-    assert "曾共事的人" in page and "何平" in page and "钱多" in page
+    assert f'hx-get="/search/colleagues/{viewer.id}"' in page
+    assert f'href="/search/colleagues/{viewer.id}"' in page  # without JavaScript
+    fragment = client.get(f"/search/colleagues/{viewer.id}", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "你可能认识的人" in body and "孙立" in body and "<html" not in body
+    assert "HX-Request" in fragment.headers.get("Vary", "")
+    page = client.get(f"/search/colleagues/{long_.id}").get_data(as_text=True)
+    assert "<html" in page and "曾共事的人" in page and "何平" in page and "钱多" in page
+
+
+def test_colleagues_page_needs_sign_in_and_a_person(client, auth, team) -> None:
+    assert client.get(f"/search/colleagues/{team[0].id}").status_code in (302, 401)
+    auth.login(team[0])
+    assert client.get("/search/colleagues/999999").status_code == 404
