@@ -147,9 +147,9 @@ _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ng", "n"), ("l", "n"))
 def fold(latin: str) -> str:
     """Fuzzy pinyin key: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing all fold together.
 
-    Applied to whole strings on both sides (no syllable split is needed: equal inputs
-    fold equally, and a prefix folds to a prefix of the fold except at a trailing "n"/"z",
-    "c", "s", which the fold of the query covers too).
+    Applied to whole strings on both sides, so no syllable split is needed: readings that
+    differ only by these pairs fold to the same string, and a typed prefix folds to a
+    prefix of the fold (`zhan` → `zan`, a prefix of `zhangtong` → `zanton`).
     """
     for a, b in _FOLDS:
         latin = latin.replace(a, b)
