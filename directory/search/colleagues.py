@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from directory.core.time import now as current_time
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -41,7 +42,7 @@ def former_colleagues(person: Person, limit: int = 6) -> list[Colleague]:
     Deactivated accounts are left out.
     """
     mine, theirs = aliased(Position), aliased(Position)
-    now = date.today()
+    now = current_time().date()
     rows = db.session.execute(
         select(
             theirs.person_id,

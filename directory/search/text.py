@@ -53,9 +53,7 @@ def is_han(text: str) -> bool:
 def _syllables(text: str) -> tuple[str, ...]:
     """Toneless syllables of the Han characters in `text` (unknown characters skipped)."""
     return tuple(
-        s
-        for s in lazy_pinyin(text, style=Style.NORMAL, errors=lambda _c: [""])
-        if s and s.isascii()
+        s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s and s.isascii()
     )
 
 
