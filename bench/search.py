@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._report import ROOT, machine, write_section
 from bench.search_http import http_load
-from bench.search_refs import LikeSearch, TantivySearch
 
 # Outside bench/out, which other benchmarks clean up.
 OUT = Path(os.environ.get("SEARCH_BENCH_DIR", "/tmp/directory-bench-search"))
@@ -176,6 +175,7 @@ def query_kinds(app: Any, samples: int) -> tuple[dict[str, list[dict[str, str]]]
 
 def measure(n: int, samples: int, like_samples: int = 10) -> dict[str, Any]:
     """In-process figures for one size."""
+    from bench.search_refs import LikeSearch, TantivySearch  # needs the bench extra
     from directory import create_app
     from directory.search import service
     from directory.search.backends import get_backend

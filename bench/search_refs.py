@@ -9,9 +9,12 @@ from sqlalchemy import text as sql
 
 from directory.extensions import db
 from directory.search.documents import DOC_TYPES
-from directory.search.query import BOOST, And, Node, Prefix, Query, Term
+from directory.search.query import And, Node, Prefix, Query, Term
 from directory.search.results import next_region_length
 from directory.search.text import segment
+
+# Field weights of the tantivy reference (it ranks by score, not by the project's tiers).
+BOOST = {"names": 6.0, "org": 2.0, "orgp": 2.0, "body": 1.0}
 
 _LIKE = """
 FROM person p
@@ -44,7 +47,7 @@ class LikeSearch:
 class TantivySearch:
     """The same documents, tokens and query tree in tantivy (in memory)."""
 
-    FIELDS = ("names", "pfx", "org", "body", "f")
+    FIELDS = ("names", "pfx", "org", "orgp", "body", "f")
 
     def __init__(self, index: Any, schema: Any, vocab: set[str]) -> None:
         self.index, self.schema = index, schema
@@ -79,6 +82,8 @@ class TantivySearch:
                     doc.add_text("pfx", form[:n])
             for token in set(segment(d.org_text)):
                 doc.add_text("org", token)
+            for token in set(segment(getattr(d, "org_past", ""))):
+                doc.add_text("orgp", token)
             for token in set(segment(d.body)):
                 doc.add_text("body", token)
             for k, values in d.filters.items():

@@ -33,6 +33,7 @@ def _person(hit: Hit) -> dict[str, Any]:
         "id": p.id,
         "name": p.name,
         "name_pinyin": p.name_pinyin,
+        "context": hit.context,  # region path and organisation: tells same names apart
         "current_positions": [_position(x) for x in hit.current],
         "former_positions": [_position(x) for x in hit.former],
         "contacts": hit.contacts,

@@ -6,9 +6,9 @@ Here every posting list becomes one Python integer used as a bitset, cached per
 searcher: AND/OR are single C operations and a facet count is `(a & b).bit_count()`.
 
 Bit positions are *ranks in name (pinyin) order*, not document numbers, so the
-lowest set bits of a result are its first page sorted by name. Relevance is by
-tiers: people matched in their name or pinyin first, then in organisations and
-positions, then in the bio; within a tier, by name.
+lowest set bits of a result are its first page sorted by name. Relevance splits the
+matches into buckets (tier, closeness to the viewer, current before former, see
+`Query`); each bucket's lowest bits are its people in name order.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from directory.search.query import NAME, ORG, And, Node, Prefix, Query, Term
+from directory.search.query import And, Node, Prefix, Query, Term
 
 # Pinyin prefixes up to this length are indexed as terms (`pfx`); longer ones expand
 # over the full forms (`py`), which few documents share.
@@ -130,21 +130,40 @@ class BitIndex:
         if isinstance(node, Prefix):
             return self.prefix(node.value)
         parts = [self.match(n) for n in node.items]
+        if not parts:
+            return 0
         out = parts[0]
         for p in parts[1:]:
             out = out & p if isinstance(node, And) else out | p
         return out
 
-    def _tier_terms(self, node: Node, fields: tuple[str, ...]) -> int:
-        """Union of the documents matching any leaf of `node` in `fields`."""
-        if isinstance(node, Term):
-            return self.term(node.field, node.value) if node.field in fields else 0
-        if isinstance(node, Prefix):
-            return self.prefix(node.value) if "pinyin" in fields else 0
-        out = 0
-        for n in node.items:
-            out |= self._tier_terms(n, fields)
-        return out
+    def buckets(self, q: Query, final: int) -> Iterator[int]:
+        """The matches split in ranking order: tier, closeness to the viewer, current first.
+
+        Lazily: a page near the top only evaluates the first buckets.
+        """
+        if q.tree is None or q.sort == "name" or not q.tiers:
+            yield final
+            return
+        near: list[int] = []
+        seen = 0
+        for group in q.near:
+            bits = _union(self.filter(n, v) for n, vals in group.items() for v in vals) & ~seen
+            seen |= bits
+            near.append(bits)
+        near.append(~seen)
+        current = self.filter("status", "current")
+        done = 0
+        for tier in q.tiers:
+            if not final & ~done:
+                return
+            hits = final & self.match(tier) & ~done
+            done |= hits
+            for bits in near:
+                part = hits & bits
+                if part:
+                    yield part & current
+                    yield part & ~current
 
     def search(self, q: Query) -> tuple[list[int], int, dict[str, dict[str, int]]]:
         """Keys of the page, total, and disjunctive facet counts."""
@@ -156,20 +175,14 @@ class BitIndex:
         for bits in sets.values():
             final &= bits
         facets = self._facets(q, matched, sets)
-        if q.tree is None or q.sort == "name":
-            tiers = [final]
-        else:
-            names = final & self._tier_terms(q.tree, (NAME, "pinyin"))
-            orgs = final & self._tier_terms(q.tree, (ORG,)) & ~names
-            tiers = [names, orgs, final & ~names & ~orgs]
         start, want = (q.page - 1) * q.per_page, q.per_page
         ranks: list[int] = []
-        for tier in tiers:
-            n = tier.bit_count()
+        for bucket in self.buckets(q, final):
+            n = bucket.bit_count()
             if start >= n:
                 start -= n
                 continue
-            for r in iter_bits(tier, start):
+            for r in iter_bits(bucket, start):
                 ranks.append(r)
                 if len(ranks) == want:
                     break

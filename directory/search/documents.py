@@ -30,16 +30,25 @@ class Doc:
     key: int
     names: list[str]  # exact Han tokens, weighted highest (names)
     pinyin: list[str]  # Latin forms matched by prefix
-    org_text: str  # organisations, positions, regions: segmented
+    org_text: str  # current organisations, positions, regions: segmented
     body: str  # free text (bio): segmented
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = ""
+    org_past: str = ""  # former organisations, positions, regions: segmented, ranked lower
 
     @property
     def digest(self) -> str:
         """A fingerprint of the content, to find drift between database and index."""
         raw = json.dumps(
-            [self.names, self.pinyin, self.org_text, self.body, self.filters, self.sort],
+            [
+                self.names,
+                self.pinyin,
+                self.org_text,
+                self.body,
+                self.filters,
+                self.sort,
+                self.org_past,
+            ],
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -180,7 +189,8 @@ class PersonDocuments:
 
     def _doc(self, p: Any, positions: list[Any], orgs: _OrgInfo) -> Doc:
         filters: dict[str, set[str]] = defaultdict(set)
-        org_words: list[str] = []
+        words: dict[str, list[str]] = {"cur": [], "past": []}
+        org_names: list[str] = []
         current = [x for x in positions if x.end_date is None]
         past = [x for x in positions if x.end_date is not None]
         cur_orgs = [x.organisation_id for x in current]
@@ -196,10 +206,16 @@ class PersonDocuments:
                     continue
                 filters[f"org_{when}"].update(info["ancestors"])
                 filters[f"reg_{when}"].update(info["codes"])
+                # Exact organisation and its parent: closeness to the viewer (ranking).
+                filters[f"at_{when}"].add(str(org_id))
+                if when == "cur" and info["parent"]:
+                    filters["up_cur"].add(info["parent"])
                 if info["sector"] and when == "cur":
                     filters["sector"].add(info["sector"])
-                org_words += [info["name"], *info["region_names"]]
-            org_words += [x.title for x in rows]
+                words[when] += [info["name"], *info["region_names"]]
+                if when == "cur":
+                    org_names.append(info["name"])
+            words[when] += [x.title for x in rows]
         if past and not current:
             # Sector of a former cadre: where they served.
             for x in past:
@@ -220,12 +236,14 @@ class PersonDocuments:
         py = text.name_pinyin(p.name)
         return Doc(
             key=p.id,
-            names=text.name_tokens(p.name),
+            names=text.name_tokens(p.name) + text.org_name_tokens(org_names),
             pinyin=text.pinyin_forms(p.name),
-            org_text=" ".join(org_words),
+            org_text=" ".join(words["cur"]),
+            org_past=" ".join(words["past"]),
             body=p.bio or "",
             filters={k: sorted(v) for k, v in filters.items() if v},
-            sort=f"{py} {text.normalise(p.name)}",
+            # The key breaks ties the same way on every backend.
+            sort=f"{py} {text.normalise(p.name)} {p.id:010d}",
         )
 
 
@@ -254,12 +272,14 @@ class _OrgInfo(dict[int, dict[str, Any]]):
         for r in rows:
             chain = [r.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(r.code)]
             ancestors = [a for a in r.path.strip("/").split("/") if a] or [str(r.id)]
+            parent = ancestors[-2] if len(ancestors) > 1 and ancestors[-1] == str(r.id) else ""
             info[r.id] = {
                 "name": r.name,
                 "ancestors": set(ancestors),
                 "codes": set(chain),
                 "region_names": [names[c] for c in chain if c in names],
                 "sector": r.sector.value if r.sector is not None else None,
+                "parent": parent,
             }
         return info
 

@@ -22,7 +22,7 @@ from directory.search.query import And, Node, Prefix, Query, Term
 from directory.search.results import Result, next_region_length
 from directory.search.text import segment
 
-WEIGHTS = {"names": "A", "org": "B", "body": "C"}
+WEIGHTS = {"names": "A", "org": "B", "body": "C", "orgp": "D"}
 _UPSERT = sql(
     """INSERT INTO search_document (doc_type, key, tsv, pinyin, filters, sort, digest)
     VALUES (:doc_type, :key, CAST(:tsv AS tsvector), :pinyin, CAST(:filters AS text[]),
@@ -38,6 +38,7 @@ def _tsvector(doc: Doc) -> str:
     for name, tokens in (
         ("names", doc.names),
         ("org", segment(doc.org_text)),
+        ("orgp", segment(doc.org_past)),
         ("body", segment(doc.body)),
     ):
         for token in dict.fromkeys(tokens):
@@ -76,7 +77,7 @@ class _Compiler:
             lexeme = f"'{node.value}':{WEIGHTS.get(node.field, '')}".rstrip(":")
             self.terms.append(lexeme)
             return lexeme
-        if isinstance(node, Prefix):
+        if isinstance(node, Prefix) or not node.items:
             return None
         parts = [self.tsq(n) for n in node.items]
         if any(p is None for p in parts):
@@ -93,6 +94,8 @@ class _Compiler:
             return f"pinyin LIKE {self.param('% ' + node.value + '%')}"
         if isinstance(node, Term):  # pragma: no cover - handled by tsq
             raise AssertionError
+        if not node.items:
+            return "FALSE"
         op = " AND " if isinstance(node, And) else " OR "
         return "(" + op.join(self.condition(n) for n in node.items) + ")"
 
@@ -167,13 +170,9 @@ class PostgresBackend:
             for name, vals in q.filters.items()
         }
         where = " AND ".join(base + list(filt.values()))
-        if q.sort == "name" or q.tree is None:
-            order = "sort, key"
-        else:
-            rank_q = c.param(" | ".join(dict.fromkeys(c.terms)) or "''")
-            bonus = " + ".join(f"(pinyin LIKE {c.param('% ' + p + '%')})::int" for p in c.prefixes)
-            rank = f"ts_rank(tsv, CAST({rank_q} AS tsquery))" if c.terms else "0"
-            order = f"{rank}{' + ' + bonus if bonus else ''} DESC, sort, key"
+        order = 'sort COLLATE "C", key'
+        if q.sort != "name" and q.tree is not None and q.tiers:
+            order = f"{self._rank(q, c)}, {order}"
         start = (q.page - 1) * q.per_page
         keys = list(
             db.session.scalars(
@@ -186,6 +185,25 @@ class PostgresBackend:
         )
         total, facets = self._counts(q, c, base, filt)
         return Result(keys=keys, total=total, facets=facets)
+
+    @staticmethod
+    def _rank(q: Query, c: _Compiler) -> str:
+        """ORDER BY terms: tier, closeness to the viewer, current first (as Whoosh's buckets)."""
+        tiers = " ".join(
+            f"WHEN {c.condition(node)} THEN {i}" for i, node in enumerate(q.tiers[:-1])
+        )
+        tier = f"CASE {tiers} ELSE {len(q.tiers)} END" if tiers else "0"
+        groups = [[f"{n}:{v}" for n, vals in group.items() for v in vals] for group in q.near]
+        near = " ".join(
+            f"WHEN filters && CAST({c.param(g)} AS text[]) THEN {i}"
+            for i, g in enumerate(groups)
+            if g
+        )
+        closeness = f"CASE {near} ELSE {len(groups)} END" if near else "0"
+        current = (
+            f"CASE WHEN filters && CAST({c.param(['status:current'])} AS text[]) THEN 0 ELSE 1 END"
+        )
+        return f"{tier}, {closeness}, {current}"
 
     def _counts(
         self, q: Query, c: _Compiler, base: list[str], filt: dict[str, str]

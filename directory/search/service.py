@@ -25,7 +25,7 @@ from directory.people.permissions import ContactPolicy
 from directory.regions.models import Region
 from directory.search import sync, text
 from directory.search.backends import get_backend
-from directory.search.query import Query, build_tree
+from directory.search.query import Query, build
 from directory.web.args import page_error, parse_id, parse_int
 
 MAX_PAGE = 500
@@ -110,6 +110,8 @@ class Hit:
     current: list[Position]
     former: list[Position]
     contacts: dict[str, str]
+    context: str = ""  # region path and organisation: tells people of the same name apart
+    same_name: bool = False  # another hit on the page has the same name
 
 
 @dataclass(kw_only=True)
@@ -128,8 +130,39 @@ class Page(ListPage[Hit]):
         return self.items
 
 
+def viewer_orgs(viewer: Person) -> tuple[list[Organisation], list[Organisation]]:
+    """The viewer's current and former organisations (as their search document counts them)."""
+    current = [pos.organisation for pos in viewer.current_positions]
+    former = [pos.organisation for pos in viewer.past_positions]
+    if not current and not former and viewer.membership_org is not None:
+        current = [viewer.membership_org]
+    return current, former
+
+
+def near_groups(viewer: Person) -> list[dict[str, list[str]]]:
+    """Closeness to the viewer, closest first (docs/SEARCH.md "Ranking").
+
+    Same organisation; its parent and children; the same region subtree (the county, or
+    the organisation's own region when that is higher); a shared past organisation.
+    """
+    current, former = viewer_orgs(viewer)
+    if not current and not former:
+        return []
+    here = sorted({str(o.id) for o in current})
+    parents = sorted({str(o.parent_id) for o in current if o.parent_id})
+    codes = sorted({o.region.code[:6] for o in current if o.region is not None})
+    every = sorted({str(o.id) for o in current + former})
+    groups = [
+        {"at_cur": here},
+        {"at_cur": parents, "up_cur": here},
+        {"reg_cur": codes},
+        {"at_cur": sorted({str(o.id) for o in former}), "at_past": every},
+    ]
+    return [{k: v for k, v in g.items() if v} for g in groups]
+
+
 def _query(viewer: Person, p: Params, per_page: int) -> Query:
-    tree, words = build_tree(p.q)
+    tree, words, tiers = build(p.q)
     scope = {"current": "_cur", "former": "_past"}.get(p.status, "")
     filters: dict[str, list[str]] = {}
     if not viewer.is_admin:
@@ -152,6 +185,8 @@ def _query(viewer: Person, p: Params, per_page: int) -> Query:
         page=p.page,
         per_page=per_page,
         words=words,
+        tiers=tiers,
+        near=near_groups(viewer) if tree is not None and p.sort == "relevance" else [],
     )
 
 
@@ -171,7 +206,8 @@ def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
     hits = [_hit(person, policy, words, p) for person in people]
     codes = set(result.facets.get("region", {}))
     chain = [p.region[:n] for n in (2, 4, 6, 9, 12) if n <= len(p.region)]
-    names = _region_names(codes | set(chain))
+    names = _region_names(codes | set(chain) | _context_codes(hits))
+    _tell_apart(hits, names)
     if result.total == 0:
         hint = _("没有找到匹配的人。试试更短的关键词、拼音首字母，或去掉一些筛选条件。")
     if p.region and p.region not in names:
@@ -239,3 +275,63 @@ def _hit(person: Person, policy: ContactPolicy, words: list[str], p: Params) -> 
     if not current and not former and person.past_positions:
         former = person.past_positions[:1]
     return Hit(person, current, former, policy.visible_contacts(person))
+
+
+def _main_org(hit: Hit) -> Organisation | None:
+    positions = hit.current or hit.person.current_positions or hit.person.past_positions
+    if positions:
+        return positions[0].organisation
+    return hit.person.membership_org
+
+
+def _chain(code: str) -> list[str]:
+    return [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+
+
+def _context_codes(hits: list[Hit]) -> set[str]:
+    codes: set[str] = set()
+    for hit in hits:
+        org = _main_org(hit)
+        if org is not None and org.region is not None:
+            codes.update(_chain(org.region.code))
+    return codes
+
+
+def _tell_apart(hits: list[Hit], region_names: dict[str, str]) -> None:
+    """Give every hit its region path and organisation; mark names that occur twice."""
+    counts: dict[str, int] = {}
+    for hit in hits:
+        key = text.normalise(hit.person.name).replace(" ", "")
+        counts[key] = counts.get(key, 0) + 1
+    for hit in hits:
+        org = _main_org(hit)
+        if org is not None:
+            path = [region_names[c] for c in _chain(org.region.code) if c in region_names]
+            hit.context = " › ".join([*path, org.name])
+        hit.same_name = counts[text.normalise(hit.person.name).replace(" ", "")] > 1
+
+
+@dataclass
+class Suggestion:
+    """One entry of a people picker or the search box's suggestions."""
+
+    id: int
+    name: str
+    detail: str  # region path and organisation
+    label: str  # the name, with the detail when another suggestion has the same name
+
+
+def suggest(viewer: Person, q: str, limit: int = 8) -> list[Suggestion]:
+    """The best `limit` people for a typed prefix, same names told apart by their context."""
+    if not text.query_words(q):
+        return []
+    page = search_people(viewer, Params(q=q), per_page=limit)
+    return [
+        Suggestion(
+            h.person.id,
+            h.person.name,
+            h.context,
+            f"{h.person.name}（{h.context}）" if h.same_name and h.context else h.person.name,
+        )
+        for h in page.hits
+    ]

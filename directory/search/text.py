@@ -57,11 +57,16 @@ def _syllables(text: str) -> tuple[str, ...]:
     )
 
 
-@lru_cache(maxsize=65536)
-def name_syllables(name: str) -> tuple[str, ...]:
-    """Syllables of a person's name, with the surname read from the project table."""
-    name = normalise(name).replace(" ", "")
-    surname, given = split_name(name)
+def name_parts(name: str) -> list[str]:
+    """The parts of a name: one for most names, several for dotted names (阿依古丽·买买提).
+
+    The dot (·, •, ・, ．, ‧) and any other separator become spaces in `normalise`.
+    """
+    return normalise(name).split()
+
+
+def _person_syllables(part: str) -> tuple[str, ...]:
+    surname, given = split_name(part)
     reading = surname_reading(surname)
     head: tuple[str, ...] = (reading,) if reading and len(surname) == 1 else ()
     if reading and len(surname) == 2:
@@ -72,6 +77,20 @@ def name_syllables(name: str) -> tuple[str, ...]:
     if not head:
         head = _syllables(surname)
     return head + _syllables(given)
+
+
+@lru_cache(maxsize=65536)
+def part_syllables(name: str) -> tuple[tuple[str, ...], ...]:
+    """Syllables of each part of a name; a dotted name's parts carry no surname reading."""
+    parts = name_parts(name)
+    if len(parts) == 1:
+        return (_person_syllables(parts[0]),)
+    return tuple(_syllables(p) for p in parts)
+
+
+def name_syllables(name: str) -> tuple[str, ...]:
+    """Syllables of a person's name, with the surname read from the project table."""
+    return tuple(s for part in part_syllables(name) for s in part)
 
 
 def name_pinyin(name: str) -> str:
@@ -87,7 +106,9 @@ def name_initials(name: str) -> str:
 def pinyin_forms(name: str) -> list[str]:
     """Latin strings a name can be typed as: full pinyin and initials, from each syllable on.
 
-    "张彤" gives zhangtong, tong, zt, t: so "tong" finds the given name too.
+    "张彤" gives zhangtong, tong, zt, t: so "tong" finds the given name too. Each part of a
+    dotted name is a name of its own. Marked forms: `^` + a form of the whole name (or of a
+    dotted name's part), `~` + the fuzzy fold of a form (z/zh, c/ch, s/sh, n/l, -n/-ng).
     """
     syl = name_syllables(name)
     forms: list[str] = []
@@ -97,18 +118,92 @@ def pinyin_forms(name: str) -> list[str]:
         # Surname in full, given name as initials: "zhangt", "zhangxm".
         if i == 0 and len(syl) > 1:
             forms.append(syl[0] + "".join(s[0] for s in syl[1:]))
-    return list(dict.fromkeys(f for f in forms if f))
+    parts = part_syllables(name)
+    heads = [*_whole_forms(syl)]
+    if len(parts) > 1:
+        for part in parts:
+            heads += _whole_forms(part)
+            forms += _whole_forms(part)
+    plain = list(dict.fromkeys(f for f in forms if f))
+    marked = [f"^{f}" for f in dict.fromkeys(heads) if f]
+    marked += [f"~{f}" for f in dict.fromkeys(fold(f) for f in plain) if f]
+    return plain + marked
+
+
+def _whole_forms(syl: tuple[str, ...]) -> list[str]:
+    if not syl:
+        return []
+    forms = ["".join(syl), "".join(s[0] for s in syl)]
+    if len(syl) > 1:
+        forms.append(syl[0] + "".join(s[0] for s in syl[1:]))
+    return forms
+
+
+_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ng", "n"), ("l", "n"))
+
+
+def fold(latin: str) -> str:
+    """Fuzzy pinyin key: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing all fold together.
+
+    Applied to whole strings on both sides, so no syllable split is needed: readings that
+    differ only by these pairs fold to the same string, and a typed prefix folds to a
+    prefix of the fold (`zhan` → `zan`, a prefix of `zhangtong` → `zanton`).
+    """
+    for a, b in _FOLDS:
+        latin = latin.replace(a, b)
+    return latin
+
+
+def deletions(word: str) -> list[str]:
+    """The word and every string one letter shorter (symmetric-delete typo matching)."""
+    return list(dict.fromkeys([word] + [word[:i] + word[i + 1 :] for i in range(len(word))]))
 
 
 def name_tokens(name: str) -> list[str]:
-    """Han tokens of a name: the whole name, surname, given name, each character, bigrams."""
-    name = normalise(name).replace(" ", "")
-    if not name:
+    """Han and marked tokens of a name, matched exactly (the `names` field).
+
+    Plain: the whole name, surname, given name, each character, bigrams (and each part of
+    a dotted name). Marked, for ranking tiers: `=` whole name or its whole pinyin/initials,
+    `^` a prefix of the name (or of a part), `s:`/`g:` surname / given name (each part of a
+    dotted name is a given name) in characters and pinyin, `!` one-letter deletions of the
+    full pinyin (typo matching).
+    """
+    parts = name_parts(name)
+    joined = "".join(parts)
+    if not joined:
         return []
-    surname, given = split_name(name)
-    tokens = [name, surname, given, *name]
-    tokens += [name[i : i + 2] for i in range(len(name) - 1)]
-    return list(dict.fromkeys(t for t in tokens if t))
+    if len(parts) == 1:
+        surname, given = split_name(joined)
+        pairs = [("s", surname), ("g", given)]
+        syl = part_syllables(name)[0]
+        n_sur = max(0, len(syl) - len(_syllables(given)))
+        latin = [("s", "".join(syl[:n_sur])), ("g", "".join(syl[n_sur:]))]
+        latin.append(("g", "".join(s[0] for s in syl[n_sur:])))
+    else:
+        surname, given = "", ""
+        pairs = [("g", p) for p in parts]
+        latin = []
+        for psyl in part_syllables(name):
+            latin += [("g", "".join(psyl)), ("g", "".join(s[0] for s in psyl))]
+    tokens = [joined, surname, given, *parts, *joined]
+    tokens += [joined[i : i + 2] for i in range(len(joined) - 1)]
+    tokens.append(f"={joined}")
+    for word in [joined, *parts] if len(parts) > 1 else [joined]:
+        tokens += [f"^{word[:n]}" for n in range(1, len(word) + 1)]
+    tokens += [f"{k}:{v}" for k, v in pairs + latin if v]
+    full = name_pinyin(name)
+    tokens += [f"={full}", f"={name_initials(name)}"] if full else []
+    typo = [full] + ["".join(p) for p in part_syllables(name)] if len(parts) > 1 else [full]
+    for word in typo:
+        if len(word) >= 4:
+            tokens += [f"!{d}" for d in deletions(word)]
+    return list(dict.fromkeys(t for t in tokens if t and t not in "=^!"))
+
+
+def org_name_tokens(names: list[str]) -> list[str]:
+    """`o:` + the whole name of each current organisation (the "org_name" ranking tier)."""
+    out = (normalise(n).replace(" ", "") for n in names)
+    return list(dict.fromkeys(f"o:{n}" for n in out if n))
 
 
 def org_type_words(text: str) -> list[str]:

@@ -70,6 +70,7 @@ def schema() -> Schema:
         names=KEYWORD(scorable=True),
         pfx=KEYWORD(scorable=True),  # scorable: whoosh caches its length column (10x faster build)
         org=TEXT(analyzer=segmented, phrase=False),
+        orgp=TEXT(analyzer=segmented, phrase=False),
         body=TEXT(analyzer=segmented, phrase=False),
         f=KEYWORD(scorable=True),
         py=KEYWORD(scorable=True),
@@ -91,6 +92,7 @@ def _fields(doc: Doc) -> dict[str, Any]:
         "pfx": " ".join(edge_ngrams(doc.pinyin)),
         "py": " ".join(doc.pinyin),
         "org": doc.org_text,
+        "orgp": doc.org_past,
         "body": doc.body,
         "f": " ".join(
             f"{k}:{v}" for k, values in doc.filters.items() if k not in UNIONS for v in values
@@ -179,8 +181,11 @@ class WhooshBackend:
         try:
             for key in deletes:
                 writer.delete_by_term("id", str(key))
+            known = set(ix.schema.names())
             for doc in upserts:
-                writer.update_document(**_fields(doc))
+                # An index built by an older version lacks newer fields until the
+                # next `flask search reindex`: write what it can hold.
+                writer.update_document(**{k: v for k, v in _fields(doc).items() if k in known})
         except BaseException:
             writer.cancel()
             raise
