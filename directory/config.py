@@ -28,6 +28,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # A request never pushes the end of a session back: lifetimes count from sign-in.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True

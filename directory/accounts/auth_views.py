@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from directory.accounts import services as accounts
 from directory.accounts.auth_forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from directory.accounts.loader import login_id
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
 from directory.web.rendering import render
@@ -45,10 +46,14 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         person = accounts.authenticate(form.email.data, form.password.data)
         if person is not None:
-            # A fresh session at login: nothing from before sign-in carries over.
+            # A fresh session at login: nothing from before sign-in carries over. The
+            # session cookie ends with the browser; "remember me" adds a cookie that
+            # lasts REMEMBER_COOKIE_DURATION from now, never longer (accounts/loader.py).
+            remember = bool(form.remember.data)
             session.clear()
-            login_user(person, remember=form.remember.data)
-            session.permanent = True
+            person.stamp_login(login_id(person, remember))
+            login_user(person, remember=remember)
+            session.permanent = False
             flash(_("欢迎回来，%(name)s。", name=person.name), "success")
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [_("电子邮箱或密码不正确。")]
@@ -58,8 +63,12 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # A new server-side token: every copy of this session or remember-me cookie dies.
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
+    session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie
     flash(_("你已退出登录。"), "success")
     return redirect(url_for("auth.login"))
 
@@ -77,7 +86,10 @@ def change_password() -> Response | tuple[str, int]:
             getattr(form, err.field or "new_password").errors = [err.message]
         else:
             # The session token changed: sign in again under it, others are signed out.
-            login_user(current_user._get_current_object(), fresh=True)
+            person = current_user._get_current_object()
+            remember = current_user.get_id().endswith(":1")
+            person.stamp_login(login_id(person, remember))
+            login_user(person, remember=remember, fresh=True)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("people.show", person_id=current_user.id))
     status = 422 if request.method == "POST" else 200
@@ -95,6 +107,7 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
             form.new_password.errors = [err.message]
         else:
             session.clear()
+            person.stamp_login(login_id(person, remember=False))
             login_user(person)
             flash(_("密码已设置，欢迎使用团友录。"), "success")
             return redirect(url_for("people.show", person_id=person.id))
