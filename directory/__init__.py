@@ -35,6 +35,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         cls = config or CONFIGS[os.environ.get("DIRECTORY_CONFIG", "prod")]
         app.config.update(cls.load())
     _ensure_secret_key(app)
+    from directory.web.links import trusted_hosts
+
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    if app.config["TRUSTED_HOSTS"] is None and not app.config.get("DEBUG_DEFAULT_SECRET"):
+        log.warning("DIRECTORY_BASE_URL and DIRECTORY_TRUSTED_HOSTS are unset: any Host accepted")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -37,6 +37,12 @@ class Config:
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 20
+    # The canonical address used in every link that leaves the site (e-mails, invitations),
+    # e.g. https://tuanyoulu.example.org; its host is also trusted (see TRUSTED_HOSTS).
+    BASE_URL: str | None = None
+    # Host names the app answers (comma-separated in DIRECTORY_TRUSTED_HOSTS); others get
+    # 400. Empty with no BASE_URL means any host (a warning is logged in production).
+    TRUSTED_HOSTS: tuple[str, ...] = ()
     DEBUG_DEFAULT_SECRET = False
     # Groups: uploads live outside the web root; mail is off unless configured.
     UPLOAD_DIR = str(INSTANCE / "uploads")
@@ -83,6 +89,7 @@ class DevConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DEBUG_DEFAULT_SECRET = True
+    TRUSTED_HOSTS = ("localhost", "127.0.0.1")
 
 
 class TestConfig(DevConfig):
