@@ -50,6 +50,9 @@ class Config:
     POST_MAX_LENGTH = 20_000
     GROUP_POST_RATE_LIMIT = "20 per minute;200 per day"
     GROUP_JOIN_RATE_LIMIT = "10 per minute;50 per day"
+    GROUP_CREATE_RATE_LIMIT = "5 per hour;20 per day"
+    GROUP_INVITE_RATE_LIMIT = "30 per hour;200 per day"
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_ENABLED = False
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

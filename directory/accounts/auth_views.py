@@ -14,6 +14,7 @@ from directory.accounts.auth_forms import ChangePasswordForm, LoginForm, SetPass
 from directory.accounts.loader import login_id
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
+from directory.web.limits import per_user
 from directory.web.rendering import render
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -75,6 +76,7 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@per_user("PASSWORD_CHANGE_RATE_LIMIT")
 def change_password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():

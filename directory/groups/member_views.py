@@ -13,7 +13,7 @@ from directory.extensions import db
 from directory.groups import membership, roles
 from directory.groups import services as group_service
 from directory.groups.forms import InviteForm, RemoveForm
-from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.groups.view_helpers import done, invite_limit, is_htmx, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
@@ -81,7 +81,7 @@ def _invite_by_email(group_id: int, address: str) -> Response | None:
 
 @bp.route("/<int:group_id>/invite", methods=["POST"])
 @login_required
-@join_limit
+@invite_limit
 def invite(group_id: int) -> Response | tuple[str, int]:
     group, access = load(group_id)
     group_service.require_moderator(access)

@@ -16,7 +16,7 @@ from directory.groups import services as group_service
 from directory.groups.forms import GroupForm, RequestForm
 from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
-from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.groups.view_helpers import create_limit, done, is_htmx, join_limit, load
 from directory.orgs.services import org_reference, resolve_org_reference
 from directory.regions.models import Region
 from directory.web.rendering import render
@@ -87,6 +87,7 @@ def _form_error(form: GroupForm, err: ValidationError) -> None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@create_limit
 def new() -> Response | tuple[str, int] | str:
     form = GroupForm()
     if form.validate_on_submit():

@@ -18,7 +18,7 @@ from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
-from directory.people.permissions import can_edit_profile
+from directory.people.permissions import can_edit_profile, can_view_profile
 from directory.search.text import name_pinyin
 
 EARLIEST_START = date(1950, 1, 1)
@@ -62,8 +62,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def get_profile(person_id: int) -> Person:
-    """A person with membership organisation and every position (organisation, region) loaded."""
+def get_profile(person_id: int, viewer: Person | None = None) -> Person:
+    """A person with membership organisation and every position (organisation, region) loaded.
+
+    A deactivated account is not found, except by someone who administers it.
+    """
     person = db.session.scalar(
         select(Person)
         .options(
@@ -74,7 +77,7 @@ def get_profile(person_id: int) -> Person:
         )
         .where(Person.id == person_id)
     )
-    if person is None:
+    if person is None or not can_view_profile(viewer, person):
         raise NotFound(_("此人不存在。"))
     return person
 

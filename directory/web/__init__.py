@@ -64,6 +64,13 @@ def _http_error(err: HTTPException) -> Response | tuple[str, int]:
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
 
 
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # no user could be loaded (e.g. the database is down): not signed in
+        return False
+
+
 def _can_build_urls() -> bool:
     """False when the request's Host is not trusted (Flask then has no URL adapter)."""
     return not isinstance(getattr(request, "routing_exception", None), SecurityError)
@@ -71,6 +78,11 @@ def _can_build_urls() -> bool:
 
 def _headers(response: Response) -> Response:
     response.vary.add("HX-Request")
+    if request.endpoint != "static" and _signed_in():
+        # Personal data (contacts, rosters, the API) must not stay in a shared or
+        # back-button cache after sign-out.
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     h = response.headers
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")
