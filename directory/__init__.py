@@ -11,6 +11,7 @@ from flask import Flask
 
 from directory.config import INSTANCE, ROOT, Config, DevConfig, TestConfig
 from directory.extensions import babel, csrf, db, htmx, limiter, login, migrate
+from directory.web.forms import Request
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    # Keeps url-encoded bodies for the UTF-8 check that every form runs (web/forms.py).
+    app.request_class = Request
     csrf.init_app(app)
     login.init_app(app)
     htmx.init_app(app)

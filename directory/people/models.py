@@ -18,7 +18,7 @@ from directory.core.enums import (
     Visibility,
     enum_type,
 )
-from directory.extensions import db
+from directory.extensions import Model
 from directory.orgs.models import Organisation
 
 
@@ -26,7 +26,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Person(UserMixin, db.Model):
+class Person(UserMixin, Model):
     """A cadre with an account. Contact fields each carry their own visibility."""
 
     __tablename__ = "person"
@@ -95,7 +95,7 @@ class Person(UserMixin, db.Model):
         self.__dict__["_login_id"] = login_id
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.is_active_account
 
     @property
@@ -110,7 +110,7 @@ class Person(UserMixin, db.Model):
         return f"<Person {self.id} {self.name}>"
 
 
-class Position(db.Model):
+class Position(Model):
     """A post held in an organisation; the current one has no end date."""
 
     __tablename__ = "position"
@@ -135,7 +135,7 @@ class Position(db.Model):
         return self.end_date is None
 
 
-class OrgAdmin(db.Model):
+class OrgAdmin(Model):
     """An organisation admin (组织管理员): administers the organisation and its subtree."""
 
     __tablename__ = "org_admin"

@@ -49,7 +49,7 @@ def test_invitation_link_uses_base_url_not_the_request_host(canonical, client, a
         "/admin/accounts/new",
         data={"name": "陈静", "email": "chenjing@example.org", "membership_org": "中城街道团工委"},
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     link = page.split('id="invitation-link" type="text" readonly value="')[1].split('"')[0]
     assert link.startswith(BASE + "/auth/invite/"), link

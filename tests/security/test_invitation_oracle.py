@@ -13,7 +13,7 @@ from tests.groups.conftest import make_group
 
 def _answer(client, group_id: int, text: str) -> tuple[int, str]:
     r = client.post(f"/groups/{group_id}/invite", data={"person": text})
-    page = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else ""
+    page = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 303 else ""
     return r.status_code, page
 
 
@@ -25,7 +25,7 @@ def test_existing_and_unknown_address_answer_alike(client, auth, owner, outsider
     client.get("/")  # show the welcome flash now, not on the first answer below
     existing = _answer(client, group.id, outsider.email)
     unknown = _answer(client, group.id, "no-such-person@example.org")
-    assert existing[0] == unknown[0] == 302
+    assert existing[0] == unknown[0] == 303
     assert outsider.name not in existing[1]
     assert "已发出邀请" not in existing[1]
     # Identical apart from the address the inviter typed themself.
@@ -33,7 +33,7 @@ def test_existing_and_unknown_address_answer_alike(client, auth, owner, outsider
         "no-such-person@example.org", "X"
     )
     # Asking again (already invited) still answers the same way.
-    assert _answer(client, group.id, outsider.email)[0] == 302
+    assert _answer(client, group.id, outsider.email)[0] == 303
     # The invitation itself was sent.
     count = db.session.scalar(
         select(func.count()).select_from(JoinRequest).where(JoinRequest.person_id == outsider.id)
@@ -46,6 +46,6 @@ def test_visible_address_still_names_the_person(client, auth, owner, world):
     group = make_group(owner, "邀请群", JoinPolicy.INVITE)
     auth.login(owner)
     status, page = _answer(client, group.id, colleague.email)
-    assert status == 302 and "周舟" in page
+    assert status == 303 and "周舟" in page
     r = client.post(f"/groups/{group.id}/invite", data={"person": colleague.email})
     assert r.status_code == 409

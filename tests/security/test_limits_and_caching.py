@@ -40,7 +40,7 @@ def test_group_creation_is_rate_limited(limited, client, auth, cadre):
         ).status_code
         for i in range(3)
     ]
-    assert codes[:2] == [302, 302] and codes[2] == 429
+    assert codes[:2] == [303, 303] and codes[2] == 429
 
 
 def test_invitations_are_rate_limited(limited, client, auth, owner, world):
@@ -51,7 +51,7 @@ def test_invitations_are_rate_limited(limited, client, auth, owner, world):
         client.post(f"/groups/{group.id}/invite", data={"person": str(p.id)}).status_code
         for p in others
     ]
-    assert codes == [302, 302, 429]
+    assert codes == [303, 303, 429]
 
 
 @pytest.mark.parametrize(
