@@ -21,7 +21,7 @@ from directory.core.errors import DomainError
 _SINGLE_LINE_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MULTI_LINE_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
-CONTROL_TEXT = _l("不能包含换行符或其他控制字符。")
+CONTROL_TEXT = _l("包含无效字符（不能有换行符或其他控制字符）。")
 _SKIPPED_FIELDS = {"CSRFTokenField", "FileField", "MultipleFileField", "BooleanField"}
 _MULTI_LINE_FIELDS = {"TextAreaField"}
 
