@@ -81,10 +81,10 @@ def change_password(person: Person, current: str, new: str) -> None:
     log.info("person %s changed their password", person.id)
 
 
+@transactional
 def end_sessions(person: Person) -> None:
     """Sign the person out everywhere: a new session token invalidates every cookie."""
     person.session_token = new_session_token()
-    db.session.commit()
     log.info("person %s signed out", person.id)
 
 

@@ -15,12 +15,14 @@ from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 from directory.core.errors import DomainError
+from directory.web.args import MAX_ID, parse_int
 
 # Single-line text: no C0/C1 control characters at all (CR, LF and tab included) and no
 # Unicode line or paragraph separators. Multi-line text keeps tab, LF and CR.
 _SINGLE_LINE_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MULTI_LINE_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
+INVALID_NUMBER = _l("请输入有效的数字。")
 CONTROL_TEXT = _l("包含无效字符（不能有换行符或其他控制字符）。")
 _SKIPPED_FIELDS = {"CSRFTokenField", "FileField", "MultipleFileField", "BooleanField"}
 _MULTI_LINE_FIELDS = {"TextAreaField"}
@@ -133,6 +135,28 @@ class TrimmedStringField(StringField):
         kwargs.setdefault("filters", [])
         kwargs["filters"] = [strip_filter, *kwargs["filters"]]
         super().__init__(*args, **kwargs)
+
+
+class NumberField(StringField):
+    """A whole number read by the one parser (web/args.py): plain ASCII decimals in range.
+
+    WTForms' IntegerField uses int(), which takes Unicode digits, signs and spaces, and
+    any size (a number too large for the column fails in the database, a 500).
+    """
+
+    def __init__(self, *args, minimum: int = 0, maximum: int = MAX_ID, **kwargs) -> None:
+        self.minimum, self.maximum = minimum, maximum
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or valuelist[0] == "":
+            self.data = None
+            return
+        value = parse_int(valuelist[0], self.maximum, minimum=self.minimum)
+        if value is None:
+            self.data = None
+            raise ValueError(str(INVALID_NUMBER))
+        self.data = value  # type: ignore[assignment]
 
 
 def normalise_phone(raw: str) -> str:
