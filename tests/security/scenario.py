@@ -133,6 +133,7 @@ def _build(world: World) -> Scenario:
         "admin": admin,
         "lower_admin": lower_admin,
         "sysadmin": sysadmin,
+        "owner": owner,  # not a matrix column: the hostile-input sweep posts group forms as them
     }
     everyone: dict[str, object] = {
         "person_id": target.id,
