@@ -11,6 +11,7 @@ from flask import Flask
 
 from directory.config import INSTANCE, ROOT, Config, DevConfig, TestConfig
 from directory.extensions import babel, csrf, db, htmx, limiter, login, migrate
+from directory.web.forms import Request
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,16 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         cls = config or CONFIGS[os.environ.get("DIRECTORY_CONFIG", "prod")]
         app.config.update(cls.load())
     _ensure_secret_key(app)
+    from directory.web.links import trusted_hosts
+
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    if app.config["TRUSTED_HOSTS"] is None and not app.config.get("DEBUG_DEFAULT_SECRET"):
+        log.warning("DIRECTORY_BASE_URL and DIRECTORY_TRUSTED_HOSTS are unset: any Host accepted")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    # Keeps url-encoded bodies for the UTF-8 check that every form runs (web/forms.py).
+    app.request_class = Request
     csrf.init_app(app)
     login.init_app(app)
     htmx.init_app(app)

@@ -28,6 +28,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # A request never pushes the end of a session back: lifetimes count from sign-in.
+    SESSION_REFRESH_EACH_REQUEST = False
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -35,6 +37,12 @@ class Config:
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 20
+    # The canonical address used in every link that leaves the site (e-mails, invitations),
+    # e.g. https://tuanyoulu.example.org; its host is also trusted (see TRUSTED_HOSTS).
+    BASE_URL: str | None = None
+    # Host names the app answers (comma-separated in DIRECTORY_TRUSTED_HOSTS); others get
+    # 400. Empty with no BASE_URL means any host (a warning is logged in production).
+    TRUSTED_HOSTS: tuple[str, ...] = ()
     DEBUG_DEFAULT_SECRET = False
     # Groups: uploads live outside the web root; mail is off unless configured.
     UPLOAD_DIR = str(INSTANCE / "uploads")
@@ -46,6 +54,9 @@ class Config:
     POSITION_CLAIM_RATE_LIMIT = "20 per hour;60 per day"
     # Open (pending) position claims one person may have at a time.
     POSITION_PENDING_CAP = 3
+    GROUP_CREATE_RATE_LIMIT = "5 per hour;20 per day"
+    GROUP_INVITE_RATE_LIMIT = "30 per hour;200 per day"
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per minute;20 per hour"
     MAIL_ENABLED = False
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -85,6 +96,7 @@ class DevConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DEBUG_DEFAULT_SECRET = True
+    TRUSTED_HOSTS = ("localhost", "127.0.0.1")
 
 
 class TestConfig(DevConfig):

@@ -16,6 +16,7 @@ from directory.orgs.services import resolve_org_reference
 from directory.people import permissions
 from directory.people.models import Person
 from directory.web.args import page_arg
+from directory.web.links import external_url
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
@@ -87,7 +88,7 @@ def _invitation_link(person: Person) -> str | None:
     if person.password_hash or not person.is_active_account:
         return None
     token = accounts.invitation_token(person)
-    return url_for("auth.accept_invitation", token=token, _external=True)
+    return external_url("auth.accept_invitation", token=token)
 
 
 def _show_context(person: Person) -> dict[str, object]:

@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 
 from directory.accounts import services as accounts
 from directory.accounts.auth_forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from directory.accounts.loader import login_id
 from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
+from directory.web.limits import per_user
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 
@@ -36,10 +38,14 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         person = accounts.authenticate(form.email.data, form.password.data)
         if person is not None:
-            # A fresh session at login: nothing from before sign-in carries over.
+            # A fresh session at login: nothing from before sign-in carries over. The
+            # session cookie ends with the browser; "remember me" adds a cookie that
+            # lasts REMEMBER_COOKIE_DURATION from now, never longer (accounts/loader.py).
+            remember = bool(form.remember.data)
             session.clear()
-            login_user(person, remember=form.remember.data)
-            session.permanent = True
+            person.stamp_login(login_id(person, remember))
+            login_user(person, remember=remember)
+            session.permanent = False
             flash(_("欢迎回来，%(name)s。", name=person.name), "success")
             return redirect(safe_next(request.args.get("next")))
         form.password.errors = [_("电子邮箱或密码不正确。")]
@@ -49,14 +55,19 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # A new server-side token: every copy of this session or remember-me cookie dies.
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
+    session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie
     flash(_("你已退出登录。"), "success")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@per_user("PASSWORD_CHANGE_RATE_LIMIT")
 def change_password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -68,7 +79,10 @@ def change_password() -> Response | tuple[str, int]:
             form.add_service_error(err, "new_password")
         else:
             # The session token changed: sign in again under it, others are signed out.
-            login_user(current_user._get_current_object(), fresh=True)
+            person = current_user._get_current_object()
+            remember = current_user.get_id().endswith(":1")
+            person.stamp_login(login_id(person, remember))
+            login_user(person, remember=remember, fresh=True)
             return redirect_after_change(
                 url_for("people.show", person_id=current_user.id),
                 _("密码已修改，其他设备上的登录已失效。"),
@@ -88,6 +102,7 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
             form.add_service_error(err, "new_password")
         else:
             session.clear()
+            person.stamp_login(login_id(person, remember=False))
             login_user(person)
             return redirect_after_change(
                 url_for("people.show", person_id=person.id), _("密码已设置，欢迎使用团友录。")

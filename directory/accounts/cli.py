@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from directory.accounts import services as accounts
 from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.people.models import Person
+from directory.web.links import external_url
 
 DEFAULT_BASE_URL = "http://localhost:5000"
 
@@ -43,8 +42,8 @@ def create_admin(email: str, name: str, password: str) -> None:
 @click.argument("email")
 @click.option(
     "--base-url",
-    default=lambda: os.environ.get("DIRECTORY_BASE_URL", DEFAULT_BASE_URL),
-    show_default="$DIRECTORY_BASE_URL or " + DEFAULT_BASE_URL,
+    default=lambda: current_app.config.get("BASE_URL") or DEFAULT_BASE_URL,
+    show_default="BASE_URL ($DIRECTORY_BASE_URL) or " + DEFAULT_BASE_URL,
     help="Public address of the site, used to build the link.",
 )
 def invite(email: str, base_url: str) -> None:
@@ -54,8 +53,7 @@ def invite(email: str, base_url: str) -> None:
         raise click.ClickException(f"no account with e-mail {email}")
     if not person.is_active_account:
         raise click.ClickException(f"the account {person.email} is deactivated")
-    with current_app.test_request_context(base_url=base_url.rstrip("/") + "/"):
-        link = url_for(
-            "auth.accept_invitation", token=accounts.invitation_token(person), _external=True
-        )
+    link = external_url(
+        "auth.accept_invitation", _base=base_url, token=accounts.invitation_token(person)
+    )
     click.echo(link)

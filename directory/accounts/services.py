@@ -81,6 +81,13 @@ def change_password(person: Person, current: str, new: str) -> None:
     log.info("person %s changed their password", person.id)
 
 
+@transactional
+def end_sessions(person: Person) -> None:
+    """Sign the person out everywhere: a new session token invalidates every cookie."""
+    person.session_token = new_session_token()
+    log.info("person %s signed out", person.id)
+
+
 def check_name(name: str) -> str:
     """The trimmed name, or ValidationError when empty or too long."""
     name = (name or "").strip()

@@ -55,12 +55,25 @@ def mention_ids(text: str) -> set[int]:
     return {int(m.group(2)) for m in _MENTION.finditer(text)}
 
 
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape(text: str) -> str:
+    """Text that Markdown shows literally: every ASCII punctuation mark backslash-escaped.
+
+    Anything taken from the database into Markdown source (a person's name in a
+    mention) goes through this, so a name like `[x](https://evil)` cannot make a link.
+    """
+    text = " ".join(text.split())  # no line breaks: a name cannot start a new block
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
 def _link_mentions(text: str, people: dict[int, str], url_for_person) -> str:
     def repl(m: re.Match[str]) -> str:
         pid = int(m.group(2))
         if pid not in people:
             return m.group(0)
-        return f"[@{people[pid]}]({url_for_person(pid)})"
+        return f"[@{escape(people[pid])}](<{url_for_person(pid)}>)"
 
     return _MENTION.sub(repl, text)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +15,7 @@ from directory.extensions import db
 from directory.groups import membership, roles
 from directory.groups import services as group_service
 from directory.groups.forms import InviteForm, RemoveForm
-from directory.groups.view_helpers import join_limit, load
+from directory.groups.view_helpers import invite_limit, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
@@ -44,28 +46,63 @@ def members(group_id: int) -> str:
 
 
 def _find_person(text: str) -> Person:
+    """The active person with this id (profiles are public to the signed-in), or 404."""
     text = text.strip()
+    person = None
     if text.isascii() and text.isdigit():
         person_id = parse_id(text)
         person = db.session.get(Person, person_id) if person_id is not None else None
-    else:
-        person = db.session.scalar(select(Person).where(Person.email == text.lower()))
     if person is None or not person.is_active_account:
         raise NotFound(_("找不到此人：%(text)s", text=text[:100]))
     return person
 
 
+def _invite_by_email(group_id: int, address: str) -> Response | None:
+    """Invite by e-mail without becoming an oracle for addresses the inviter may not see.
+
+    Returns None when the inviter may see this person's e-mail anyway (the caller then
+    answers with names and conflicts as usual); otherwise invites if there is someone
+    to invite and answers the same way whether or not the address exists.
+    """
+    address = address.strip().lower()
+    person = db.session.scalar(select(Person).where(Person.email == address))
+    if (
+        person is not None
+        and person.is_active_account
+        and ContactPolicy(current_user, [person]).can_view(person, "email")
+    ):
+        return None
+    if person is not None and person.is_active_account:
+        group, access = load(group_id)
+        # Already a member, banned or invited: the answer says nothing of it.
+        with suppress(DomainError):
+            membership.invite(current_user, group, access, person)
+    return redirect_after_change(
+        url_for("groups.members", group_id=group_id),
+        _("如果 %(email)s 是团友录用户的邮箱，对方会收到邀请。", email=address[:254]),
+    )
+
+
 @bp.route("/<id:group_id>/invite", methods=["POST"])
 @login_required
-@join_limit
+@invite_limit
 def invite(group_id: int) -> Response | tuple[str, int]:
     group, access = load(group_id)
     group_service.require_moderator(access)
     form = InviteForm()
     if not form.validate():
         return _members_with_error(group_id, form)
+    text = (form.person.data or "").strip()
+    if "@" in text and (neutral := _invite_by_email(group.id, text)) is not None:
+        return neutral
     try:
-        person = _find_person(form.person.data or "")
+        person = (
+            db.session.scalar(select(Person).where(Person.email == text.lower()))
+            if "@" in text
+            else _find_person(text)
+        )
+        if person is None:
+            raise NotFound(_("找不到此人：%(text)s", text=text[:100]))
         membership.invite(current_user, group, access, person)
     except DomainError as err:
         form.add_service_error(err, "person")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import g, has_request_context, url_for
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -14,6 +14,7 @@ from directory.extensions import db
 from directory.groups.models import Group, GroupMember, MemberRole, NotificationSetting
 from directory.notifications.services import notify
 from directory.people.models import Person
+from directory.web.links import external_link
 
 NOTIFICATION_KINDS: tuple[str, ...] = (
     "group_reply",
@@ -83,7 +84,7 @@ def send_queued_mail() -> int:
     queue = g.pop("group_mail_queue", [])
     sent = 0
     for address, message, link in queue:
-        body = f"{message}\n\n{url_for('main.index', _external=True).rstrip('/')}{link}\n"
+        body = f"{message}\n\n{external_link(link)}\n"
         sent += mail.send_mail(address, f"[{_('团友录')}] {message[:60]}", body)
     return sent
 

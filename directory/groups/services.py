@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from directory.core.errors import NotFound, ValidationError
 from directory.core.pagination import ListPage
@@ -195,8 +195,9 @@ def roster(group: Group, limit: int = 500) -> list[GroupMember]:
     order = {MemberRole.OWNER: 0, MemberRole.MODERATOR: 1, MemberRole.MEMBER: 2}
     rows = db.session.scalars(
         select(GroupMember)
-        .options(joinedload(GroupMember.person))
-        .where(GroupMember.group_id == group.id)
+        .join(GroupMember.person)
+        .options(contains_eager(GroupMember.person))
+        .where(GroupMember.group_id == group.id, Person.is_active_account)
         .limit(limit)
     ).all()
     return sorted(rows, key=lambda m: (order[m.role], m.person.name_pinyin, m.person_id))

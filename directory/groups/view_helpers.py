@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from directory.extensions import limiter
 from directory.groups import services as group_service
 from directory.groups.models import Group
 from directory.groups.permissions import GroupAccess
-
-
-def user_key() -> str:
-    """Rate limits count per signed-in user (per address before sign-in)."""
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return get_remote_address()
+from directory.web.limits import per_user, user_key
 
 
 def _post_limit() -> str:
@@ -29,6 +22,8 @@ def _join_limit() -> str:
 
 post_limit = limiter.limit(_post_limit, key_func=user_key, methods=["POST"])
 join_limit = limiter.limit(_join_limit, key_func=user_key, methods=["POST"])
+create_limit = per_user("GROUP_CREATE_RATE_LIMIT")
+invite_limit = per_user("GROUP_INVITE_RATE_LIMIT")
 
 
 def load(group_id: int) -> tuple[Group, GroupAccess]:

@@ -16,7 +16,7 @@ from directory.groups import services as group_service
 from directory.groups.forms import GroupForm, RequestForm
 from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
-from directory.groups.view_helpers import join_limit, load
+from directory.groups.view_helpers import create_limit, join_limit, load
 from directory.orgs.services import org_reference, resolve_org_reference
 from directory.regions.models import Region
 from directory.web.args import page_arg
@@ -69,6 +69,7 @@ def _input(form: GroupForm) -> group_service.GroupInput:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@create_limit
 def new() -> Response | tuple[str, int] | str:
     form = GroupForm()
     if form.validate_on_submit():

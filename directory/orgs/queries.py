@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from directory.core.enums import POSITION_TITLES
 from directory.core.errors import NotFound
@@ -58,10 +58,12 @@ def _child_count():
 def _cadre_count():
     return (
         select(func.count(func.distinct(Position.person_id)))
+        .join(Person, Person.id == Position.person_id)
         .where(
             Position.organisation_id == Organisation.id,
             Position.grants_access,
             Position.end_date.is_(None),
+            Person.is_active_account,
         )
         .correlate(Organisation)
         .scalar_subquery()
@@ -119,7 +121,7 @@ def direct_admins(org: Organisation) -> list[Person]:
         db.session.scalars(
             select(Person)
             .join(OrgAdmin, OrgAdmin.person_id == Person.id)
-            .where(OrgAdmin.organisation_id == org.id)
+            .where(OrgAdmin.organisation_id == org.id, Person.is_active_account)
             .order_by(Person.name_pinyin, Person.id)
         )
     )
@@ -130,8 +132,13 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
     positions = list(
         db.session.scalars(
             select(Position)
-            .options(joinedload(Position.person).joinedload(Person.membership_org))
-            .where(Position.organisation_id == org.id, Position.grants_access)
+            .join(Position.person)
+            .options(contains_eager(Position.person).joinedload(Person.membership_org))
+            .where(
+                Position.organisation_id == org.id,
+                Position.grants_access,
+                Person.is_active_account,
+            )
             .order_by(Position.start_date.desc(), Position.id)
         )
     )
@@ -147,7 +154,7 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
         roster = list(
             db.session.scalars(
                 select(Person)
-                .where(Person.membership_org_id == org.id)
+                .where(Person.membership_org_id == org.id, Person.is_active_account)
                 .order_by(Person.name_pinyin, Person.id)
                 .limit(ROSTER_LIMIT + 1)
             )
@@ -157,7 +164,9 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
     else:
         member_count = (
             db.session.scalar(
-                select(func.count()).select_from(Person).where(Person.membership_org_id == org.id)
+                select(func.count())
+                .select_from(Person)
+                .where(Person.membership_org_id == org.id, Person.is_active_account)
             )
             or 0
         )

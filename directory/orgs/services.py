@@ -23,6 +23,7 @@ from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
+from directory.web.args import reference_id
 
 _REF = re.compile(r"#(\d{1,12})\s*$")
 
@@ -59,7 +60,8 @@ def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organi
     m = _REF.search(text)
     org: Organisation | None
     if m or text.isdigit():
-        org = db.session.get(Organisation, int(m.group(1) if m else text))
+        org_id = reference_id(text)
+        org = db.session.get(Organisation, org_id) if org_id is not None else None
     else:
         matches = list(
             db.session.scalars(select(Organisation).where(Organisation.name == text).limit(2))
@@ -135,7 +137,7 @@ def _clean_region(code: str) -> Region:
     if not code:
         raise ValidationError(_("请选择所在地区。"), field="region_code")
     region = None
-    if code.isdigit() and len(code) <= 12:
+    if code.isascii() and code.isdigit() and len(code) <= 12:
         region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
         raise ValidationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -93,9 +94,17 @@ class Person(UserMixin, Model):
     )
 
     def get_id(self) -> str:
-        # The session token is part of the id, so changing it (password change)
-        # ends every other session and remember-me cookie.
-        return f"{self.id}:{self.session_token}"
+        # "id:session token:sign-in time:remember" (see accounts/loader.py). The token is
+        # part of the id, so replacing it (logout, password change) ends every session
+        # and remember-me cookie; the sign-in time bounds the lifetime absolutely.
+        stored = self.__dict__.get("_login_id")
+        if isinstance(stored, str) and stored.split(":")[1:2] == [self.session_token]:
+            return stored
+        return f"{self.id}:{self.session_token}:{int(time.time())}:0"
+
+    def stamp_login(self, login_id: str) -> None:
+        """Remember the id this person is signed in under (set by the user loader)."""
+        self.__dict__["_login_id"] = login_id
 
     @property
     def is_active(self) -> bool:

@@ -100,6 +100,11 @@ def administered_people_clause(viewer: Person) -> ColumnElement[bool]:
     )
 
 
+def can_view_profile(viewer: Person | None, person: Person) -> bool:
+    """Active accounts for everyone signed in; deactivated ones only for their admins."""
+    return person.is_active_account or can_administer_person(viewer, person)
+
+
 def can_edit_profile(viewer: Person | None, person: Person) -> bool:
     """The person themself, or someone who administers them."""
     if viewer is not None and viewer.is_authenticated and viewer.id == person.id:

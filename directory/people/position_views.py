@@ -25,7 +25,7 @@ from directory.web.responses import redirect_after_change
 
 
 def _editable_person(person_id: int) -> Person:
-    person = people.get_profile(person_id)
+    person = people.get_profile(person_id, current_user)
     if not can_edit_profile(current_user, person):
         abort(403)
     return person
@@ -34,7 +34,7 @@ def _editable_person(person_id: int) -> Person:
 def _done(person_id: int, message: str) -> Response:
     """After a change: the fresh positions section for htmx, else back to the profile."""
     if wants_fragment():
-        person = people.get_profile(person_id)
+        person = people.get_profile(person_id, current_user)
         response = Response(
             render_template("people/_positions.html", **profile_context(person)),
             mimetype="text/html",
@@ -72,7 +72,7 @@ def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading
 @bp.route("/<id:person_id>/positions")
 @login_required
 def positions(person_id: int) -> str:
-    person = people.get_profile(person_id)
+    person = people.get_profile(person_id, current_user)
     return render("people/show.html", "positions", **profile_page_context(person))
 
 

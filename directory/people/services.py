@@ -28,7 +28,7 @@ from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people import claims
 from directory.people.models import Person, Position
-from directory.people.permissions import can_edit_profile, can_manage_position
+from directory.people.permissions import can_edit_profile, can_manage_position, can_view_profile
 from directory.search.text import name_pinyin
 
 EARLIEST_START = date(1950, 1, 1)
@@ -67,8 +67,11 @@ def max_birth_year(today: date | None = None) -> int:
     return (today or date.today()).year - MIN_AGE
 
 
-def get_profile(person_id: int) -> Person:
-    """A person with membership organisation and every position (organisation, region) loaded."""
+def get_profile(person_id: int, viewer: Person | None = None) -> Person:
+    """A person with membership organisation and every position (organisation, region) loaded.
+
+    A deactivated account is not found, except by someone who administers it.
+    """
     person = db.session.scalar(
         select(Person)
         .options(
@@ -79,7 +82,7 @@ def get_profile(person_id: int) -> Person:
         )
         .where(Person.id == person_id)
     )
-    if person is None:
+    if person is None or not can_view_profile(viewer, person):
         raise NotFound(_("此人不存在。"))
     return person
 

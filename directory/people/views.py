@@ -94,7 +94,7 @@ def index() -> str:
 @bp.route("/<id:person_id>")
 @login_required
 def show(person_id: int) -> str:
-    person = people.get_profile(person_id)
+    person = people.get_profile(person_id, current_user)
     return render("people/show.html", "profile", **profile_page_context(person))
 
 
@@ -111,7 +111,7 @@ def _initial(person: Person) -> dict[str, Any]:
 @bp.route("/<id:person_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(person_id: int) -> Response | tuple[str, int]:
-    person = people.get_profile(person_id)
+    person = people.get_profile(person_id, current_user)
     if not can_edit_profile(current_user, person):
         abort(403)
     initial = _initial(person)

@@ -16,7 +16,7 @@ from directory.regions import services as regions
 from directory.regions.forms import MergeForm, RenameForm, VillageForm
 from directory.regions.models import Region
 from directory.regions.picker import REFINE_BUTTON, level_options, picked_code
-from directory.web.args import page_arg
+from directory.web.args import page_arg, parse_int
 from directory.web.rendering import render
 
 bp = Blueprint("regions", __name__, url_prefix="/regions")
@@ -130,13 +130,13 @@ def options(code: str) -> str:
 def picker_options() -> str:
     """Options of one picker level given the picker's current values (`field`, `level`)."""
     field = request.args.get("field", "")
-    level = request.args.get("level", "")
-    if not field or len(field) > 64 or not level.isdigit() or int(level) >= len(regions.LENGTHS):
+    number = parse_int(request.args.get("level", ""), len(regions.LENGTHS) - 1, minimum=0)
+    if not field or len(field) > 64 or number is None:
         raise DomainError(_("地区选择器的参数有误。"))
     values = request.args.getlist(field)
-    found, selected = level_options(values, int(level))
+    found, selected = level_options(values, number)
     chain = picked_code(values)
-    parent_len = regions.LENGTHS[int(level) - 1] if int(level) else 0
+    parent_len = regions.LENGTHS[number - 1] if number else 0
     parent = None
     if parent_len and len(chain) >= parent_len:
         parent = regions.region_by_code(chain[:parent_len])

@@ -27,6 +27,7 @@ from directory.transfers.services import (
     load_for_action,
     transfer_unit,
 )
+from directory.web.args import reference_id
 
 A = TransferAction
 S = TransferState
@@ -160,7 +161,8 @@ def resolve_person(text: str) -> Person:
     m = _PERSON_REF.search(text)
     person: Person | None = None
     if m or text.isdigit():
-        person = db.session.get(Person, int(m.group(1) if m else text))
+        person_id = reference_id(text)
+        person = db.session.get(Person, person_id) if person_id is not None else None
     elif "@" in text:
         person = db.session.scalar(select(Person).where(Person.email == text.lower()))
     if person is None:

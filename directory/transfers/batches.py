@@ -34,6 +34,7 @@ from directory.transfers.models import (
     TransferReason,
 )
 from directory.transfers.notify import acting_admin_ids, transfer_link
+from directory.web.args import reference_id
 
 MAX_ROWS = 5000
 _REF = re.compile(r"#(\d{1,12})\s*$")
@@ -126,10 +127,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _ref_id(text: str) -> int | None:
-    m = _REF.search(text)
-    if m:
-        return int(m.group(1))
-    return int(text) if text.isdigit() and len(text) <= 12 else None
+    return reference_id(text)
 
 
 def _load_people(lines: list[BatchLine]) -> tuple[dict[int, Person], dict[str, Person]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from directory.transfers.models import TransferReason
-from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.forms import BaseForm, NumberField, TrimmedStringField
 
 
 def _reason_field() -> SelectField:
@@ -34,12 +34,12 @@ class NewTransferForm(BaseForm):
 
 
 class StepForm(BaseForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = NumberField(validators=[InputRequired()])
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=500)])
 
 
 class ReturnForm(BaseForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = NumberField(validators=[InputRequired()])
     reason = TextAreaField(
         _l("退回理由"), validators=[DataRequired(_l("请填写退回理由。")), Length(max=500)]
     )
@@ -51,7 +51,7 @@ class AcceptForm(StepForm):
 
 
 class ResubmitForm(BaseForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = NumberField(validators=[InputRequired()])
     destination = TrimmedStringField(
         _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
     )

@@ -11,6 +11,7 @@ from directory.notifications.services import notify
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person
 from directory.transfers.models import Transfer
+from directory.web.links import external_link
 
 
 def transfer_link(transfer_id: int) -> str:
@@ -80,7 +81,7 @@ def send_queued_mail() -> int:
     for recipients, message, link in queued:
         for pid in recipients:
             if pid in emails and send_mail(
-                emails[pid], _("组织关系转接通知"), f"{message}\n\n{link}"
+                emails[pid], _("组织关系转接通知"), f"{message}\n\n{external_link(link)}"
             ):
                 sent += 1
     return sent

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from directory.core import enums
 from directory.core.errors import DomainError
@@ -58,14 +58,34 @@ def _csrf_error(err: CSRFError) -> tuple[str, int]:
 
 def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = err.code or 500
+    if not _can_build_urls():
+        # An untrusted Host header: no URL can be built, so no page either.
+        return Response(str(_STATUS_MESSAGES[400]), 400, mimetype="text/plain")
     if status == 401:
         flash(_("请先登录。"), "warning")
         return redirect(url_for("auth.login", next=request.full_path))
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
 
 
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # no user could be loaded (e.g. the database is down): not signed in
+        return False
+
+
+def _can_build_urls() -> bool:
+    """False when the request's Host is not trusted (Flask then has no URL adapter)."""
+    return not isinstance(getattr(request, "routing_exception", None), SecurityError)
+
+
 def _headers(response: Response) -> Response:
     response.vary.add("HX-Request")
+    if request.endpoint != "static" and _signed_in():
+        # Personal data (contacts, rosters, the API) must not stay in a shared or
+        # back-button cache after sign-out.
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     h = response.headers
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")

@@ -19,14 +19,21 @@ from directory.core.errors import DomainError
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10_000
 _DECIMAL = re.compile(r"[0-9]{1,10}")  # [0-9], not \d: only ASCII digits
+_REFERENCE = re.compile(r"#([0-9]{1,12})\s*$")
 
 
-def parse_int(raw: object, maximum: int) -> int | None:
-    """`raw` as an int in 1..maximum if it is a plain ASCII decimal, else None."""
+def parse_int(raw: object, maximum: int, minimum: int = 1) -> int | None:
+    """`raw` as an int in minimum..maximum if it is a plain ASCII decimal, else None."""
     if not isinstance(raw, str) or not _DECIMAL.fullmatch(raw):
         return None
     value = int(raw)
-    return value if 1 <= value <= maximum else None
+    return value if minimum <= value <= maximum else None
+
+
+def reference_id(text: str) -> int | None:
+    """The id in an "name #id" reference or a bare id, through the one parser; else None."""
+    m = _REFERENCE.search(text)
+    return parse_id(m.group(1) if m else text.strip())
 
 
 def parse_id(raw: object) -> int | None:

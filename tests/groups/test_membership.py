@@ -163,11 +163,13 @@ def test_invitation_to_hidden_group(client, auth, owner, cadre) -> None:  # type
     auth.login(owner)
     response = client.post(f"/groups/{group.id}/invite", data={"person": cadre.email})
     assert response.status_code == 303
-    assert (
-        client.post(f"/groups/{group.id}/invite", data={"person": cadre.email}).status_code == 409
-    )
+    # The owner may not see the cadre's e-mail: a second invitation and an unknown address
+    # answer like the first (no 409, no 404: that would confirm the address exists).
+    again = client.post(f"/groups/{group.id}/invite", data={"person": cadre.email})
+    assert again.status_code == 303
     bad = client.post(f"/groups/{group.id}/invite", data={"person": "nobody@example.org"})
-    assert bad.status_code == 404 and "找不到此人" in bad.get_data(as_text=True)
+    assert bad.status_code == 303
+    assert client.post(f"/groups/{group.id}/invite", data={"person": "99999"}).status_code == 404
     assert client.post(f"/groups/{group.id}/invite", data={"person": ""}).status_code == 422
     auth.logout()
     auth.login(cadre)

@@ -1,0 +1,186 @@
+"""One small world in which every route has something real to act on.
+
+Used by the permission matrix and the hostile-input sweep. The people are the
+matrix's personas; `Targets` holds the ids each URL argument takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import Flask
+from sqlalchemy import select
+
+from directory.accounts import services as accounts
+from directory.extensions import db
+from directory.groups import membership
+from directory.groups.models import GroupVisibility, JoinPolicy, JoinRequest, MemberRole
+from directory.groups.permissions import GroupAccess
+from directory.groups.post_models import Post
+from directory.people.models import Person, Position
+from directory.transfers import services as transfers
+from directory.transfers.models import TransferReason
+from tests.factories import PASSWORD, World, make_person
+from tests.groups.conftest import make_group, make_thread
+
+# Column order of the matrix table; "claim" is the slot for "cadre with a pending
+# claim in the target organisation" (filled when the provenance work merges).
+PERSONAS = (
+    "anonymous",
+    "cadre",
+    "claim",
+    "member",
+    "moderator",
+    "other_admin",
+    "admin",
+    "lower_admin",
+    "sysadmin",
+)
+
+
+@dataclass
+class Scenario:
+    people: dict[str, Person]
+    # URL argument -> value, per persona ("*" for everyone unless overridden).
+    targets: dict[str, dict[str, object]] = field(default_factory=dict)
+    # POST data per endpoint: valid input, so the permission check (not the form's
+    # validation) decides. Endpoints not listed are posted empty.
+    forms: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def values(self, persona: str, endpoint: str) -> dict[str, object]:
+        """The URL arguments this persona's request to `endpoint` uses."""
+        return {
+            **self.targets["*"],
+            **self.targets.get(persona, {}),
+            **self.targets.get(endpoint, {}),
+        }
+
+
+def build(app: Flask, world: World) -> Scenario:
+    """Create the scenario (committed); returns the personas and the targets."""
+    with app.test_request_context("/"):
+        return _build(world)
+
+
+def _build(world: World) -> Scenario:
+    start = date(2021, 1, 1)
+    cadre = make_person(
+        name="张彤",
+        membership_org_id=world.branch.id,
+        positions=[(world.branch, "委员", start, None)],
+    )
+    owner = make_person(name="陈红", membership_org_id=world.street_org.id)
+    member = make_person(name="刘洋", membership_org_id=world.street_org.id)
+    moderator = make_person(name="孙悦", membership_org_id=world.street_org.id)
+    other_admin = make_person(
+        name="赵丽", membership_org_id=world.chengdu_org.id, admin_of=[world.chengdu_org]
+    )
+    admin = make_person(
+        name="李明", membership_org_id=world.county_org.id, admin_of=[world.county_org]
+    )
+    lower_admin = make_person(
+        name="周强", membership_org_id=world.street_org.id, admin_of=[world.street_org]
+    )
+    sysadmin = make_person(name="王强", is_admin=True)
+    # The target person: a cadre in the branch with a position; the higher account is an
+    # admin of the city committee whose membership lies inside the lower admin's subtree.
+    target = make_person(
+        name="吴敏",
+        membership_org_id=world.branch.id,
+        positions=[(world.branch, "书记", start, None)],
+    )
+    higher = make_person(
+        name="郑华",
+        membership_org_id=world.branch.id,
+        admin_of=[world.city_org],
+        positions=[(world.city_org, "副书记", start, None)],
+    )
+    invitee = make_person(name="钱多", membership_org_id=world.branch.id, password_hash=None)
+    group = make_group(
+        owner,
+        "顺庆青年工作群",
+        JoinPolicy.REQUEST,
+        GroupVisibility.PUBLIC,
+        members=(member, moderator),
+    )
+    from directory.groups.models import GroupMember
+
+    row = db.session.scalar(
+        select(GroupMember).where(
+            GroupMember.group_id == group.id, GroupMember.person_id == moderator.id
+        )
+    )
+    row.role = MemberRole.MODERATOR
+    db.session.commit()
+    thread = make_thread(owner, group, "工作交流", "大家好")
+    member_thread = make_thread(member, group, "刘洋的帖子", "内容")
+    post = db.session.scalar(select(Post).where(Post.thread_id == member_thread.id))
+    membership.request_to_join(target, group, GroupAccess(target, group), "我想加入")
+    join_request = db.session.scalar(select(JoinRequest).where(JoinRequest.group_id == group.id))
+    transfer = transfers.submit(
+        target, target, world.chengdu_org, TransferReason.JOB, "工作调动到成都"
+    )
+    position = db.session.scalar(select(Position).where(Position.person_id == target.id))
+    higher_position = db.session.scalar(select(Position).where(Position.person_id == higher.id))
+    token = accounts.invitation_token(invitee)
+    db.session.commit()
+    people = {
+        "cadre": cadre,
+        "member": member,
+        "moderator": moderator,
+        "other_admin": other_admin,
+        "admin": admin,
+        "lower_admin": lower_admin,
+        "sysadmin": sysadmin,
+        "owner": owner,  # not a matrix column: the hostile-input sweep posts group forms as them
+    }
+    everyone: dict[str, object] = {
+        "person_id": target.id,
+        "position_id": position.id,
+        "org_id": world.branch.id,
+        "group_id": group.id,
+        "thread_id": thread.id,
+        "post_id": post.id,
+        "request_id": join_request.id,
+        "transfer_id": transfer.id,
+        "action": "approve",
+        "batch_id": 1,  # none exists: 404 for everyone (no batch in this scenario)
+        "attachment_id": 1,  # none exists: 404 for everyone
+        "filename": "a.pdf",
+        "code": "511302",
+        "token": token,
+    }
+    return Scenario(
+        people=people,
+        targets={
+            "*": everyone,
+            # Lower admin against a higher account: the person routes aim at `higher`.
+            "lower_admin": {"person_id": higher.id, "position_id": higher_position.id},
+            "main.language": {"code": "en"},
+            # Member routes aim at a member of the group.
+            "groups.role": {"person_id": member.id},
+            "groups.remove": {"person_id": member.id},
+            "groups.hand_over": {"person_id": member.id},
+        },
+        forms={
+            "groups.decide": {"decision": "approve"},
+            "groups.moderate_post": {"action": "hide"},
+            "groups.thread_flags": {"flag": "pinned", "value": "1"},
+            "groups.role": {"role": "moderator"},
+            "groups.new_thread": {"title": "标题", "body": "内容"},
+            "groups.reply": {"body": "回复"},
+            "groups.edit_post": {"body": "改过的内容"},
+            "groups.report": {"reason": "广告"},
+            "groups.invite": {"person": str(cadre.id)},
+            "admin.set_active": {"active": "0"},
+            "admin.set_admin": {"admin": "1"},
+            "transfers.act": {"version": str(transfer.version)},
+        },
+    )
+
+
+def login(client, person: Person) -> None:  # type: ignore[no-untyped-def]
+    """Sign a client in through the real form."""
+    r = client.post("/auth/login", data={"email": person.email, "password": PASSWORD})
+    assert r.status_code == 302, f"{person.name} could not sign in"
