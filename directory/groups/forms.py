@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from directory.groups.models import GroupVisibility, JoinPolicy
+from directory.regions.forms import RegionField
 from directory.web.forms import BaseForm, TrimmedStringField
 
 
@@ -18,7 +19,7 @@ class GroupForm(BaseForm):
     description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=5000)])
     join_policy = SelectField(_l("加入方式"), choices=[], default=JoinPolicy.OPEN.value)
     visibility = SelectField(_l("可见范围"), choices=[], default=GroupVisibility.PUBLIC.value)
-    region = TrimmedStringField(_l("所属地区（可选，填行政区划代码）"), validators=[Length(max=12)])
+    region = RegionField(_l("所属地区（可选）"))
     organisation = TrimmedStringField(_l("所属团组织（可选）"), validators=[Length(max=120)])
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

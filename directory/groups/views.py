@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from directory.accounts.auth_views import _safe_next
 from directory.core.errors import ValidationError
 from directory.extensions import db
 from directory.groups import membership, reading
@@ -17,6 +18,7 @@ from directory.groups.forms import GroupForm, RequestForm
 from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
 from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.orgs.forms import wants_refine
 from directory.orgs.services import org_reference, resolve_org_reference
 from directory.regions.models import Region
 from directory.web.rendering import render
@@ -89,7 +91,7 @@ def _form_error(form: GroupForm, err: ValidationError) -> None:
 @login_required
 def new() -> Response | tuple[str, int] | str:
     form = GroupForm()
-    if form.validate_on_submit():
+    if not wants_refine(request.form) and form.validate_on_submit():
         try:
             group = group_service.create_group(current_user, _input(form))
         except ValidationError as err:
@@ -97,7 +99,7 @@ def new() -> Response | tuple[str, int] | str:
             _form_error(form, err)
         else:
             return done(url_for("groups.show", group_id=group.id), _("群组已创建。"))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     return render("groups/form.html", "form", form=form, group=None), status
 
 
@@ -112,7 +114,7 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
         form.visibility.data = group.visibility.value
         form.region.data = group.region.code if group.region else ""
         form.organisation.data = org_reference(group.organisation) if group.organisation else ""
-    elif form.validate_on_submit():
+    elif not wants_refine(request.form) and form.validate_on_submit():
         try:
             group_service.update_group(current_user, group, access, _input(form))
         except ValidationError as err:
@@ -120,7 +122,7 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
             _form_error(form, err)
         else:
             return done(url_for("groups.show", group_id=group.id), _("已保存。"))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     return render("groups/form.html", "form", form=form, group=group), status
 
 
@@ -157,6 +159,9 @@ def _membership_changed(group: Group, message: str) -> Response | str:
 def join(group_id: int) -> Response | str:
     group, access = load(group_id)
     membership.join(current_user, group, access)
+    back = request.args.get("next")
+    if back and not is_htmx():  # joined from a thread page: back there, now able to reply
+        return done(_safe_next(back), _("已加入群组。"))
     return _membership_changed(group, _("已加入群组。"))
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from directory.core.time import local_time
-
 
 def init_app(app: Flask) -> None:
     """Register this feature's blueprints, commands and hooks."""
@@ -18,4 +16,3 @@ def init_app(app: Flask) -> None:
     # Rosters elsewhere mark people whose transfer is open (转接中): one query per list.
     app.add_template_global(accepting.open_transfer_ids, "in_transfer_ids")
     app.add_template_global(accepting.roster_markers, "transfer_markers")
-    app.add_template_filter(local_time, "transfer_time")

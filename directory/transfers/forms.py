@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from directory.transfers.models import TransferReason
@@ -15,7 +14,8 @@ from directory.web.forms import BaseForm, TrimmedStringField
 def _reason_field() -> SelectField:
     return SelectField(
         _l("转接原因"),
-        choices=[SelectChoice(r.value, r.label) for r in TransferReason],
+        # A callable: labels are read per request, in the reader's language.
+        choices=TransferReason.choices,
         validators=[DataRequired()],
     )
 

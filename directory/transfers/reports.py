@@ -15,11 +15,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
+from directory.core.time import local_time
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
 from directory.people.models import Person
 from directory.regions.models import Region
+from directory.transfers import notes
 from directory.transfers.models import (
     OPEN_STATES,
     Transfer,
@@ -250,8 +252,8 @@ def export_csv(viewer: Person, org: Organisation) -> Iterator[str]:
                 _cell(t.final_org.name if t.final_org else ""),
                 t.reason.label,
                 t.state.label,
-                t.state_since.strftime("%Y-%m-%d %H:%M"),
-                t.completed_at.strftime("%Y-%m-%d %H:%M") if t.completed_at else "",
+                local_time(t.state_since),
+                local_time(t.completed_at),
             ]
         )
         yield flush()
@@ -293,9 +295,7 @@ def remind(now: datetime | None = None) -> int:
                 from_state=t.state,
                 to_state=t.state,
                 at=now,
-                note=_(
-                    "已等待 %(n)d 天，已提醒“%(org)s”的管理员。", n=waited, org=t.waiting_org.name
-                ),
+                note=notes.reminded(waited, t.waiting_org.name),
             )
         )
         notify(

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from directory.core import enums
 from directory.core.errors import DomainError
+from directory.core.time import local_time
 from directory.people import permissions
 from directory.web.rendering import render
 
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_global(permissions, "permissions")
     app.add_template_global(enums, "enums")
+    # The one way a template shows a stored time: `{{ t|local_time }}` (display zone).
+    app.add_template_filter(local_time, "local_time")
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
