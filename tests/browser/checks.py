@@ -113,7 +113,10 @@ class Journey:
         page = self.page
         page.wait_for_load_state("load")
         # Let htmx finish swapping before judging the page.
-        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request')"
+            " && document.getAnimations().every(a => a.playState !== 'running')"
+        )
         self.steps += 1
         url = re.sub(r"^https?://[^/]+", "", page.url)
         self.pages_checked.append(url)
@@ -136,7 +139,9 @@ class Journey:
         if axe:
             for v in self.axe():
                 if v["impact"] in FAILING_IMPACTS:
-                    detail = f"{v['impact']} {v['help']}: " + " | ".join(v["nodes"])
+                    detail = f"{v['impact']} {v['help']}: " + " | ".join(
+                        n.replace("Fix any of the following:\n", "")[:240] for n in v["nodes"]
+                    )
                     self.problems.append(Problem(label, url, f"axe:{v['id']}", detail))
 
     def axe(self) -> list[dict[str, Any]]:
