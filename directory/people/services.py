@@ -282,3 +282,31 @@ def delete_position(actor: Person, position: Position) -> None:
     person_id = position.person_id
     db.session.delete(position)
     _positions_changed(person_id)
+
+
+def pick_people(text: str, *, org_ids: Any = None, limit: int = 10) -> list[Person]:
+    """Active people for a picker: every word of `text` matches the name, its pinyin (a
+    prefix) or the organisation; `org_ids` (ids or a sub-select) limits their membership."""
+    words = text.lower().split()[:4]
+    if not words:
+        return []
+    query = (
+        select(Person)
+        .outerjoin(Organisation, Organisation.id == Person.membership_org_id)
+        .options(joinedload(Person.membership_org))
+        .where(Person.is_active_account)
+    )
+    for word in words:
+        like = _like(word)
+        prefix = like[1:]  # "word%": pinyin is matched from the start of the name
+        query = query.where(
+            or_(
+                Person.name.like(like, escape="\\"),
+                Person.name_pinyin.like(prefix, escape="\\"),
+                Organisation.name.like(like, escape="\\"),
+            )
+        )
+    if org_ids is not None:
+        query = query.where(Person.membership_org_id.in_(org_ids))
+    query = query.order_by(func.length(Person.name), Person.name_pinyin, Person.id).limit(limit)
+    return list(db.session.scalars(query).unique())
