@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from directory.groups.models import GroupVisibility, JoinPolicy
 from directory.regions.forms import RegionField
 from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.picker import PickerField
 
 
 class GroupForm(BaseForm):
@@ -51,9 +52,7 @@ class RequestForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    person = TrimmedStringField(
-        _l("邀请谁（电子邮箱或用户编号）"), validators=[DataRequired(_l("请填写要邀请的人。"))]
-    )
+    person = PickerField(_l("邀请谁"))
 
 
 class ReportForm(BaseForm):

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from directory.core.errors import DomainError, NotFound, PermissionDenied
+from directory.core.errors import DomainError, PermissionDenied
 from directory.extensions import db
 from directory.groups import membership, roles
 from directory.groups import services as group_service
@@ -17,6 +17,9 @@ from directory.groups.view_helpers import done, is_htmx, join_limit, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
+from directory.people.services import pick_people
+from directory.people.views import person_choice
+from directory.web.picker import resolve
 from directory.web.rendering import render
 
 
@@ -41,15 +44,17 @@ def members(group_id: int) -> str:
     )
 
 
-def _find_person(text: str) -> Person:
-    text = text.strip()
-    if text.isdigit():
-        person = db.session.get(Person, int(text))
-    else:
-        person = db.session.scalar(select(Person).where(Person.email == text.lower()))
-    if person is None or not person.is_active_account:
-        raise NotFound(_("找不到此人：%(text)s", text=text[:100]))
-    return person
+def _people_by_text(text: str) -> list[Person]:
+    """An exact e-mail address, else people matching the name, pinyin or organisation."""
+    if "@" in text:
+        found = db.session.scalar(select(Person).where(Person.email == text.lower()))
+        return [found] if found is not None and found.is_active_account else []
+    return pick_people(text)
+
+
+def _active_person(person_id: int) -> Person | None:
+    person = db.session.get(Person, person_id)
+    return person if person is not None and person.is_active_account else None
 
 
 @bp.route("/<int:group_id>/invite", methods=["POST"])
@@ -59,10 +64,16 @@ def invite(group_id: int) -> Response | tuple[str, int]:
     group, access = load(group_id)
     group_service.require_moderator(access)
     form = InviteForm()
-    if not form.validate():
-        return _members_with_error(group_id, form)
+    person = None
+    if form.validate():
+        person = resolve(
+            form.person, _active_person, _people_by_text, person_choice,
+            missing=_("请选择要邀请的人。"),
+            not_found=_("找不到此人：%(text)s", text=form.person.text),
+        )  # fmt: skip
+    if person is None:
+        return _members_with_error(group_id, form, 404 if form.person.not_found else 422)
     try:
-        person = _find_person(form.person.data or "")
         membership.invite(current_user, group, access, person)
     except DomainError as err:
         db.session.rollback()

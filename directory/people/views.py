@@ -18,6 +18,7 @@ from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
 from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
+from directory.web.picker import Choice
 from directory.web.rendering import render, wants_fragment
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -139,4 +140,23 @@ def org_options() -> str:
     orgs = lookup(text)
     return render(
         "people/org_options.html", "options", orgs=orgs, q=text, org_reference=org_reference
+    )
+
+
+def person_choice(person: Person) -> Choice:
+    """How a picker shows a person: the name, told apart by their organisation."""
+    org = person.membership_org
+    return Choice(person.id, person.name, org.name if org else "")
+
+
+@bp.route("/options")
+@login_required
+def options() -> str:
+    """Options of a person picker: active people matching the typed name, pinyin or org."""
+    field = request.args.get("field", "")
+    q = (request.args.get(f"{field}_q") if field else None) or request.args.get("q", "")
+    q = " ".join(q.split())[:100]
+    people_found = people.pick_people(q) if q else []
+    return render(
+        "_macros/picker_options.html", q=q, choices=[person_choice(p) for p in people_found]
     )

@@ -38,6 +38,7 @@ class PickerField(Field):
         super().__init__(label, validators, **kwargs)
         self.text = ""
         self.candidates: list[Choice] = []
+        self.not_found = False  # the typed text matched nothing (a view may answer 404)
 
     def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:  # type: ignore[override]
         self.process_errors = []
@@ -50,7 +51,10 @@ class PickerField(Field):
                 if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
                     self.data = int(raw)
                     break
-            self.text = " ".join((formdata.get(f"{self.name}_q") or "").split())[:100]
+            typed = formdata.get(f"{self.name}_q")
+            if typed is None and self.data is None and self.raw_data:
+                typed = self.raw_data[0]  # a plain client posting the text under the name
+            self.text = " ".join((typed or "").split())[:100]
         elif isinstance(data, int):
             self.data = data
 
@@ -70,8 +74,13 @@ def resolve(
     choice: Callable[[T], Choice],
     *,
     missing: str | None = None,
+    not_found: str | None = None,
 ) -> T | None:
-    """The object the user picked, or None with an error (and maybe candidates) on `field`."""
+    """The object the user picked, or None with an error (and maybe candidates) on `field`.
+
+    `missing` is the error for an empty field (None: the field is optional); `not_found`
+    replaces the message for a text that matches nothing.
+    """
     if field.data:
         found = by_id(field.data)
         if found is not None:
@@ -89,7 +98,9 @@ def resolve(
         field.show(choice(picked))
         return picked
     if not matches:
-        field.errors = [*field.errors, _("没有找到“%(text)s”，请换个写法。", text=field.text)]
+        field.not_found = True
+        message = not_found or _("没有找到“%(text)s”，请换个写法。", text=field.text)
+        field.errors = [*field.errors, message]
         return None
     field.candidates = [choice(m) for m in matches]
     field.errors = [*field.errors, _("有多个匹配，请从下面的列表中选择一个。")]
