@@ -22,11 +22,17 @@ def _zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
+def display_zone_name() -> str:
+    """The name of the configured display time zone ("Asia/Shanghai")."""
+    config = current_app.config
+    return str(
+        config.get("DISPLAY_TIMEZONE") or config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
+    )
+
+
 def display_zone() -> tzinfo:
     """The configured display time zone."""
-    config = current_app.config
-    name = config.get("DISPLAY_TIMEZONE") or config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_ZONE
-    return _zone(name)
+    return _zone(display_zone_name())
 
 
 def to_local(value: datetime) -> datetime:
@@ -41,3 +47,8 @@ def local_time(value: datetime | None, fmt: str = MINUTES) -> str:
     if value is None:
         return ""
     return to_local(value).strftime(fmt)
+
+
+def now() -> datetime:
+    """The current time as stored: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
