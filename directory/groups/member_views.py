@@ -17,8 +17,8 @@ from directory.groups.view_helpers import join_limit, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
+from directory.people.picker import person_choice
 from directory.people.services import pick_people
-from directory.people.views import person_choice
 from directory.web.picker import resolve
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change

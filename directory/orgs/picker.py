@@ -9,13 +9,27 @@ from flask import render_template, request
 from directory.orgs.models import Organisation
 from directory.orgs.services import lookup as lookup_orgs
 from directory.orgs.services import org_reference
+from directory.web.picker import Choice
 from directory.web.rendering import wants_fragment
 
 PICKER_ARGS = ("q", "organisation", "membership_org", "destination", "branch")
 
 
+def org_choice(org: Organisation) -> Choice:
+    """How a picker shows an organisation: its name, told apart by its region and parent."""
+    detail = " · ".join(
+        name
+        for name in (org.region.name if org.region else "", org.parent.name if org.parent else "")
+        if name
+    )
+    return Choice(org.id, org.name, detail)
+
+
 def picker_query() -> str:
     """The text typed into the organisation field that asked for options."""
+    field = request.args.get("field", "")
+    if field:  # the one autocomplete (web/picker.py) sends "<field>_q"
+        return " ".join(request.args.get(f"{field}_q", "").split())[:100]
     for key in PICKER_ARGS:
         value = request.args.get(key, "").strip()
         if value:
@@ -33,6 +47,10 @@ def org_picker(
     """
     q = picker_query()
     orgs = find(q)
+    if request.args.get("field"):
+        return render_template(
+            "_macros/picker_options.html", q=q, choices=[org_choice(o) for o in orgs]
+        )
     if page and not wants_fragment():
         return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
     return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)

@@ -15,7 +15,7 @@ from directory.core import signals
 from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus, Visibility
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
-from directory.core.sql import contains
+from directory.core.sql import contains, startswith
 from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -296,13 +296,11 @@ def pick_people(text: str, *, org_ids: Any = None, limit: int = 10) -> list[Pers
         .where(Person.is_active_account)
     )
     for word in words:
-        like = _like(word)
-        prefix = like[1:]  # "word%": pinyin is matched from the start of the name
         query = query.where(
             or_(
-                Person.name.like(like, escape="\\"),
-                Person.name_pinyin.like(prefix, escape="\\"),
-                Organisation.name.like(like, escape="\\"),
+                contains(Person.name, word),
+                startswith(Person.name_pinyin, word),  # pinyin from the start of the name
+                contains(Organisation.name, word),
             )
         )
     if org_ids is not None:

@@ -19,9 +19,9 @@ from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
 from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
+from directory.people.picker import person_choice
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
-from directory.web.picker import Choice
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 
@@ -138,12 +138,6 @@ def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -
 def org_options() -> str:
     """The organisation picker of the profile and position forms (see orgs.picker.org_picker)."""
     return org_picker()
-
-
-def person_choice(person: Person) -> Choice:
-    """How a picker shows a person: the name, told apart by their organisation."""
-    org = person.membership_org
-    return Choice(person.id, person.name, org.name if org else "")
 
 
 @bp.route("/options")
