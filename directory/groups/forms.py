@@ -21,7 +21,7 @@ class GroupForm(BaseForm):
     join_policy = SelectField(_l("加入方式"), choices=[], default=JoinPolicy.OPEN.value)
     visibility = SelectField(_l("可见范围"), choices=[], default=GroupVisibility.PUBLIC.value)
     region = RegionField(_l("所属地区（可选）"))
-    organisation = TrimmedStringField(_l("所属团组织（可选）"), validators=[Length(max=120)])
+    organisation = PickerField(_l("所属团组织（可选）"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,7 @@ from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
 from directory.groups.view_helpers import join_limit, load
 from directory.orgs.forms import wants_refine
-from directory.orgs.services import org_reference, resolve_org_reference
+from directory.orgs.picker import org_choice, org_picker, pick_org
 from directory.regions.models import Region
 from directory.web.args import page_arg
 from directory.web.rendering import render, wants_fragment
@@ -57,8 +57,11 @@ def _input(form: GroupForm) -> group_service.GroupInput:
         region_id = db.session.scalar(select(Region.id).where(Region.code == form.region.data))
         if region_id is None:
             raise ValidationError(_("找不到该行政区划代码。"), field="region")
-    if form.organisation.data:
-        org_id = resolve_org_reference(form.organisation.data).id
+    if form.organisation.data or form.organisation.text:
+        org = pick_org(form.organisation)
+        if org is None:  # the field already says why (and lists the candidates)
+            raise ValidationError(form.organisation.errors[-1], field="organisation")
+        org_id = org.id
     return group_service.GroupInput(
         name=form.name.data or "",
         description=form.description.data or "",
@@ -96,7 +99,7 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
         form.join_policy.data = group.join_policy.value
         form.visibility.data = group.visibility.value
         form.region.data = group.region.code if group.region else ""
-        form.organisation.data = org_reference(group.organisation) if group.organisation else ""
+        form.organisation.show(org_choice(group.organisation) if group.organisation else None)
     elif not wants_refine(request.form) and form.validate_on_submit():
         try:
             group_service.update_group(current_user, group, access, _input(form))
@@ -218,3 +221,10 @@ def settings() -> Response | str:
         labels=labels,
         values=group_notify.settings_for(current_user.id),
     )
+
+
+@bp.route("/org-options")
+@login_required
+def org_options() -> str:
+    """The organisation picker of the group form (see orgs.picker.org_picker)."""
+    return org_picker()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import render_template, request
+from flask_babel import gettext as _
 
+from directory.core.errors import DomainError
+from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.orgs.services import lookup as lookup_orgs
-from directory.orgs.services import org_reference
-from directory.web.picker import Choice
+from directory.orgs.services import org_reference, resolve_org_reference
+from directory.web.picker import Choice, PickerField, resolve
 from directory.web.rendering import wants_fragment
 
 PICKER_ARGS = ("q", "organisation", "membership_org", "destination", "branch")
@@ -54,3 +57,33 @@ def org_picker(
     if page and not wants_fragment():
         return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
     return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)
+
+
+def pick_org(
+    field: PickerField,
+    find: Callable[[str], list[Organisation]] = lookup_orgs,
+    *,
+    missing: str | None = None,
+) -> Organisation | None:
+    """The organisation picked in `field` (by id, or by the text: "名称 #编号" or a name).
+
+    None with the reason on the field when nothing, or more than one, matches; the caller's
+    service checks whether that organisation may be used (dissolved, outside a subtree).
+    """
+
+    def by_text(text: str) -> list[Organisation]:
+        if "#" in text:
+            try:
+                return [resolve_org_reference(text, allow_dissolved=True)]
+            except DomainError:
+                return []
+        return find(text)
+
+    return resolve(
+        field,
+        lambda org_id: db.session.get(Organisation, org_id),
+        by_text,
+        org_choice,
+        missing=missing,
+        not_found=_("团组织不存在：%(text)s", text=field.text),
+    )

@@ -8,16 +8,13 @@ References the older forms and the batch files use ("名称 #编号", an e-mail)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from directory.core.errors import DomainError
 from directory.extensions import db
-from directory.orgs import services as org_service
 from directory.orgs.models import Organisation
-from directory.orgs.picker import org_choice
+from directory.orgs.picker import pick_org
 from directory.people.models import Person
 from directory.people.permissions import admin_org_ids
 from directory.people.picker import person_choice
@@ -41,22 +38,6 @@ def member_candidates(actor: Person, text: str, limit: int = 10) -> list[Person]
     return pick_people(text, org_ids=admin_subtree(actor), limit=limit)
 
 
-def _orgs_by_text(find: Callable[[str], list[Organisation]]) -> Callable[[str], list[Organisation]]:
-    def by_text(text: str) -> list[Organisation]:
-        if "#" in text:
-            try:
-                return [org_service.resolve_org_reference(text)]
-            except DomainError:
-                return []
-        return find(text)
-
-    return by_text
-
-
-def _live_org(org_id: int) -> Organisation | None:
-    return db.session.get(Organisation, org_id)
-
-
 def pick_member(actor: Person, field: PickerField) -> Person | None:
     """The member picked in `field` (None with an error on the field if unclear)."""
     return resolve(
@@ -71,25 +52,12 @@ def pick_member(actor: Person, field: PickerField) -> Person | None:
 
 def pick_destination(field: PickerField) -> Organisation | None:
     """The destination organisation picked in `field`."""
-    return resolve(
-        field,
-        _live_org,
-        _orgs_by_text(lambda q: org_service.lookup(q, limit=15)),
-        org_choice,
-        missing=_("请选择转入的团组织。"),
-        not_found=_("团组织不存在：%(text)s", text=field.text),
-    )
+    return pick_org(field, missing=_("请选择转入的团组织。"))
 
 
 def pick_branch(field: PickerField, destination: Organisation) -> Organisation | None:
     """The receiving branch picked in `field`, among the live branches under `destination`."""
-    return resolve(
-        field,
-        _live_org,
-        _orgs_by_text(lambda q: accepting.branches_under(destination, q)),
-        org_choice,
-        not_found=_("团组织不存在：%(text)s", text=field.text),
-    )
+    return pick_org(field, lambda q: accepting.branches_under(destination, q))
 
 
 def member_options(actor: Person, text: str) -> list:
