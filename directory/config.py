@@ -19,6 +19,8 @@ class Config:
     REDIS_URL: str | None = None
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # The zone every page shows times in (times are stored in UTC); "" = BABEL_DEFAULT_TIMEZONE.
+    DISPLAY_TIMEZONE = ""
     LANGUAGES = ("zh", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,7 +8,9 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from directory.groups.models import GroupVisibility, JoinPolicy
+from directory.regions.forms import RegionField
 from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.picker import PickerField
 
 
 class GroupForm(BaseForm):
@@ -18,8 +20,8 @@ class GroupForm(BaseForm):
     description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=5000)])
     join_policy = SelectField(_l("加入方式"), choices=[], default=JoinPolicy.OPEN.value)
     visibility = SelectField(_l("可见范围"), choices=[], default=GroupVisibility.PUBLIC.value)
-    region = TrimmedStringField(_l("所属地区（可选，填行政区划代码）"), validators=[Length(max=12)])
-    organisation = TrimmedStringField(_l("所属团组织（可选）"), validators=[Length(max=120)])
+    region = RegionField(_l("所属地区（可选）"))
+    organisation = PickerField(_l("所属团组织（可选）"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -50,9 +52,7 @@ class RequestForm(BaseForm):
 
 
 class InviteForm(BaseForm):
-    person = TrimmedStringField(
-        _l("邀请谁（电子邮箱或用户编号）"), validators=[DataRequired(_l("请填写要邀请的人。"))]
-    )
+    person = PickerField(_l("邀请谁"))
 
 
 class ReportForm(BaseForm):

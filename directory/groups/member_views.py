@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from directory.core.errors import DomainError, NotFound, PermissionDenied
+from directory.core.errors import DomainError, PermissionDenied
 from directory.extensions import db
 from directory.groups import membership, roles
 from directory.groups import services as group_service
@@ -19,7 +19,9 @@ from directory.groups.view_helpers import invite_limit, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
-from directory.web.args import parse_id
+from directory.people.picker import person_choice
+from directory.people.services import pick_people
+from directory.web.picker import resolve
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
@@ -45,16 +47,20 @@ def members(group_id: int) -> str:
     )
 
 
-def _find_person(text: str) -> Person:
-    """The active person with this id (profiles are public to the signed-in), or 404."""
-    text = text.strip()
-    person = None
-    if text.isascii() and text.isdigit():
-        person_id = parse_id(text)
-        person = db.session.get(Person, person_id) if person_id is not None else None
-    if person is None or not person.is_active_account:
-        raise NotFound(_("找不到此人：%(text)s", text=text[:100]))
-    return person
+def _people_by_text(text: str) -> list[Person]:
+    """An exact e-mail address, else people matching the name, pinyin or organisation."""
+    if "@" in text:
+        found = db.session.scalar(select(Person).where(Person.email == text.lower()))
+        if found is None or not found.is_active_account:
+            return []
+        # Only someone whose e-mail the inviter may see is named (no address oracle).
+        return [found] if ContactPolicy(current_user, [found]).can_view(found, "email") else []
+    return pick_people(text)
+
+
+def _active_person(person_id: int) -> Person | None:
+    person = db.session.get(Person, person_id)
+    return person if person is not None and person.is_active_account else None
 
 
 def _invite_by_email(group_id: int, address: str) -> Response | None:
@@ -90,19 +96,19 @@ def invite(group_id: int) -> Response | tuple[str, int]:
     group, access = load(group_id)
     group_service.require_moderator(access)
     form = InviteForm()
-    if not form.validate():
-        return _members_with_error(group_id, form)
-    text = (form.person.data or "").strip()
-    if "@" in text and (neutral := _invite_by_email(group.id, text)) is not None:
-        return neutral
+    person = None
+    if form.validate():
+        text = (form.person.text or "").strip()
+        if "@" in text and (neutral := _invite_by_email(group.id, text)) is not None:
+            return neutral
+        person = resolve(
+            form.person, _active_person, _people_by_text, person_choice,
+            missing=_("请选择要邀请的人。"),
+            not_found=_("找不到此人：%(text)s", text=form.person.text),
+        )  # fmt: skip
+    if person is None:
+        return _members_with_error(group_id, form, 404 if form.person.not_found else 422)
     try:
-        person = (
-            db.session.scalar(select(Person).where(Person.email == text.lower()))
-            if "@" in text
-            else _find_person(text)
-        )
-        if person is None:
-            raise NotFound(_("找不到此人：%(text)s", text=text[:100]))
         membership.invite(current_user, group, access, person)
     except DomainError as err:
         form.add_service_error(err, "person")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
 from directory.extensions import db
 from directory.groups import membership, reading
@@ -17,7 +18,8 @@ from directory.groups.forms import GroupForm, RequestForm
 from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
 from directory.groups.view_helpers import create_limit, join_limit, load
-from directory.orgs.services import org_reference, resolve_org_reference
+from directory.orgs.forms import wants_refine
+from directory.orgs.picker import org_choice, org_picker, pick_org
 from directory.regions.models import Region
 from directory.web.args import page_arg
 from directory.web.rendering import render, wants_fragment
@@ -55,8 +57,11 @@ def _input(form: GroupForm) -> group_service.GroupInput:
         region_id = db.session.scalar(select(Region.id).where(Region.code == form.region.data))
         if region_id is None:
             raise ValidationError(_("找不到该行政区划代码。"), field="region")
-    if form.organisation.data:
-        org_id = resolve_org_reference(form.organisation.data).id
+    if form.organisation.data or form.organisation.text:
+        org = pick_org(form.organisation)
+        if org is None:  # the field already says why (and lists the candidates)
+            raise ValidationError(form.organisation.errors[-1], field="organisation")
+        org_id = org.id
     return group_service.GroupInput(
         name=form.name.data or "",
         description=form.description.data or "",
@@ -72,7 +77,7 @@ def _input(form: GroupForm) -> group_service.GroupInput:
 @create_limit
 def new() -> Response | tuple[str, int] | str:
     form = GroupForm()
-    if form.validate_on_submit():
+    if not wants_refine(request.form) and form.validate_on_submit():
         try:
             group = group_service.create_group(current_user, _input(form))
         except ValidationError as err:
@@ -81,7 +86,7 @@ def new() -> Response | tuple[str, int] | str:
             return redirect_after_change(
                 url_for("groups.show", group_id=group.id), _("群组已创建。")
             )
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     return render("groups/form.html", "form", form=form, group=None), status
 
 
@@ -95,15 +100,15 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
         form.join_policy.data = group.join_policy.value
         form.visibility.data = group.visibility.value
         form.region.data = group.region.code if group.region else ""
-        form.organisation.data = org_reference(group.organisation) if group.organisation else ""
-    elif form.validate_on_submit():
+        form.organisation.show(org_choice(group.organisation) if group.organisation else None)
+    elif not wants_refine(request.form) and form.validate_on_submit():
         try:
             group_service.update_group(current_user, group, access, _input(form))
         except ValidationError as err:
             form.add_service_error(err, "name")
         else:
             return redirect_after_change(url_for("groups.show", group_id=group.id), _("已保存。"))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if form.errors else 200
     return render("groups/form.html", "form", form=form, group=group), status
 
 
@@ -140,6 +145,9 @@ def _membership_changed(group: Group, message: str) -> Response | str:
 def join(group_id: int) -> Response | str:
     group, access = load(group_id)
     membership.join(current_user, group, access)
+    back = request.args.get("next")
+    if back and not wants_fragment():  # joined from a thread page: back there, to reply
+        return redirect_after_change(safe_next(back), _("已加入群组。"))
     return _membership_changed(group, _("已加入群组。"))
 
 
@@ -214,3 +222,10 @@ def settings() -> Response | str:
         labels=labels,
         values=group_notify.settings_for(current_user.id),
     )
+
+
+@bp.route("/org-options")
+@login_required
+def org_options() -> str:
+    """The organisation picker of the group form (see orgs.picker.org_picker)."""
+    return org_picker()

@@ -29,3 +29,11 @@ def language(code: str) -> Response:
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and tools that ask for /favicon.ico without reading the page get the SVG."""
+    from flask import url_for
+
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

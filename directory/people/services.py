@@ -22,7 +22,7 @@ from directory.core.enums import (
 )
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
-from directory.core.sql import contains
+from directory.core.sql import contains, startswith
 from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -363,3 +363,29 @@ def end_posts_in(actor: Person, person_id: int, organisation: Organisation) -> i
         position.end_date = max(today, position.start_date)
     _positions_changed(person_id)
     return len(posts)
+
+
+def pick_people(text: str, *, org_ids: Any = None, limit: int = 10) -> list[Person]:
+    """Active people for a picker: every word of `text` matches the name, its pinyin (a
+    prefix) or the organisation; `org_ids` (ids or a sub-select) limits their membership."""
+    words = text.lower().split()[:4]
+    if not words:
+        return []
+    query = (
+        select(Person)
+        .outerjoin(Organisation, Organisation.id == Person.membership_org_id)
+        .options(joinedload(Person.membership_org))
+        .where(Person.is_active_account)
+    )
+    for word in words:
+        query = query.where(
+            or_(
+                contains(Person.name, word),
+                startswith(Person.name_pinyin, word),  # pinyin from the start of the name
+                contains(Organisation.name, word),
+            )
+        )
+    if org_ids is not None:
+        query = query.where(Person.membership_org_id.in_(org_ids))
+    query = query.order_by(func.length(Person.name), Person.name_pinyin, Person.id).limit(limit)
+    return list(db.session.scalars(query).unique())

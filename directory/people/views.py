@@ -25,6 +25,7 @@ from directory.people.permissions import (
     can_manage_position,
     can_see_position,
 )
+from directory.people.picker import person_choice
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
 from directory.web.rendering import render
@@ -150,3 +151,16 @@ def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -
 def org_options() -> str:
     """The organisation picker of the profile and position forms (see orgs.picker.org_picker)."""
     return org_picker()
+
+
+@bp.route("/options")
+@login_required
+def options() -> str:
+    """Options of a person picker: active people matching the typed name, pinyin or org."""
+    field = request.args.get("field", "")
+    q = (request.args.get(f"{field}_q") if field else None) or request.args.get("q", "")
+    q = " ".join(q.split())[:100]
+    people_found = people.pick_people(q) if q else []
+    return render(
+        "_macros/picker_options.html", q=q, choices=[person_choice(p) for p in people_found]
+    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from directory.core.time import local_time
-
 
 def init_app(app: Flask) -> None:
     """Register this feature's blueprints, commands and hooks."""
@@ -15,4 +13,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     cli.register(app)
     app.config.setdefault("TRANSFER_STEP_DAYS", 7)
-    app.add_template_filter(local_time, "transfer_time")

@@ -13,12 +13,12 @@ from directory.core.errors import DomainError, NotFound
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
-from directory.transfers import accepting, batches, reports
+from directory.transfers import accepting, batches, picking, reports
 from directory.transfers import permissions as perms
 from directory.transfers.forms import BatchSelectionForm, BatchUploadForm
 from directory.transfers.models import TransferBatch, TransferReason, TransferState
 from directory.transfers.permissions import subtree_ids
-from directory.transfers.views import bp, resolve_org
+from directory.transfers.views import bp
 from directory.web.args import parse_id
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
@@ -139,8 +139,10 @@ def batch_new(org_id: int) -> Page:
     if not chosen:
         selection.destination.errors = [_("请至少选择一名成员。")]
         return _batch_page(org, selection, upload, 422, chosen)
+    dest = picking.pick_destination(selection.destination)
+    if dest is None:
+        return _batch_page(org, selection, upload, 422, chosen)
     try:
-        dest = resolve_org(selection.destination.data, "destination")
         lines = [
             batches.BatchLine(i, f"#{pid}", f"#{dest.id}")
             for i, pid in enumerate(sorted(chosen), start=1)

@@ -5,30 +5,27 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from directory.transfers.models import TransferReason
-from directory.web.forms import BaseForm, NumberField, TrimmedStringField
+from directory.web.forms import BaseForm, NumberField
+from directory.web.picker import PickerField
 
 
 def _reason_field() -> SelectField:
     return SelectField(
         _l("转接原因"),
-        choices=[SelectChoice(r.value, r.label) for r in TransferReason],
+        # A callable: labels are read per request, in the reader's language.
+        choices=TransferReason.choices,
         validators=[DataRequired()],
     )
 
 
 class NewTransferForm(BaseForm):
-    member = TrimmedStringField(
-        _l("成员"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("留空表示本人；管理员可填写成员的邮箱或“姓名 #编号”。"),
+    member = PickerField(
+        _l("成员"), description=_l("输入姓名、拼音或所在团组织，从列表中选择；留空表示本人。")
     )
-    destination = TrimmedStringField(
-        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
-    )
+    destination = PickerField(_l("转入团组织"))
     reason = _reason_field()
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
 
@@ -46,24 +43,20 @@ class ReturnForm(BaseForm):
 
 
 class AcceptForm(StepForm):
-    branch = TrimmedStringField(_l("接收的团支部"), validators=[Optional(), Length(max=200)])
+    branch = PickerField(_l("接收的团支部"))
     end_positions = BooleanField(_l("同时结束该成员在原组织的职务（履历中保留）"))
 
 
 class ResubmitForm(BaseForm):
     version = NumberField(validators=[InputRequired()])
-    destination = TrimmedStringField(
-        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
-    )
+    destination = PickerField(_l("转入团组织"))
     reason = _reason_field()
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
 
 
 class BatchSelectionForm(BaseForm):
     org = HiddenField()
-    destination = TrimmedStringField(
-        _l("转入团组织"), validators=[DataRequired(_l("请选择转入的团组织。")), Length(max=200)]
-    )
+    destination = PickerField(_l("转入团组织"))
     reason = _reason_field()
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import DDL, ForeignKey, Index, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,7 +80,7 @@ class TransferAction(LabelledEnum):
     @classmethod
     def _labels(cls) -> dict[str, object]:
         return {
-            "submit": _l("提交申请"),
+            "submit": lazy_pgettext("transfer event", "提交申请"),
             "approve_out": _l("转出审批通过"),
             "accept_in": _l("转入接收"),
             "return": _l("退回"),
@@ -216,6 +217,13 @@ class TransferEvent(Model):
 
     transfer: Mapped[Transfer] = relationship(back_populates="events")
     actor: Mapped[Person | None] = relationship()
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the reader's language (system notes are translated, people's kept)."""
+        from directory.transfers.notes import shown
+
+        return shown(self.note)
 
 
 # The triggers, shared with the migration so both paths install the same thing.

@@ -22,6 +22,7 @@ from directory.notifications.services import notify
 from directory.orgs.models import Organisation
 from directory.people.models import Person
 from directory.regions.models import Region
+from directory.transfers import notes
 from directory.transfers.models import (
     OPEN_STATES,
     Transfer,
@@ -236,8 +237,8 @@ def export_csv(viewer: Person, org: Organisation) -> Iterator[str]:
             _("接收团支部"),
             _("原因"),
             _("状态"),
-            _("当前状态起始（UTC）"),
-            _("完成时间（UTC）"),
+            _("当前状态起始（%(zone)s）", zone=clock.display_zone_name()),
+            _("完成时间（%(zone)s）", zone=clock.display_zone_name()),
         ]
     )
     yield "\ufeff" + flush()
@@ -251,8 +252,8 @@ def export_csv(viewer: Person, org: Organisation) -> Iterator[str]:
                 _cell(t.final_org.name if t.final_org else ""),
                 t.reason.label,
                 t.state.label,
-                t.state_since.strftime("%Y-%m-%d %H:%M"),
-                t.completed_at.strftime("%Y-%m-%d %H:%M") if t.completed_at else "",
+                clock.local_time(t.state_since),
+                clock.local_time(t.completed_at),
             ]
         )
         yield flush()
@@ -295,9 +296,7 @@ def remind(now: datetime | None = None) -> int:
                 from_state=t.state,
                 to_state=t.state,
                 at=now,
-                note=_(
-                    "已等待 %(n)d 天，已提醒“%(org)s”的管理员。", n=waited, org=t.waiting_org.name
-                ),
+                note=notes.reminded(waited, t.waiting_org.name),
             )
         )
         notify(

@@ -28,6 +28,7 @@ from directory.core.uow import UnitOfWork, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
+from directory.transfers import notes
 from directory.transfers import permissions as perms
 from directory.transfers.models import (
     OPEN_STATES,
@@ -224,7 +225,7 @@ def plan(
     events = [_event(t, actor, A.SUBMIT, None, S.SUBMITTED, note, at)]
     if perms.can_act_out(actor, t):
         t.state, t.version = S.APPROVED_OUT, 2
-        auto = _("由转出组织管理员发起，视为转出审批通过。")
+        auto = notes.AUTO_APPROVED  # stored untranslated, shown translated
         events.append(_event(t, actor, A.APPROVE_OUT, S.SUBMITTED, S.APPROVED_OUT, auto, at))
     return t, events
 
@@ -325,9 +326,7 @@ def resubmit(
         values = {"to_org_id": to_org.id, "reason": reason, "note": text, "return_reason": ""}
         apply_transition(t, actor, A.RESUBMIT, version, text, values)
         if perms.can_act_out(actor, t):
-            apply_transition(
-                t, actor, A.APPROVE_OUT, t.version, _("由转出组织管理员发起，视为转出审批通过。")
-            )
+            apply_transition(t, actor, A.APPROVE_OUT, t.version, notes.AUTO_APPROVED)
         notify_step(t, actor, _("已修改并重新提交"))
         return t
 

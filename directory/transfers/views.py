@@ -13,11 +13,12 @@ from werkzeug.wrappers import Response
 
 from directory.core.errors import DomainError
 from directory.extensions import db
-from directory.orgs import services as org_service
 from directory.orgs.models import Organisation
-from directory.orgs.picker import org_picker
+from directory.orgs.picker import org_choice, org_picker
+from directory.people.models import Person
 from directory.people.permissions import admin_org_ids
-from directory.transfers import accepting, reports
+from directory.people.picker import person_choice
+from directory.transfers import accepting, picking, reports
 from directory.transfers import services as svc
 from directory.transfers.forms import (
     AcceptForm,
@@ -35,15 +36,6 @@ bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
 A = TransferAction
 Page = str | tuple[str, int] | Response
-
-
-def resolve_org(text: str, field: str) -> Organisation:
-    """The organisation typed into `field`, or a DomainError naming that field."""
-    try:
-        return org_service.resolve_org_reference(text)
-    except DomainError as err:
-        err.field = field
-        raise
 
 
 @bp.route("/")
@@ -68,30 +60,51 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Page:
-    """The request form: a member for themself, an admin for a member (转出/转入)."""
+    """The request form: a member for themself, an admin for a member (转出/转入).
+
+    `?member=<id>` (the links on a profile and on a roster row) fills the member in.
+    """
     form = NewTransferForm()
-    if request.method == "GET":
-        form.member.data = request.args.get("member", "")[:200]
     status = 200
-    if form.validate_on_submit():
-        try:
-            person = (
-                accepting.resolve_person(form.member.data) if form.member.data else current_user
-            )
-            to_org = resolve_org(form.destination.data, "destination")
-            t = svc.submit(
-                current_user, person, to_org, TransferReason(form.reason.data), form.note.data
-            )
-        except DomainError as err:
-            form.add_service_error(err, "destination")
-            status = err.status
-        else:
-            return redirect_after_change(
-                url_for("transfers.show", transfer_id=t.id), _("转接申请已提交。")
-            )
-    elif request.method == "POST":
+    if request.method == "GET":
+        member_id = parse_id(request.args.get("member", ""))
+        member = db.session.get(Person, member_id) if member_id is not None else None
+        if member is not None and member.id != current_user.id:
+            form.member.show(person_choice(member))
+    elif not form.validate_on_submit():
         status = 422
+    else:
+        status = _submit(form)
+        if isinstance(status, Response):
+            return status
     return render("transfers/new.html", "form", form=form), status
+
+
+def _submit(form: NewTransferForm) -> Response | int:
+    """Submit the form's transfer, or the status of the form shown again with its errors."""
+    wants_other = form.member.data or form.member.text
+    person = picking.pick_member(current_user, form.member) if wants_other else current_user
+    to_org = picking.pick_destination(form.destination)
+    if person is None or to_org is None:
+        return 404 if form.member.not_found or form.destination.not_found else 422
+    try:
+        t = svc.submit(
+            current_user, person, to_org, TransferReason(form.reason.data), form.note.data
+        )
+    except DomainError as err:
+        form.add_service_error(err, "destination")
+        return err.status
+    return redirect_after_change(url_for("transfers.show", transfer_id=t.id), _("转接申请已提交。"))
+
+
+@bp.route("/member-options")
+@login_required
+def member_options() -> str:
+    """The member picker of the request form: people the user may start a transfer for."""
+    q = " ".join(request.args.get(f"{request.args.get('field', 'member')}_q", "").split())[:100]
+    return render(
+        "_macros/picker_options.html", q=q, choices=picking.member_options(current_user, q)
+    )
 
 
 @bp.route("/org-options")
@@ -116,15 +129,12 @@ def _render_show(
     forms = forms or {}
     ver = {"version": t.version}
     accept = forms.get("accept") or AcceptForm(formdata=None, data=ver)
-    resubmit = forms.get("resubmit") or ResubmitForm(
-        formdata=None,
-        data={
-            **ver,
-            "destination": org_service.org_reference(t.to_org),
-            "reason": t.reason.value,
-            "note": t.note,
-        },
-    )
+    resubmit = forms.get("resubmit")
+    if resubmit is None:
+        resubmit = ResubmitForm(
+            formdata=None, data={**ver, "reason": t.reason.value, "note": t.note}
+        )
+        resubmit.destination.show(org_choice(t.to_org))
     actions = svc.allowed_actions(current_user, t)
     return (
         render(
@@ -179,13 +189,16 @@ def act(transfer_id: int, action: str) -> Page:
     form = _FORMS[action]()
     if not form.validate_on_submit():
         return _render_show(t, 422, _("提交的内容有误，请按提示修改。"), {action: form})
+    t_to_org = t.to_org
     try:
-        _do(action, form, transfer_id)
+        if not _do(action, form, transfer_id, t_to_org):
+            # A picker could not tell what was meant: its field says why (once).
+            return _render_show(t, 422, _("提交的内容有误，请按提示修改。"), {action: form})
     except DomainError as err:
         db_refresh(t)
         if err.field and err.field in form:
             form.add_service_error(err, err.field)
-            return _render_show(t, err.status, err.message, {action: form})
+            return _render_show(t, err.status, _("提交的内容有误，请按提示修改。"), {action: form})
         return _render_show(t, err.status, err.message)
     flash(str(_DONE[action]), "success")
     if wants_fragment():
@@ -199,12 +212,17 @@ def db_refresh(t: Any) -> None:
     db.session.refresh(t)
 
 
-def _do(action: str, form: Any, transfer_id: int) -> None:
+def _do(action: str, form: Any, transfer_id: int, to_org: Organisation) -> bool:
+    """Take the step; False when a picker needs the user to choose again."""
     v = form.version.data
     if action == "approve":
         svc.approve_out(current_user, transfer_id, v, form.note.data)
     elif action == "accept":
-        branch = resolve_org(form.branch.data, "branch") if form.branch.data else None
+        branch = None
+        if form.branch.data or form.branch.text:
+            branch = picking.pick_branch(form.branch, to_org)
+            if branch is None:
+                return False
         accepting.accept_in(
             current_user, transfer_id, v, branch, form.end_positions.data, form.note.data
         )
@@ -213,7 +231,15 @@ def _do(action: str, form: Any, transfer_id: int) -> None:
     elif action == "withdraw":
         svc.withdraw(current_user, transfer_id, v, form.note.data)
     else:
-        to_org = resolve_org(form.destination.data, "destination")
+        destination = picking.pick_destination(form.destination)
+        if destination is None:
+            return False
         svc.resubmit(
-            current_user, transfer_id, v, to_org, TransferReason(form.reason.data), form.note.data
+            current_user,
+            transfer_id,
+            v,
+            destination,
+            TransferReason(form.reason.data),
+            form.note.data,
         )
+    return True

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from directory.core import enums
 from directory.core.errors import DomainError
+from directory.core.time import local_time
 from directory.people import permissions
 from directory.web.args import IdConverter
 from directory.web.rendering import render
@@ -42,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     # Modules, not functions: add_template_global is typed for callables.
     app.jinja_env.globals.update(permissions=permissions, enums=enums)
+    # The one way a template shows a stored time: `{{ t|local_time }}` (display zone).
+    app.add_template_filter(local_time, "local_time")
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:

@@ -41,6 +41,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.browser.checks import VIEWPORTS, Journey, screenshot_dir
 from tests.conftest import PASSWORD
 
 HERE = Path(__file__).resolve().parent
@@ -178,3 +179,27 @@ def login_as(new_context: Callable[..., Any]) -> Callable[..., Any]:
         return tab
 
     return sign_in
+
+
+@pytest.fixture
+def journey(
+    request: pytest.FixtureRequest, new_context: Callable[..., Any], login_as: Callable[..., Any]
+) -> Iterator[Callable[..., Journey]]:
+    """Start a checked journey: `journey(person_or_None, "phone" | "desktop", **options)`.
+
+    Returns a `checks.Journey` on a page signed in as `person` (signed out for None) at
+    390x844 or 1366x900. Call `.step(label)` after each action and `.finish()` at the end
+    of the test (it raises for every problem found on the pages visited).
+    """
+    started: list[Journey] = []
+    shots = screenshot_dir()
+    test = re.sub(r"[^\w.-]+", "_", request.node.name)[:80]
+
+    def start(person: Any = None, viewport: str = "phone", **options: Any) -> Journey:
+        options["viewport"] = VIEWPORTS[viewport]
+        tab = new_context(**options).new_page() if person is None else login_as(person, **options)
+        j = Journey(tab, f"{test}-{len(started) + 1}", viewport, shots)
+        started.append(j)
+        return j
+
+    yield start

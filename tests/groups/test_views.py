@@ -50,7 +50,7 @@ def test_create_group_as_cadre(client, auth, cadre, world) -> None:  # type: ign
             "description": "志愿服务工作交流",
             "join_policy": "request",
             "visibility": "members",
-            "region": "511302",
+            "region": ["51", "5113", "511302"],  # the picker sends one value per level
             "organisation": f"共青团顺庆区委 #{world.county_org.id}",
         },
     )
@@ -71,7 +71,12 @@ def test_create_group_bad_input_writes_nothing(client, auth, cadre, world) -> No
         ({"name": "x" * 101, "join_policy": "open", "visibility": "public"}, "100"),
         ({"name": "x", "join_policy": "everyone", "visibility": "public"}, "加入方式"),
         (
-            {"name": "x", "join_policy": "open", "visibility": "public", "region": "999999"},
+            {
+                "name": "x",
+                "join_policy": "open",
+                "visibility": "public",
+                "region": ["51", "5113", "511399"],
+            },
             "找不到该行政区划代码",
         ),
         (
@@ -164,3 +169,17 @@ def test_automatic_group_page(client, auth, cadre, world, admin, org_admin, outs
     auth.login(org_admin)
     assert client.get(f"/groups/{group.id}/log").status_code == 200
     assert "支部工作" in client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
+
+
+def test_english_counts_use_plural_forms(client, auth, cadre) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: "1 member", not "1 members"; "2 members" with two."""
+    import flask_babel
+
+    solo = make_group(cadre, name="独立群")
+    auth.login(cadre)
+    flask_babel.refresh()
+    page = client.get(f"/groups/{solo.id}?lang=en").get_data(as_text=True)
+    assert "1 member" in page and "1 members" not in page
+    listing = client.get("/groups/?lang=en").get_data(as_text=True)
+    assert "1 member ·" in listing or "1 member<" in listing
+    assert "0 threads" in listing

@@ -269,3 +269,18 @@ def test_index_links_dashboards(client, auth, org_admin, admin, cadre, world):
     auth.logout()
     auth.login(cadre)
     assert "/transfers/orgs/" not in client.get("/transfers/").get_data(as_text=True)
+
+
+def test_english_new_form_reasons_and_audit_notes(client, auth, cadre, org_admin, receiving):
+    """Issue 10: the submit button, reasons, system audit notes and colons read as English."""
+    # 李明 (an admin of the sending side) starts it in Chinese: the automatic approval note
+    # is written then, and must still read as English to an English reader.
+    t = svc.submit(org_admin, cadre, receiving.branch, TransferReason.GRADUATION, "")
+    auth.login(cadre)
+    html = client.get("/transfers/new?lang=en").get_data(as_text=True)
+    assert ">Submit request</button>" in html
+    assert "Graduation" in html and "毕业" not in html
+    html = client.get(f"/transfers/{t.id}?lang=en").get_data(as_text=True)
+    assert "counts as the transfer-out approval" in html
+    assert "视为转出审批通过" not in html and "毕业" not in html
+    assert "：" not in html.split("<main", 1)[1]  # full-width colons only in Chinese
