@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -56,9 +56,19 @@ def _csrf_error(err: CSRFError) -> tuple[str, int]:
 def _http_error(err: HTTPException) -> Response | tuple[str, int]:
     status = err.code or 500
     if status == 401:
-        flash(_("请先登录。"), "warning")
-        return redirect(url_for("auth.login", next=request.full_path))
+        return signin_redirect()
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
+
+
+def signin_redirect() -> Response:
+    """Where a signed-out visitor goes: the sign-in page, which says what 团友录 is.
+
+    No yellow warning: a first visit is not an error. A deep link comes back after
+    sign-in (the page says so); the home page needs no `next`.
+    """
+    if request.path == url_for("main.index"):
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _headers(response: Response) -> Response:
