@@ -1,5 +1,7 @@
 """Unbound extension singletons; create_app() binds them."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -8,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -23,8 +25,24 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Every model here is mapped to a real Table (none maps a select), so say so: code
+        # that bulk-inserts through `Model.__table__` then type-checks.
+        __table__: ClassVar[Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`, not `db.Model`: type checkers cannot use an attribute of an instance
+# as a base class (mypy #8603, flask-sqlalchemy #1186). At run time it IS db.Model; for the
+# checker it is the same declarative base plus Flask-SQLAlchemy's model mixin.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(Base, _FlaskModel):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()

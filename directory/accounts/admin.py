@@ -14,6 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from directory.core.errors import Conflict, NotFound, PermissionDenied
 from directory.core.pagination import ListPage
+from directory.core.sql import contains
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, new_session_token
@@ -21,7 +23,7 @@ from directory.people.models import Person, new_session_token
 log = logging.getLogger(__name__)
 
 
-def _managed_filter(actor: Person):  # type: ignore[no-untyped-def]
+def _managed_filter(actor: Person):
     """SQL condition: the person's membership organisation is in one of the actor's subtrees."""
     ids = sorted({a.organisation_id for a in actor.admin_of})
     subtree = or_(*(Organisation.path.like(f"%/{i}/%") for i in ids))
@@ -42,12 +44,11 @@ def list_accounts(
         stmt = stmt.where(_managed_filter(actor), Person.is_admin.is_(False))
     query = (query or "").strip()[:100]
     if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
             or_(
-                Person.name.like(like, escape="\\"),
-                Person.name_pinyin.like(like.lower(), escape="\\"),
-                Person.email.like(like.lower(), escape="\\"),
+                contains(Person.name, query),
+                contains(Person.name_pinyin, query.lower()),
+                contains(Person.email, query.lower()),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -82,6 +83,7 @@ def get_managed_account(actor: Person, person_id: int) -> Person:
     return person
 
 
+@transactional
 def reissue_invitation(actor: Person, person_id: int) -> Person:
     """Force a password reset: clear the password, rotate the session token (signs out
     everywhere, kills older links); the account then shows a fresh invitation link."""
@@ -90,11 +92,11 @@ def reissue_invitation(actor: Person, person_id: int) -> Person:
         raise Conflict(_("账号已停用，请先启用。"))
     person.password_hash = None
     person.session_token = new_session_token()
-    db.session.commit()
     log.info("password of account %s reset by %s", person.id, actor.id)
     return person
 
 
+@transactional
 def set_active(actor: Person, person_id: int, active: bool) -> Person:
     """Deactivate or reactivate an account (never one's own); deactivating signs it out."""
     person = get_managed_account(actor, person_id)
@@ -109,11 +111,11 @@ def set_active(actor: Person, person_id: int, active: bool) -> Person:
     db.session.flush()
     if not active and person.is_admin:
         _require_an_active_admin()
-    db.session.commit()
     log.info("account %s %s by %s", person.id, "reactivated" if active else "deactivated", actor.id)
     return person
 
 
+@transactional
 def set_system_admin(actor: Person, person_id: int, is_admin: bool) -> Person:
     """Grant or revoke system admin (system admins only; one active admin always remains)."""
     if not actor.is_admin:
@@ -127,7 +129,6 @@ def set_system_admin(actor: Person, person_id: int, is_admin: bool) -> Person:
     db.session.flush()
     if not is_admin:
         _require_an_active_admin()
-    db.session.commit()
     log.info(
         "system admin %s for account %s by %s",
         "granted" if is_admin else "revoked",
@@ -154,5 +155,4 @@ def _require_an_active_admin() -> None:
         .where(Person.is_admin.is_(True), Person.is_active_account.is_(True))
     )
     if not remaining:
-        db.session.rollback()
         raise Conflict(_("至少要保留一名有效的系统管理员。"))

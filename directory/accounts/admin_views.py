@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,7 +15,9 @@ from directory.extensions import login
 from directory.orgs.services import resolve_org_reference
 from directory.people import permissions
 from directory.people.models import Person
+from directory.web.args import page_arg
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,17 +32,12 @@ def _require_admin() -> Response | None:
     return None
 
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
-
-
 @bp.route("/")
 def index() -> str:
     """The accounts the viewer manages, searchable and paginated."""
     q = request.args.get("q", "")[:100]
     result = account_admin.list_accounts(
-        current_user, q, _page_arg(), current_app.config.get("PAGE_SIZE", 20)
+        current_user, q, page_arg(), current_app.config.get("PAGE_SIZE", 20)
     )
     return render("admin/index.html", "accounts", result=result, q=q)
 
@@ -58,15 +55,13 @@ def new() -> Response | str | tuple[str, int]:
             except PermissionDenied:
                 raise
             except DomainError as err:
-                field = form._fields.get(err.field or "", form.email)
-                field.errors = [*field.errors, err.message]
+                form.add_service_error(err, "email")
                 status = 422 if isinstance(err, NotFound) else err.status
             else:
                 message = _("账号已创建。请把下面的邀请链接发给%(name)s。", name=person.name)
                 if wants_fragment():
                     return _account_fragment(person, message, retarget=True)
-                flash(message, "success")
-                return redirect(url_for("admin.show", person_id=person.id))
+                return redirect_after_change(url_for("admin.show", person_id=person.id), message)
     return render("admin/new.html", "form", form=form), status
 
 
@@ -114,14 +109,14 @@ def _account_fragment(person: Person, message: str, *, retarget: bool = False) -
     return response
 
 
-@bp.route("/accounts/<int:person_id>")
+@bp.route("/accounts/<id:person_id>")
 def show(person_id: int) -> str:
     """One account: its state, its invitation link if pending, and the actions."""
     person = account_admin.get_managed_account(current_user, person_id)
     return render("admin/show.html", "account", **_show_context(person))
 
 
-def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:
     """Run one account action; answer with the account block (htmx) or PRG."""
     try:
         person = action()
@@ -133,8 +128,7 @@ def _act(person_id: int, action, message: str) -> Response | tuple[str, int]:  #
         return body, err.status
     if wants_fragment():
         return _account_fragment(person, message)
-    flash(message, "success")
-    return redirect(url_for("admin.show", person_id=person.id))
+    return redirect_after_change(url_for("admin.show", person_id=person.id), message)
 
 
 def _flag(name: str) -> bool:
@@ -144,7 +138,7 @@ def _flag(name: str) -> bool:
     return value == "1"
 
 
-@bp.route("/accounts/<int:person_id>/reset", methods=["POST"])
+@bp.route("/accounts/<id:person_id>/reset", methods=["POST"])
 def reset(person_id: int) -> Response | tuple[str, int]:
     """Force a password reset: sign the person out everywhere and issue a new link."""
     return _act(
@@ -154,7 +148,7 @@ def reset(person_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.route("/accounts/<int:person_id>/active", methods=["POST"])
+@bp.route("/accounts/<id:person_id>/active", methods=["POST"])
 def set_active(person_id: int) -> Response | tuple[str, int]:
     """Deactivate (active=0) or reactivate (active=1) an account."""
     active = _flag("active")
@@ -165,7 +159,7 @@ def set_active(person_id: int) -> Response | tuple[str, int]:
     )
 
 
-@bp.route("/accounts/<int:person_id>/admin", methods=["POST"])
+@bp.route("/accounts/<id:person_id>/admin", methods=["POST"])
 def set_admin(person_id: int) -> Response | tuple[str, int]:
     """Grant (admin=1) or revoke (admin=0) system admin rights."""
     grant = _flag("admin")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,21 +14,14 @@ from directory.accounts.auth_forms import (
     LoginForm,
     SetPasswordForm,
 )
+from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
 from directory.core.mail import send_mail
 from directory.extensions import limiter
 from directory.web.rendering import render
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("main.index")
 
 
 def _login_limit() -> str:
@@ -46,7 +37,7 @@ def _form_key() -> str:
 @limiter.limit(_login_limit, methods=["POST"], key_func=_form_key)
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         person = accounts.authenticate(form.email.data, form.password.data)
@@ -56,7 +47,7 @@ def login() -> Response | str | tuple[str, int]:
             login_user(person, remember=form.remember.data)
             session.permanent = True
             flash(_("欢迎回来，%(name)s。", name=person.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = [_("电子邮箱或密码不正确。")]
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", "form", form=form), status
@@ -80,12 +71,14 @@ def change_password() -> Response | tuple[str, int]:
                 current_user, form.current_password.data, form.new_password.data
             )
         except ValidationError as err:
-            getattr(form, err.field or "new_password").errors = [err.message]
+            form.add_service_error(err, "new_password")
         else:
             # The session token changed: sign in again under it, others are signed out.
             login_user(current_user._get_current_object(), fresh=True)
-            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
-            return redirect(url_for("people.show", person_id=current_user.id))
+            return redirect_after_change(
+                url_for("people.show", person_id=current_user.id),
+                _("密码已修改，其他设备上的登录已失效。"),
+            )
     status = 422 if request.method == "POST" else 200
     return render("auth/password.html", "form", form=form), status
 
@@ -98,12 +91,13 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         try:
             person = accounts.accept_invitation(token, form.new_password.data)
         except ValidationError as err:
-            form.new_password.errors = [err.message]
+            form.add_service_error(err, "new_password")
         else:
             session.clear()
             login_user(person)
-            flash(_("密码已设置，欢迎使用团友录。"), "success")
-            return redirect(url_for("people.show", person_id=person.id))
+            return redirect_after_change(
+                url_for("people.show", person_id=person.id), _("密码已设置，欢迎使用团友录。")
+            )
     status = 422 if request.method == "POST" else 200
     return render("auth/invite.html", "form", form=form, person=person, token=token), status
 

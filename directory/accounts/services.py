@@ -6,7 +6,6 @@ Administration of existing accounts lives in `account_admin`.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -15,8 +14,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.core.passwords import hash_password, needs_rehash, verify_password
+from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, new_session_token
@@ -32,6 +33,7 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+@transactional
 def authenticate(email: str, password: str) -> Person | None:
     """The active person with this e-mail and password, or None. Upgrades old hashes."""
     person = db.session.scalar(select(Person).where(Person.email == _normalise_email(email)))
@@ -43,8 +45,7 @@ def authenticate(email: str, password: str) -> Person | None:
         return None
     if person.password_hash and needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
-    person.last_login_at = datetime.now(UTC).replace(tzinfo=None)
-    db.session.commit()
+    person.last_login_at = clock.now()
     return person
 
 
@@ -69,6 +70,7 @@ def check_new_password(password: str) -> None:
         raise ValidationError(_("密码太简单，请混合使用字母、数字或符号。"), field="new_password")
 
 
+@transactional
 def change_password(person: Person, current: str, new: str) -> None:
     """Change a password after checking the current one; ends the person's other sessions."""
     if not verify_password(person.password_hash, current):
@@ -76,7 +78,6 @@ def change_password(person: Person, current: str, new: str) -> None:
     check_new_password(new)
     person.password_hash = hash_password(new)
     person.session_token = new_session_token()
-    db.session.commit()
     log.info("person %s changed their password", person.id)
 
 
@@ -140,12 +141,11 @@ def create_account(
         membership_org_id=membership_org_id,
         password_hash=hash_password(password) if password else None,
     )
-    db.session.add(person)
     try:
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(person)
     except IntegrityError:
         # Another request took the address between our check and our insert.
-        db.session.rollback()
         raise Conflict(_("该电子邮箱已被使用。"), field="email") from None
     log.info(
         "account %s <%s> created by %s (system admin: %s)",
@@ -182,13 +182,13 @@ def person_for_invitation(token: str) -> Person:
     return person
 
 
+@transactional
 def accept_invitation(token: str, password: str) -> Person:
     """Set the password of the invited person; the token cannot be used again."""
     person = person_for_invitation(token)
     check_new_password(password)
     person.password_hash = hash_password(password)
     person.session_token = new_session_token()
-    db.session.commit()
     log.info("person %s accepted an invitation", person.id)
     return person
 

@@ -26,7 +26,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in langs:
+        if candidate is not None and candidate in langs:
             return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

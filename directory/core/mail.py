@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
 
 def send_mail(to: str | Iterable[str], subject: str, body: str) -> bool:
     """Send a plain-text message; False when mail is off or the server refused it."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy typed as Flask
     if not app.config.get("MAIL_ENABLED"):
         return False
     init_app(app)

@@ -55,7 +55,7 @@ def mention_ids(text: str) -> set[int]:
     return {int(m.group(2)) for m in _MENTION.finditer(text)}
 
 
-def _link_mentions(text: str, people: dict[int, str], url_for_person) -> str:  # type: ignore[no-untyped-def]
+def _link_mentions(text: str, people: dict[int, str], url_for_person) -> str:
     def repl(m: re.Match[str]) -> str:
         pid = int(m.group(2))
         if pid not in people:
@@ -77,7 +77,7 @@ def sanitise(html: str) -> str:
     )
 
 
-def render(text: str, people: dict[int, str] | None = None, url_for_person=None) -> str:  # type: ignore[no-untyped-def]
+def render(text: str, people: dict[int, str] | None = None, url_for_person=None) -> str:
     """Render Markdown to safe HTML; raise NestingTooDeep for pathological nesting."""
     if nesting_depth(text) > MAX_NESTING:
         raise NestingTooDeep(text[:40])

@@ -14,3 +14,8 @@ def local_time(value: datetime | None) -> str:
         return ""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
     return value.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def now() -> datetime:
+    """The current time as stored: naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)

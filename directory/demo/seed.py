@@ -17,9 +17,11 @@ from sqlalchemy import func, select, text, update
 from directory.core.enums import OrgLevel, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
 from directory.core.passwords import hash_password
+from directory.core.sql import startswith
+from directory.core.uow import unit_of_work
 from directory.demo import people as demo_people
 from directory.demo.names import words
-from directory.extensions import db
+from directory.extensions import Model, db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
@@ -94,7 +96,7 @@ def seed_demo(
             _("数据库中已有团组织或人员，演示数据只写入空数据库。加 --force 会先删除它们。")
         )
     rng = random.Random(seed)
-    try:
+    with unit_of_work():
         if force:
             _wipe()
         nodes = build_tree(rng, regions, cadres)
@@ -104,10 +106,6 @@ def seed_demo(
         )
         ids = _insert_people(people)
         _insert_links(positions, admins, ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return DemoStats(
         len(nodes), len(people), len(positions), len(admins), time.perf_counter() - started
     )
@@ -116,14 +114,14 @@ def seed_demo(
 def _province_regions(code: str) -> list[tuple[int, str, str, RegionLevel]]:
     rows = db.session.execute(
         select(Region.id, Region.code, Region.name, Region.level)
-        .where(Region.code.like(f"{code}%"), Region.level != RegionLevel.VILLAGE)
+        .where(startswith(Region.code, code), Region.level != RegionLevel.VILLAGE)
         .order_by(Region.code)
     ).all()
     if not rows or rows[0].code != code:
         raise NotFound(
             _("没有代码为 %(code)s 的省级行政区划，请先运行 flask regions load。", code=code)
         )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(id_, code_, name, level) for id_, code_, name, level in rows]
 
 
 def _has_people_or_orgs() -> bool:
@@ -195,18 +193,18 @@ def _branches(rng: random.Random, town: Node, name: str, street: bool, mean: flo
     return out
 
 
-def _first_free_id(model: type[db.Model]) -> int:  # type: ignore[name-defined]
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+def _first_free_id(model: type[Model]) -> int:
+    return (db.session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
 
 
-def _insert_all(model: type[db.Model], rows: list[dict]) -> None:  # type: ignore[name-defined]
+def _insert_all(model: type[Model], rows: list[dict]) -> None:
     """Core executemany INSERTs: unlike ORM bulk inserts, rows with NULLs in different
     columns stay in one batch."""
     for start in range(0, len(rows), 10000):
         db.session.execute(model.__table__.insert(), rows[start : start + 10000])
 
 
-def _sync_sequence(model: type[db.Model]) -> None:  # type: ignore[name-defined]
+def _sync_sequence(model: type[Model]) -> None:
     """Ids were given explicitly: move PostgreSQL's sequence past them."""
     if db.session.get_bind().dialect.name == "postgresql":
         table = model.__tablename__

@@ -21,7 +21,7 @@ class GroupForm(BaseForm):
     region = TrimmedStringField(_l("所属地区（可选，填行政区划代码）"), validators=[Length(max=12)])
     organisation = TrimmedStringField(_l("所属团组织（可选）"), validators=[Length(max=120)])
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.join_policy.choices = JoinPolicy.choices()
         self.visibility.choices = GroupVisibility.choices()

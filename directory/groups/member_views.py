@@ -13,14 +13,16 @@ from directory.extensions import db
 from directory.groups import membership, roles
 from directory.groups import services as group_service
 from directory.groups.forms import InviteForm, RemoveForm
-from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.groups.view_helpers import join_limit, load
 from directory.groups.views import bp
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
-from directory.web.rendering import render
+from directory.web.args import parse_id
+from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 
-@bp.route("/<int:group_id>/members")
+@bp.route("/<id:group_id>/members")
 @login_required
 def members(group_id: int) -> str:
     group, access = load(group_id)
@@ -43,8 +45,9 @@ def members(group_id: int) -> str:
 
 def _find_person(text: str) -> Person:
     text = text.strip()
-    if text.isdigit():
-        person = db.session.get(Person, int(text))
+    if text.isascii() and text.isdigit():
+        person_id = parse_id(text)
+        person = db.session.get(Person, person_id) if person_id is not None else None
     else:
         person = db.session.scalar(select(Person).where(Person.email == text.lower()))
     if person is None or not person.is_active_account:
@@ -52,7 +55,7 @@ def _find_person(text: str) -> Person:
     return person
 
 
-@bp.route("/<int:group_id>/invite", methods=["POST"])
+@bp.route("/<id:group_id>/invite", methods=["POST"])
 @login_required
 @join_limit
 def invite(group_id: int) -> Response | tuple[str, int]:
@@ -65,10 +68,9 @@ def invite(group_id: int) -> Response | tuple[str, int]:
         person = _find_person(form.person.data or "")
         membership.invite(current_user, group, access, person)
     except DomainError as err:
-        db.session.rollback()
-        form.person.errors = [err.message]
+        form.add_service_error(err, "person")
         return _members_with_error(group_id, form, err.status)
-    return done(
+    return redirect_after_change(
         url_for("groups.members", group_id=group.id), _("已发出邀请：%(name)s", name=person.name)
     )
 
@@ -89,7 +91,7 @@ def _members_with_error(group_id: int, form: InviteForm, status: int = 422) -> t
     ), status
 
 
-@bp.route("/<int:group_id>/members/<int:person_id>/remove", methods=["POST"])
+@bp.route("/<id:group_id>/members/<id:person_id>/remove", methods=["POST"])
 @login_required
 def remove(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
@@ -100,18 +102,18 @@ def remove(group_id: int, person_id: int) -> Response:
         current_user, group, access, person_id, bool(form.ban.data), form.reason.data or ""
     )
     message = _("已移出并禁止再次加入。") if form.ban.data else _("已移出群组。")
-    return done(url_for("groups.members", group_id=group.id), message)
+    return redirect_after_change(url_for("groups.members", group_id=group.id), message)
 
 
-@bp.route("/<int:group_id>/bans/<int:person_id>/lift", methods=["POST"])
+@bp.route("/<id:group_id>/bans/<id:person_id>/lift", methods=["POST"])
 @login_required
 def unban(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
     roles.unban(current_user, group, access, person_id)
-    return done(url_for("groups.members", group_id=group.id), _("已解除禁止。"))
+    return redirect_after_change(url_for("groups.members", group_id=group.id), _("已解除禁止。"))
 
 
-@bp.route("/<int:group_id>/members/<int:person_id>/role", methods=["POST"])
+@bp.route("/<id:group_id>/members/<id:person_id>/role", methods=["POST"])
 @login_required
 def role(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
@@ -119,18 +121,18 @@ def role(group_id: int, person_id: int) -> Response:
     if value not in ("moderator", "member"):
         abort(422)
     roles.set_role(current_user, group, access, person_id, value == "moderator")
-    return done(url_for("groups.members", group_id=group.id), _("角色已更新。"))
+    return redirect_after_change(url_for("groups.members", group_id=group.id), _("角色已更新。"))
 
 
-@bp.route("/<int:group_id>/members/<int:person_id>/hand-over", methods=["POST"])
+@bp.route("/<id:group_id>/members/<id:person_id>/hand-over", methods=["POST"])
 @login_required
 def hand_over(group_id: int, person_id: int) -> Response:
     group, access = load(group_id)
     roles.hand_over(current_user, group, access, person_id)
-    return done(url_for("groups.members", group_id=group.id), _("群组已移交。"))
+    return redirect_after_change(url_for("groups.members", group_id=group.id), _("群组已移交。"))
 
 
-@bp.route("/<int:group_id>/requests")
+@bp.route("/<id:group_id>/requests")
 @login_required
 def requests(group_id: int) -> str:
     group, access = load(group_id)
@@ -139,7 +141,7 @@ def requests(group_id: int) -> str:
     return render("groups/requests.html", None, group=group, access=access, items=items)
 
 
-@bp.route("/<int:group_id>/requests/<int:request_id>", methods=["POST"])
+@bp.route("/<id:group_id>/requests/<id:request_id>", methods=["POST"])
 @login_required
 def decide(group_id: int, request_id: int) -> Response | str:
     group, access = load(group_id)
@@ -147,13 +149,13 @@ def decide(group_id: int, request_id: int) -> Response | str:
     if action not in ("approve", "decline"):
         abort(422)
     req = membership.decide_request(current_user, group, access, request_id, action == "approve")
-    if is_htmx():
+    if wants_fragment():
         return render("groups/_request_row.html", None, group=group, r=req)
     message = _("已同意申请。") if action == "approve" else _("已拒绝申请。")
-    return done(url_for("groups.requests", group_id=group.id), message)
+    return redirect_after_change(url_for("groups.requests", group_id=group.id), message)
 
 
-@bp.route("/<int:group_id>/log")
+@bp.route("/<id:group_id>/log")
 @login_required
 def log(group_id: int) -> str:
     group, access = load(group_id)

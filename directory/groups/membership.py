@@ -7,14 +7,14 @@ moderator acts, and notifies the people concerned, all in one transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import (
     Group,
@@ -26,14 +26,10 @@ from directory.groups.models import (
     RequestKind,
     RequestStatus,
 )
-from directory.groups.notify import dispatch, moderator_ids, send_queued_mail
+from directory.groups.notify import dispatch, moderator_ids
 from directory.groups.permissions import GroupAccess
 from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _link(group: Group) -> str:
@@ -52,11 +48,7 @@ def _add_member(group: Group, person_id: int, role: MemberRole = MemberRole.MEMB
     )
 
 
-def _commit() -> None:
-    db.session.commit()
-    send_queued_mail()
-
-
+@transactional
 def join(actor: Person, group: Group, access: GroupAccess) -> None:
     """Join an open group."""
     _not_automatic(group)
@@ -67,9 +59,9 @@ def join(actor: Person, group: Group, access: GroupAccess) -> None:
     if group.join_policy != JoinPolicy.OPEN:
         raise PermissionDenied(_("该群组不能直接加入。"))
     _add_member(group, actor.id)
-    _commit()
 
 
+@transactional
 def request_to_join(actor: Person, group: Group, access: GroupAccess, message: str = "") -> None:
     """Ask the moderators of a by-request group to let the actor in."""
     _not_automatic(group)
@@ -94,9 +86,9 @@ def request_to_join(actor: Person, group: Group, access: GroupAccess, message: s
         _("%(name)s 申请加入群组“%(group)s”", name=actor.name, group=group.name),
         url_for("groups.requests", group_id=group.id),
     )
-    _commit()
 
 
+@transactional
 def withdraw_request(actor: Person, group: Group) -> None:
     """Withdraw the actor's own pending request."""
     count = db.session.execute(
@@ -107,14 +99,13 @@ def withdraw_request(actor: Person, group: Group) -> None:
             JoinRequest.kind == RequestKind.REQUEST,
             JoinRequest.status == RequestStatus.PENDING,
         )
-        .values(status=RequestStatus.WITHDRAWN, decided_at=_now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
+        .values(status=RequestStatus.WITHDRAWN, decided_at=clock.now(), decided_by_id=actor.id)
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise Conflict(_("没有待处理的申请。"))
-    _commit()
 
 
+@transactional
 def decide_request(
     actor: Person, group: Group, access: GroupAccess, request_id: int, approve: bool
 ) -> JoinRequest:
@@ -144,7 +135,6 @@ def decide_request(
             )
         )
         if banned:
-            db.session.rollback()
             raise Conflict(_("该用户已被禁止加入，请先解除禁止。"))
         if member is None:
             _add_member(group, req.person_id)
@@ -158,11 +148,11 @@ def decide_request(
         target_person_id=req.person_id,
     )
     dispatch([req.person_id], "group_decision", message, _link(group))
-    _commit()
     db.session.refresh(req)
     return req
 
 
+@transactional
 def invite(actor: Person, group: Group, access: GroupAccess, person: Person) -> None:
     """Invite someone (moderators); they accept or decline."""
     require_moderator(access)
@@ -203,9 +193,9 @@ def invite(actor: Person, group: Group, access: GroupAccess, person: Person) -> 
         _("%(name)s 邀请你加入群组“%(group)s”", name=actor.name, group=group.name),
         _link(group),
     )
-    _commit()
 
 
+@transactional
 def respond_to_invitation(actor: Person, group: Group, access: GroupAccess, accept: bool) -> None:
     """The invited person accepts or declines."""
     inv = access.pending_invitation
@@ -214,9 +204,9 @@ def respond_to_invitation(actor: Person, group: Group, access: GroupAccess, acce
     _decide(inv.id, accept, actor, _("该邀请已处理。"))
     if accept and not access.is_member:
         _add_member(group, actor.id)
-    _commit()
 
 
+@transactional
 def leave(actor: Person, group: Group, access: GroupAccess) -> None:
     """Leave a group (the owner hands it over first)."""
     _not_automatic(group)
@@ -225,7 +215,6 @@ def leave(actor: Person, group: Group, access: GroupAccess) -> None:
     if access.is_owner:
         raise ValidationError(_("群主需要先把群组移交给其他成员。"))
     _remove(group, actor.id)
-    _commit()
 
 
 def _remove(group: Group, person_id: int) -> None:
@@ -233,7 +222,7 @@ def _remove(group: Group, person_id: int) -> None:
         delete(GroupMember).where(
             GroupMember.group_id == group.id, GroupMember.person_id == person_id
         )
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if count:
         db.session.execute(
             update(Group)
@@ -281,8 +270,7 @@ def _decide(request_id: int, yes: bool, actor: Person, already: str) -> None:
     count = db.session.execute(
         update(JoinRequest)
         .where(JoinRequest.id == request_id, JoinRequest.status == RequestStatus.PENDING)
-        .values(status=status, decided_at=_now(), decided_by_id=actor.id)
-    ).rowcount  # type: ignore[attr-defined]
+        .values(status=status, decided_at=clock.now(), decided_by_id=actor.id)
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise Conflict(already)

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import LabelledEnum, enum_type
-from directory.extensions import db
+from directory.extensions import Model
 from directory.orgs.models import Organisation
 from directory.people.models import Person
 from directory.regions.models import Region
@@ -78,7 +78,7 @@ class RequestStatus(LabelledEnum):
         }
 
 
-class Group(db.Model):
+class Group(Model):
     """A group of cadres. `org_id` set means the automatic group of that organisation."""
 
     __tablename__ = "group"
@@ -119,7 +119,7 @@ class Group(db.Model):
         return f"<Group {self.id} {self.name}>"
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     __tablename__ = "group_member"
     __table_args__ = (UniqueConstraint("group_id", "person_id", name="group_member_person"),)
 
@@ -133,7 +133,7 @@ class GroupMember(db.Model):
     group: Mapped[Group] = relationship()
 
 
-class GroupBan(db.Model):
+class GroupBan(Model):
     __tablename__ = "group_ban"
     __table_args__ = (UniqueConstraint("group_id", "person_id", name="group_ban_person"),)
 
@@ -144,7 +144,7 @@ class GroupBan(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class JoinRequest(db.Model):
+class JoinRequest(Model):
     """A request to join, or an invitation; kept after the decision as history."""
 
     __tablename__ = "group_join_request"
@@ -167,7 +167,7 @@ class JoinRequest(db.Model):
     group: Mapped[Group] = relationship()
 
 
-class ModerationLog(db.Model):
+class ModerationLog(Model):
     """One moderator action; never edited or deleted."""
 
     __tablename__ = "group_moderation_log"
@@ -188,7 +188,7 @@ class ModerationLog(db.Model):
     target: Mapped[Person | None] = relationship(foreign_keys=[target_person_id])
 
 
-class NotificationSetting(db.Model):
+class NotificationSetting(Model):
     """A person's choice for one kind of group notification (absent row = defaults)."""
 
     __tablename__ = "group_notification_setting"

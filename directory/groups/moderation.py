@@ -7,24 +7,27 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group
 from directory.groups.notify import dispatch, moderator_ids
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Post, PostReport, Thread
-from directory.groups.posts import _finish, _is_opening, _now
+from directory.groups.posts import _is_opening
 from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
 
 
+@transactional
 def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> None:
     """Hide a post from members, or restore a hidden or deleted one (moderators)."""
     require_moderator(access)
     if hidden:
         if post.hidden_at is not None:
             raise Conflict(_("该回帖已被隐藏。"))
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
+        post.hidden_at, post.hidden_by_id = clock.now(), actor.id
     else:
         if not post.is_removed:
             raise Conflict(_("该回帖没有被删除或隐藏。"))
@@ -37,9 +40,9 @@ def set_hidden(actor: Person, post: Post, access: GroupAccess, hidden: bool) -> 
         post.group_id, actor.id, "hide" if hidden else "restore", thread_id=post.thread_id,
         post_id=post.id,
     )  # fmt: skip
-    db.session.commit()
 
 
+@transactional
 def set_thread_flag(
     actor: Person, thread: Thread, access: GroupAccess, flag: str, value: bool
 ) -> None:
@@ -50,9 +53,9 @@ def set_thread_flag(
     setattr(thread, flag, value)
     action = {"pinned": ("pin", "unpin"), "locked": ("lock", "unlock")}[flag][0 if value else 1]
     log_action(thread.group_id, actor.id, action, thread_id=thread.id, detail=thread.title)
-    db.session.commit()
 
 
+@transactional
 def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, reason: str) -> None:
     """Report a post to the group's moderators (members)."""
     if not access.is_member:
@@ -71,7 +74,6 @@ def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, re
         _("群组“%(group)s”有新的举报", group=group.name),
         url_for("groups.reports", group_id=group.id),
     )
-    _finish([])
 
 
 def open_reports(group: Group) -> list[PostReport]:
@@ -86,6 +88,7 @@ def open_reports(group: Group) -> list[PostReport]:
     )
 
 
+@transactional
 def handle_report(
     actor: Person, group: Group, access: GroupAccess, report_id: int, hide: bool
 ) -> None:
@@ -98,17 +101,17 @@ def handle_report(
         update(PostReport)
         .where(PostReport.id == report_id, PostReport.handled_at.is_(None))
         .values(
-            handled_at=_now(), handled_by_id=actor.id, outcome="hidden" if hide else "dismissed"
+            handled_at=clock.now(),
+            handled_by_id=actor.id,
+            outcome="hidden" if hide else "dismissed",
         )
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise Conflict(_("该举报已被处理。"))
     post = report.post
     if hide and post.hidden_at is None:
-        post.hidden_at, post.hidden_by_id = _now(), actor.id
+        post.hidden_at, post.hidden_by_id = clock.now(), actor.id
     log_action(
         group.id, actor.id, "report_hidden" if hide else "report_dismissed",
         thread_id=post.thread_id, post_id=post.id, detail=report.reason,
     )  # fmt: skip
-    db.session.commit()

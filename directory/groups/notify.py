@@ -8,7 +8,8 @@ from flask import g, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from directory.core import mail
+from directory.core import mail, uow
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember, MemberRole, NotificationSetting
 from directory.notifications.services import notify
@@ -35,6 +36,7 @@ def settings_for(person_id: int) -> dict[str, tuple[bool, bool]]:
     return result
 
 
+@transactional
 def save_settings(person_id: int, values: dict[str, tuple[bool, bool]]) -> None:
     """Store the person's choices (commits)."""
     db.session.execute(
@@ -45,7 +47,6 @@ def save_settings(person_id: int, values: dict[str, tuple[bool, bool]]) -> None:
             db.session.add(
                 NotificationSetting(person_id=person_id, kind=kind, in_app=in_app, email=email)
             )
-    db.session.commit()
 
 
 def dispatch(recipient_ids: Iterable[int], kind: str, message: str, link: str) -> None:
@@ -68,6 +69,11 @@ def dispatch(recipient_ids: Iterable[int], kind: str, message: str, link: str) -
         ).all()
         queue = g.setdefault("group_mail_queue", [])
         queue.extend((a, message, link) for a in addresses)
+        unit = uow.current()
+        if unit is not None and addresses:
+            # Mail only what was committed; a rollback drops the queue.
+            unit.after_commit(send_queued_mail)
+            unit.on_rollback(lambda: g.pop("group_mail_queue", None))
 
 
 def send_queued_mail() -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from directory.core.errors import NotFound
 from directory.core.signals import membership_changed, positions_changed
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember, GroupVisibility, JoinPolicy, MemberRole
 from directory.orgs.models import Organisation
@@ -84,6 +85,7 @@ def _auto_groups() -> dict[int, int]:
     return {org: gid for org, gid in rows if org is not None}
 
 
+@transactional
 def sync_all_org_groups() -> int:
     """Bring every automatic group in step, set-wise (CLI, repair); returns people synced."""
     wanted: set[tuple[int, int]] = {
@@ -143,7 +145,6 @@ def sync_all_org_groups() -> int:
     db.session.execute(
         update(Group).where(Group.auto_org_id.is_not(None)).values(member_count=counts)
     )
-    db.session.commit()
     return len({pid for _org, pid in wanted} | {pid for _org, pid in have})
 
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.extensions import db
+from directory.extensions import Model
 from directory.groups.models import Group
 from directory.people.models import Person
 
 
-class Thread(db.Model):
+class Thread(Model):
     """A topic in a group; its first post is the opening message."""
 
     __tablename__ = "group_thread"
@@ -33,7 +33,7 @@ class Thread(db.Model):
     author: Mapped[Person | None] = relationship()
 
 
-class Post(db.Model):
+class Post(Model):
     """One message. `group_id` is copied from the thread so visibility is one join away."""
 
     __tablename__ = "group_post"
@@ -73,7 +73,7 @@ class Post(db.Model):
         return self.deleted_at is not None or self.hidden_at is not None
 
 
-class PostRevision(db.Model):
+class PostRevision(Model):
     """The text of a post before an edit (moderators can read the history)."""
 
     __tablename__ = "group_post_revision"
@@ -89,7 +89,7 @@ class PostRevision(db.Model):
     edited_by: Mapped[Person | None] = relationship()
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A work document attached to a post; the file lives under UPLOAD_DIR as `storage_key`."""
 
     __tablename__ = "group_attachment"
@@ -107,7 +107,7 @@ class Attachment(db.Model):
     post: Mapped[Post] = relationship(back_populates="attachments")
 
 
-class PostReport(db.Model):
+class PostReport(Model):
     """A member's report of a post to the group's moderators."""
 
     __tablename__ = "group_post_report"

@@ -18,6 +18,8 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.core.errors import NotFound
+from directory.core.pagination import ListPage
+from directory.core.sql import startswith
 from directory.extensions import db
 from directory.groups.models import Group, GroupVisibility
 from directory.groups.permissions import GroupAccess, readable_groups, readable_posts
@@ -114,19 +116,22 @@ class PostHit:
     snippet: str
 
 
-@dataclass
-class PostPage:
+@dataclass(kw_only=True)
+class PostPage(ListPage[PostHit]):
+    """A page of matching posts (a ListPage of hits) with the per-group counts."""
+
     q: str
-    hits: list[PostHit]
-    total: int
-    page: int
     groups: list[tuple[Group, int]] = field(default_factory=list)
     group: Group | None = None
     hint: str = ""
 
     @property
+    def hits(self) -> list[PostHit]:
+        return self.items
+
+    @property
     def more(self) -> bool:
-        return self.page * PER_PAGE < self.total
+        return self.has_next
 
 
 def _acl(viewer: Person) -> list[str] | None:
@@ -151,7 +156,7 @@ def search_posts(viewer: Person, q: str, group_id: int | None = None, page: int 
     tree, words = build_tree(q)
     if tree is None:
         hint = _("请输入要查找的文字。") if q else ""
-        return PostPage(q, [], 0, page, group=group, hint=hint)
+        return PostPage([], 0, page, PER_PAGE, q=q, group=group, hint=hint)
     if sync.pending():
         sync.drain_quietly()
     filters: dict[str, list[str]] = {"live": ["1"]}
@@ -172,7 +177,7 @@ def search_posts(viewer: Person, q: str, group_id: int | None = None, page: int 
         found = db.session.scalars(select(Group).where(Group.id.in_(ids), readable_groups(viewer)))
         groups = sorted(((g, counts[str(g.id)]) for g in found), key=lambda t: -t[1])
     hint = "" if result.total else _("没有找到匹配的回帖。")
-    return PostPage(q, hits, result.total, page, groups, group, hint)
+    return PostPage(hits, result.total, page, PER_PAGE, q=q, groups=groups, group=group, hint=hint)
 
 
 def _load(viewer: Person, keys: list[int], words: list[str]) -> list[PostHit]:
@@ -222,7 +227,6 @@ def mention_candidates(q: str, limit: int = 8) -> list[Person]:
         ids = list(dict.fromkeys(get_backend().search("person", query).keys))
     if len(ids) < limit:
         # Also a plain prefix match, so people written since the last index drain appear.
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         ids += [
             pid
             for pid in db.session.scalars(
@@ -231,8 +235,8 @@ def mention_candidates(q: str, limit: int = 8) -> list[Person]:
                     Person.is_active_account,
                     Person.id.not_in(ids) if ids else true(),
                     or_(
-                        Person.name.like(f"{escaped}%", escape="\\"),
-                        Person.name_pinyin.like(f"{escaped.lower()}%", escape="\\"),
+                        startswith(Person.name, q),
+                        startswith(Person.name_pinyin, q.lower()),
                     ),
                 )
                 .order_by(Person.name_pinyin, Person.id)

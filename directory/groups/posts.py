@@ -8,26 +8,22 @@ post leaves nothing behind.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from directory.core import markdown
+from directory.core import markdown, uow
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups import attachments
 from directory.groups.models import Group, GroupMember, GroupVisibility
-from directory.groups.notify import dispatch, send_queued_mail
+from directory.groups.notify import dispatch
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Attachment, Post, PostRevision, Thread
 from directory.groups.services import log_action
 from directory.people.models import Person
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def thread_link(thread: Thread, post_id: int | None = None) -> str:
@@ -90,7 +86,11 @@ def _require_can_post(access: GroupAccess, thread: Thread | None = None) -> None
         raise PermissionDenied(_("该话题已锁定，不能回复。"))
 
 
-def _attach(post: Post, files: list[attachments.CheckedFile], stored: list[str]) -> None:
+def _attach(post: Post, files: list[attachments.CheckedFile]) -> None:
+    """Store the files now; the unit of work deletes them again if it rolls back."""
+    stored: list[str] = []
+    if files:
+        uow.required().on_rollback(lambda: attachments.discard(stored))
     for f in files:
         key = attachments.store(f.data)
         stored.append(key)
@@ -105,16 +105,7 @@ def _attach(post: Post, files: list[attachments.CheckedFile], stored: list[str])
         )
 
 
-def _finish(stored: list[str]) -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        attachments.discard(stored)
-        raise
-    send_queued_mail()
-
-
+@transactional
 def create_thread(
     actor: Person,
     group: Group,
@@ -132,7 +123,7 @@ def create_thread(
         raise ValidationError(_("标题最多 200 个字。"), field="title")
     body = _check_body(body)
     html, mentioned = _render(body)
-    now = _now()
+    now = clock.now()
     thread = Thread(
         group_id=group.id, author_id=actor.id, title=title, created_at=now, last_post_at=now
     )
@@ -154,12 +145,11 @@ def create_thread(
         .values(thread_count=Group.thread_count + 1, last_activity_at=now)
     )
     _notify_mentions(actor, group, thread, post, mentioned, set())
-    stored: list[str] = []
-    _attach(post, files or [], stored)
-    _finish(stored)
+    _attach(post, files or [])
     return thread
 
 
+@transactional
 def reply(
     actor: Person,
     thread: Thread,
@@ -182,7 +172,7 @@ def reply(
         if quoted.is_removed:
             raise ValidationError(_("引用的回帖已被删除，不能回复它。"), field="quote_of")
     html, mentioned = _render(body)
-    now = _now()
+    now = clock.now()
     post = Post(
         thread_id=thread.id,
         group_id=group.id,
@@ -197,9 +187,8 @@ def reply(
         update(Thread)
         .where(Thread.id == thread.id, Thread.deleted_at.is_(None))
         .values(reply_count=Thread.reply_count + 1, last_post_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise NotFound(_("话题不存在。"))
     db.session.execute(update(Group).where(Group.id == group.id).values(last_activity_at=now))
     db.session.flush()
@@ -213,9 +202,7 @@ def reply(
             thread_link(thread, post.id),
         )
     _notify_mentions(actor, group, thread, post, mentioned, replied_to)
-    stored: list[str] = []
-    _attach(post, files or [], stored)
-    _finish(stored)
+    _attach(post, files or [])
     return post
 
 
@@ -232,6 +219,7 @@ def _notify_mentions(
         )
 
 
+@transactional
 def edit_post(actor: Person, post: Post, access: GroupAccess, body: str) -> Post:
     """Change a post's text (its author, or a moderator); the old text goes to history."""
     if post.is_removed:
@@ -247,34 +235,32 @@ def edit_post(actor: Person, post: Post, access: GroupAccess, body: str) -> Post
     db.session.add(PostRevision(post_id=post.id, body=post.body, edited_by_id=actor.id))
     post.body = body
     post.body_html = html
-    post.edited_at = _now()
+    post.edited_at = clock.now()
     if post.author_id != actor.id:
         log_action(post.group_id, actor.id, "edit_post", thread_id=post.thread_id, post_id=post.id)
-    db.session.commit()
     return post
 
 
+@transactional
 def delete_post(actor: Person, post: Post, thread: Thread, access: GroupAccess) -> None:
     """Soft-delete a post (its author or a moderator); an opening post deletes the thread."""
     if post.author_id != actor.id and not access.can_moderate:
         raise PermissionDenied(_("只能删除自己的回帖。"))
-    now = _now()
+    now = clock.now()
     count = db.session.execute(
         update(Post)
         .where(Post.id == post.id, Post.deleted_at.is_(None))
         .values(deleted_at=now, deleted_by_id=actor.id)
         .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise Conflict(_("该回帖已被删除。"))
     # Also through the ORM, so flush listeners (the search outbox) see the change.
     post.deleted_at, post.deleted_by_id = now, actor.id
     if _is_opening(post, thread):
-        thread.deleted_at = _now()
+        thread.deleted_at = clock.now()
     if post.author_id != actor.id:
         log_action(post.group_id, actor.id, "delete", thread_id=thread.id, post_id=post.id)
-    db.session.commit()
     db.session.refresh(post)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.errors import NotFound
+from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember
 from directory.groups.permissions import GroupAccess
@@ -37,18 +38,16 @@ def get_post(viewer: Person, post_id: int) -> tuple[Post, Thread, Group, GroupAc
     return post, thread, group, access
 
 
-def list_threads(group: Group, page: int = 1) -> tuple[list[Thread], bool]:
-    """One page of live threads: pinned first, then latest activity; and whether more follow."""
-    page = max(page, 1)
-    rows = db.session.scalars(
+def list_threads(group: Group, page: int = 1) -> ListPage[Thread]:
+    """One page of live threads: pinned first, then latest activity (not counted: the page
+    only offers "load more")."""
+    query = (
         select(Thread)
         .options(joinedload(Thread.author))
         .where(Thread.group_id == group.id, Thread.deleted_at.is_(None))
         .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE + 1)
-        .offset((page - 1) * THREADS_PER_PAGE)
-    ).all()
-    return list(rows[:THREADS_PER_PAGE]), len(rows) > THREADS_PER_PAGE
+    )
+    return ListPage.fetch(query, page, THREADS_PER_PAGE, count=False)
 
 
 def thread_posts(thread: Thread) -> list[Post]:

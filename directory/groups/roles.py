@@ -8,9 +8,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.uow import transactional
 from directory.extensions import db
-from directory.groups.membership import _commit, _not_automatic, _now, _remove
+from directory.groups.membership import _not_automatic, _remove
 from directory.groups.models import (
     Group,
     GroupBan,
@@ -24,6 +26,7 @@ from directory.groups.services import log_action, require_moderator
 from directory.people.models import Person
 
 
+@transactional
 def remove_member(
     actor: Person, group: Group, access: GroupAccess, person_id: int, ban: bool, reason: str = ""
 ) -> None:
@@ -64,27 +67,26 @@ def remove_member(
                 JoinRequest.person_id == person_id,
                 JoinRequest.status == RequestStatus.PENDING,
             )
-            .values(status=RequestStatus.DECLINED, decided_at=_now(), decided_by_id=actor.id)
+            .values(status=RequestStatus.DECLINED, decided_at=clock.now(), decided_by_id=actor.id)
         )
     log_action(
         group.id, actor.id, "ban" if ban else "remove", target_person_id=person_id, detail=reason
     )
-    _commit()
 
 
+@transactional
 def unban(actor: Person, group: Group, access: GroupAccess, person_id: int) -> None:
     """Lift a ban (moderators)."""
     require_moderator(access)
     count = db.session.execute(
         delete(GroupBan).where(GroupBan.group_id == group.id, GroupBan.person_id == person_id)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
     if not count:
-        db.session.rollback()
         raise NotFound(_("该用户没有被禁止。"))
     log_action(group.id, actor.id, "unban", target_person_id=person_id)
-    _commit()
 
 
+@transactional
 def set_role(
     actor: Person, group: Group, access: GroupAccess, person_id: int, moderator: bool
 ) -> None:
@@ -102,9 +104,9 @@ def set_role(
         raise ValidationError(_("群主的角色不能这样修改；请使用移交群组。"))
     target.role = MemberRole.MODERATOR if moderator else MemberRole.MEMBER
     log_action(group.id, actor.id, "appoint" if moderator else "demote", target_person_id=person_id)
-    _commit()
 
 
+@transactional
 def hand_over(actor: Person, group: Group, access: GroupAccess, person_id: int) -> None:
     """Make another member the owner; the old owner stays on as a moderator."""
     if not (access.is_owner or access.is_admin):
@@ -125,7 +127,6 @@ def hand_over(actor: Person, group: Group, access: GroupAccess, person_id: int) 
     )
     target.role = MemberRole.OWNER
     log_action(group.id, actor.id, "hand_over", target_person_id=person_id)
-    _commit()
 
 
 def bans(group: Group) -> list[tuple[GroupBan, Person]]:

@@ -8,19 +8,15 @@ from werkzeug.wrappers import Response
 
 from directory.groups import post_search
 from directory.groups.views import bp
+from directory.web.args import optional_id, page_arg
 from directory.web.rendering import render
-
-
-def _int(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 @bp.route("/search")
 @login_required
 def search() -> Response | str:
     result = post_search.search_posts(
-        current_user, request.args.get("q", ""), _int("group"), _int("page") or 1
+        current_user, request.args.get("q", ""), optional_id("group"), page_arg()
     )
     if request.accept_mimetypes.best == "application/json":
         return jsonify(

@@ -11,10 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from directory.core.errors import NotFound, ValidationError
+from directory.core.pagination import ListPage
+from directory.core.sql import contains
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import (
     Group,
@@ -45,26 +48,20 @@ def get_visible(viewer: Person, group_id: int) -> tuple[Group, GroupAccess]:
     return group, access
 
 
-def list_groups(viewer: Person, q: str = "", mine: bool = False, limit: int = 50, offset: int = 0):
-    """Groups the viewer may know of, most recently active first (with a total)."""
+def list_groups(
+    viewer: Person, q: str = "", mine: bool = False, page: int = 1, per_page: int = 50
+) -> ListPage[Group]:
+    """One page of the groups the viewer may know of, most recently active first."""
     cond = [visible_groups(viewer)]
     q = q.strip()[:100]
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        cond.append(Group.name.like(f"%{escaped}%", escape="\\"))
+        cond.append(contains(Group.name, q))
     if mine:
         cond.append(
             Group.id.in_(select(GroupMember.group_id).where(GroupMember.person_id == viewer.id))
         )
-    total = db.session.scalar(select(func.count()).select_from(Group).where(*cond)) or 0
-    rows = db.session.scalars(
-        select(Group)
-        .where(*cond)
-        .order_by(Group.last_activity_at.desc(), Group.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    query = select(Group).where(*cond).order_by(Group.last_activity_at.desc(), Group.id.desc())
+    return ListPage.fetch(query, page, per_page)
 
 
 def my_roles(viewer: Person, group_ids: Iterable[int]) -> dict[int, MemberRole]:
@@ -110,6 +107,7 @@ def _validate(data: GroupInput) -> None:
         raise ValidationError(_("团组织不存在。"), field="organisation")
 
 
+@transactional
 def create_group(actor: Person, data: GroupInput) -> Group:
     """Create a group with the actor as its owner (commits)."""
     _validate(data)
@@ -127,10 +125,10 @@ def create_group(actor: Person, data: GroupInput) -> Group:
     db.session.flush()
     db.session.add(GroupMember(group_id=group.id, person_id=actor.id, role=MemberRole.OWNER))
     log_action(group.id, actor.id, "create", detail=group.name)
-    db.session.commit()
     return group
 
 
+@transactional
 def update_group(actor: Person, group: Group, access: GroupAccess, data: GroupInput) -> None:
     """Change name, description, policies (moderators; automatic groups keep theirs)."""
     require_moderator(access)
@@ -143,7 +141,6 @@ def update_group(actor: Person, group: Group, access: GroupAccess, data: GroupIn
         group.join_policy = data.join_policy
         group.visibility = data.visibility
     log_action(group.id, actor.id, "edit", detail=group.name)
-    db.session.commit()
 
 
 def require_moderator(access: GroupAccess) -> None:

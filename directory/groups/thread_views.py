@@ -14,17 +14,14 @@ from directory.groups import posts as post_service
 from directory.groups import services as group_service
 from directory.groups.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from directory.groups.post_models import Attachment
-from directory.groups.view_helpers import done, is_htmx, load, post_limit
+from directory.groups.view_helpers import load, post_limit
 from directory.groups.views import bp
-from directory.web.rendering import render
+from directory.web.args import parse_id
+from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 
-def _field_error(form, err: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    target = getattr(form, err.field or "", None) or form.body
-    target.errors = [*list(target.errors), err.message]
-
-
-@bp.route("/<int:group_id>/threads/new", methods=["GET", "POST"])
+@bp.route("/<id:group_id>/threads/new", methods=["GET", "POST"])
 @login_required
 @post_limit
 def new_thread(group_id: int) -> Response | tuple[str, int] | str:
@@ -40,17 +37,18 @@ def new_thread(group_id: int) -> Response | tuple[str, int] | str:
                     current_user, group, access, form.title.data or "", form.body.data or "", files
                 )
             except ValidationError as err:
-                db.session.rollback()
-                _field_error(form, err)
+                form.add_service_error(err, "body")
             else:
-                return done(url_for("groups.thread", thread_id=thread.id), _("话题已发布。"))
+                return redirect_after_change(
+                    url_for("groups.thread", thread_id=thread.id), _("话题已发布。")
+                )
         return render("groups/thread_form.html", "form", group=group, form=form), 422
     if not access.can_post:
         abort(403)
     return render("groups/thread_form.html", "form", group=group, form=form)
 
 
-@bp.route("/threads/<int:thread_id>")
+@bp.route("/threads/<id:thread_id>")
 @login_required
 def thread(thread_id: int) -> str:
     thread, group, access = reading.get_thread(current_user, thread_id)
@@ -67,7 +65,7 @@ def thread(thread_id: int) -> str:
     )
 
 
-@bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/reply", methods=["POST"])
 @login_required
 @post_limit
 def reply(thread_id: int) -> Response | tuple[str, int] | str:
@@ -77,7 +75,7 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
     error = None
     if form.validate():
         try:
-            if quote and not quote.isdigit():
+            if quote and parse_id(quote) is None:
                 raise ValidationError(_("引用的回帖不存在。"), field="body")
             files = attachments.check_all(request.files.getlist("files"))
             post = post_service.reply(
@@ -86,23 +84,22 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
                 group,
                 access,
                 form.body.data or "",
-                int(quote) if quote else None,
+                parse_id(quote) if quote else None,
                 files,
             )
         except ValidationError as err:
-            db.session.rollback()
-            _field_error(form, err)
+            form.add_service_error(err, "body")
             error = err
     else:
         error = ValidationError(_("提交的内容有误，请修改后重试。"))
     if error is not None:
         ctx = {"thread": thread, "group": group, "access": access, "form": form}
-        if is_htmx():
+        if wants_fragment():
             html = render("groups/_reply_form.html", None, **ctx)
             return Response(html, 422, {"HX-Retarget": "#reply-form", "HX-Reswap": "outerHTML"})
         posts = reading.thread_posts(thread)
         return render("groups/thread.html", None, posts=posts, opening_id=posts[0].id, **ctx), 422
-    if is_htmx():
+    if wants_fragment():
         html = render(
             "groups/_reply_created.html",
             None,
@@ -114,10 +111,10 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
             opening_id=None,
         )
         return Response(html, 200, {"HX-Trigger": "notifications-changed"})
-    return done(post_service.thread_link(thread, post.id), _("回复已发布。"))
+    return redirect_after_change(post_service.thread_link(thread, post.id), _("回复已发布。"))
 
 
-@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/posts/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 @post_limit
 def edit_post(post_id: int) -> Response | tuple[str, int] | str:
@@ -131,32 +128,33 @@ def edit_post(post_id: int) -> Response | tuple[str, int] | str:
             try:
                 post_service.edit_post(current_user, post, access, form.body.data or "")
             except ValidationError as err:
-                db.session.rollback()
-                _field_error(form, err)
+                form.add_service_error(err, "body")
             else:
-                if is_htmx():
+                if wants_fragment():
                     return render("groups/_post.html", None, opening_id=None, **ctx)
-                return done(post_service.thread_link(thread, post.id), _("已保存修改。"))
+                return redirect_after_change(
+                    post_service.thread_link(thread, post.id), _("已保存修改。")
+                )
         return render("groups/post_edit.html", "edit", **ctx), 422
     return render("groups/post_edit.html", "edit", **ctx)
 
 
-@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@bp.route("/posts/<id:post_id>/delete", methods=["POST"])
 @login_required
 def delete_post(post_id: int) -> Response | str:
     post, thread, group, access = reading.get_post(current_user, post_id)
     post_service.delete_post(current_user, post, thread, access)
     if thread.deleted_at is not None:
-        return done(url_for("groups.show", group_id=group.id), _("话题已删除。"))
-    if is_htmx():
+        return redirect_after_change(url_for("groups.show", group_id=group.id), _("话题已删除。"))
+    if wants_fragment():
         return render(
             "groups/_post.html", None, post=post, thread=thread, group=group, access=access,
             opening_id=None,
         )  # fmt: skip
-    return done(post_service.thread_link(thread, post.id), _("回帖已删除。"))
+    return redirect_after_change(post_service.thread_link(thread, post.id), _("回帖已删除。"))
 
 
-@bp.route("/posts/<int:post_id>/moderate", methods=["POST"])
+@bp.route("/posts/<id:post_id>/moderate", methods=["POST"])
 @login_required
 def moderate_post(post_id: int) -> Response | str:
     post, thread, _group, access = reading.get_post(current_user, post_id)
@@ -165,10 +163,10 @@ def moderate_post(post_id: int) -> Response | str:
         abort(422)
     moderation.set_hidden(current_user, post, access, action == "hide")
     message = _("回帖已隐藏。") if action == "hide" else _("回帖已恢复。")
-    return done(post_service.thread_link(thread, post.id), message)
+    return redirect_after_change(post_service.thread_link(thread, post.id), message)
 
 
-@bp.route("/threads/<int:thread_id>/flags", methods=["POST"])
+@bp.route("/threads/<id:thread_id>/flags", methods=["POST"])
 @login_required
 def thread_flags(thread_id: int) -> Response:
     thread, _group, access = reading.get_thread(current_user, thread_id)
@@ -176,10 +174,10 @@ def thread_flags(thread_id: int) -> Response:
     if flag not in ("pinned", "locked") or value not in ("0", "1"):
         abort(422)
     moderation.set_thread_flag(current_user, thread, access, flag, value == "1")
-    return done(url_for("groups.thread", thread_id=thread.id), _("已更新。"))
+    return redirect_after_change(url_for("groups.thread", thread_id=thread.id), _("已更新。"))
 
 
-@bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
+@bp.route("/posts/<id:post_id>/report", methods=["GET", "POST"])
 @login_required
 @post_limit
 def report(post_id: int) -> Response | tuple[str, int] | str:
@@ -188,26 +186,31 @@ def report(post_id: int) -> Response | tuple[str, int] | str:
     if request.method == "POST":
         if form.validate():
             moderation.report_post(current_user, post, group, access, form.reason.data or "")
-            return done(post_service.thread_link(thread, post.id), _("已举报，管理员会处理。"))
+            return redirect_after_change(
+                post_service.thread_link(thread, post.id), _("已举报，管理员会处理。")
+            )
         return render("groups/report_form.html", None, post=post, thread=thread, form=form), 422
     return render("groups/report_form.html", None, post=post, thread=thread, form=form)
 
 
-@bp.route("/<int:group_id>/reports", methods=["GET", "POST"])
+@bp.route("/<id:group_id>/reports", methods=["GET", "POST"])
 @login_required
 def reports(group_id: int) -> Response | str:
     group, access = load(group_id)
     group_service.require_moderator(access)
     if request.method == "POST":
         raw, action = request.form.get("report", ""), request.form.get("action")
-        if not raw.isdigit() or action not in ("hide", "dismiss"):
+        report_id = parse_id(raw)
+        if report_id is None or action not in ("hide", "dismiss"):
             abort(422)
-        moderation.handle_report(current_user, group, access, int(raw), action == "hide")
-        return done(url_for("groups.reports", group_id=group.id), _("举报已处理。"))
+        moderation.handle_report(current_user, group, access, report_id, action == "hide")
+        return redirect_after_change(
+            url_for("groups.reports", group_id=group.id), _("举报已处理。")
+        )
     return render("groups/reports.html", None, group=group, items=moderation.open_reports(group))
 
 
-@bp.route("/posts/<int:post_id>/history")
+@bp.route("/posts/<id:post_id>/history")
 @login_required
 def history(post_id: int) -> str:
     post, thread, _group, access = reading.get_post(current_user, post_id)
@@ -217,7 +220,7 @@ def history(post_id: int) -> str:
     )
 
 
-@bp.route("/attachments/<int:attachment_id>/<path:filename>")
+@bp.route("/attachments/<id:attachment_id>/<path:filename>")
 @login_required
 def attachment(attachment_id: int, filename: str) -> Response:
     item = db.session.get(Attachment, attachment_id)
@@ -252,7 +255,7 @@ def mentions() -> Response | str:
     return render("groups/mentions.html", "results", q=q, people=people)
 
 
-@bp.route("/preview/<int:post_id>")
+@bp.route("/preview/<id:post_id>")
 @login_required
 def post_fragment(post_id: int) -> str:
     """One post as a fragment (used to cancel an inline edit)."""

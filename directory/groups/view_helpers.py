@@ -1,17 +1,15 @@
-"""Helpers shared by the groups views: rate-limit keys, look-ups, htmx-or-redirect."""
+"""Helpers shared by the groups views: rate-limit keys and look-ups."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request
+from flask import current_app
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from directory.extensions import limiter
 from directory.groups import services as group_service
 from directory.groups.models import Group
 from directory.groups.permissions import GroupAccess
-from directory.web.rendering import wants_fragment
 
 
 def user_key() -> str:
@@ -36,15 +34,3 @@ join_limit = limiter.limit(_join_limit, key_func=user_key, methods=["POST"])
 def load(group_id: int) -> tuple[Group, GroupAccess]:
     """The group for the current user, or 404."""
     return group_service.get_visible(current_user, group_id)
-
-
-def is_htmx() -> bool:
-    """An htmx request that swaps a fragment."""
-    return bool(request.headers.get("HX-Request")) and wants_fragment()
-
-
-def done(url: str, message: str | None = None) -> Response:
-    """Post/Redirect/Get after a change, with a flash message."""
-    if message:
-        flash(message, "success")
-    return redirect(url)

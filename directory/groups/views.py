@@ -16,27 +16,16 @@ from directory.groups import services as group_service
 from directory.groups.forms import GroupForm, RequestForm
 from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
-from directory.groups.view_helpers import done, is_htmx, join_limit, load
+from directory.groups.view_helpers import join_limit, load
 from directory.orgs.services import org_reference, resolve_org_reference
 from directory.regions.models import Region
-from directory.web.rendering import render
+from directory.web.args import page_arg
+from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 PAGE = 30
-
-
-@bp.app_template_global("group_feed")
-def group_feed() -> list:
-    """Latest threads in the signed-in user's groups (for the home page)."""
-    if not current_user.is_authenticated:
-        return []
-    return reading.feed_for(current_user)
-
-
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @bp.route("/")
@@ -44,21 +33,19 @@ def _page() -> int:
 def index() -> str:
     q = request.args.get("q", "")[:100]
     mine = request.args.get("mine") == "1"
-    page = _page()
-    items, total = group_service.list_groups(
-        current_user, q, mine=mine, limit=PAGE, offset=(page - 1) * PAGE
-    )
-    roles = group_service.my_roles(current_user, [g.id for g in items])
+    page = page_arg()
+    result = group_service.list_groups(current_user, q, mine=mine, page=page, per_page=PAGE)
+    roles = group_service.my_roles(current_user, [g.id for g in result.items])
     return render(
         "groups/index.html",
         "results",
-        items=items,
-        total=total,
+        items=result.items,
+        total=result.total,
         roles=roles,
         q=q,
         mine=mine,
         page=page,
-        more=page * PAGE < total,
+        more=result.has_next,
     )
 
 
@@ -80,11 +67,6 @@ def _input(form: GroupForm) -> group_service.GroupInput:
     )
 
 
-def _form_error(form: GroupForm, err: ValidationError) -> None:
-    target = getattr(form, err.field or "", None) or form.name
-    target.errors = [*target.errors, err.message]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | tuple[str, int] | str:
@@ -93,15 +75,16 @@ def new() -> Response | tuple[str, int] | str:
         try:
             group = group_service.create_group(current_user, _input(form))
         except ValidationError as err:
-            db.session.rollback()
-            _form_error(form, err)
+            form.add_service_error(err, "name")
         else:
-            return done(url_for("groups.show", group_id=group.id), _("群组已创建。"))
+            return redirect_after_change(
+                url_for("groups.show", group_id=group.id), _("群组已创建。")
+            )
     status = 422 if request.method == "POST" else 200
     return render("groups/form.html", "form", form=form, group=None), status
 
 
-@bp.route("/<int:group_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:group_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(group_id: int) -> Response | tuple[str, int] | str:
     group, access = load(group_id)
@@ -116,42 +99,41 @@ def edit(group_id: int) -> Response | tuple[str, int] | str:
         try:
             group_service.update_group(current_user, group, access, _input(form))
         except ValidationError as err:
-            db.session.rollback()
-            _form_error(form, err)
+            form.add_service_error(err, "name")
         else:
-            return done(url_for("groups.show", group_id=group.id), _("已保存。"))
+            return redirect_after_change(url_for("groups.show", group_id=group.id), _("已保存。"))
     status = 422 if request.method == "POST" else 200
     return render("groups/form.html", "form", form=form, group=group), status
 
 
-@bp.route("/<int:group_id>")
+@bp.route("/<id:group_id>")
 @login_required
 def show(group_id: int) -> str:
     group, access = load(group_id)
-    threads, more = reading.list_threads(group, _page()) if access.can_read else ([], False)
+    threads = reading.list_threads(group, page_arg()) if access.can_read else None
     return render(
         "groups/show.html",
         "thread_rows" if request.args.get("rows") else None,
         group=group,
         access=access,
-        threads=threads,
-        more=more,
-        page=_page(),
+        threads=threads.items if threads is not None else [],
+        more=threads.has_next if threads is not None else False,
+        page=page_arg(),
         request_form=RequestForm(),
     )
 
 
 def _membership_changed(group: Group, message: str) -> Response | str:
-    if is_htmx():
+    if wants_fragment():
         db.session.expire(group)
         access = GroupAccess(current_user, group)
         return render(
             "groups/show.html", "membership", group=group, access=access, request_form=RequestForm()
         )
-    return done(url_for("groups.show", group_id=group.id), message)
+    return redirect_after_change(url_for("groups.show", group_id=group.id), message)
 
 
-@bp.route("/<int:group_id>/join", methods=["POST"])
+@bp.route("/<id:group_id>/join", methods=["POST"])
 @login_required
 @join_limit
 def join(group_id: int) -> Response | str:
@@ -160,7 +142,7 @@ def join(group_id: int) -> Response | str:
     return _membership_changed(group, _("已加入群组。"))
 
 
-@bp.route("/<int:group_id>/request", methods=["GET", "POST"])
+@bp.route("/<id:group_id>/request", methods=["GET", "POST"])
 @login_required
 @join_limit
 def request_join(group_id: int) -> Response | tuple[str, int] | str:
@@ -174,7 +156,7 @@ def request_join(group_id: int) -> Response | tuple[str, int] | str:
     return render("groups/request_form.html", None, group=group, form=form)
 
 
-@bp.route("/<int:group_id>/withdraw", methods=["POST"])
+@bp.route("/<id:group_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(group_id: int) -> Response | str:
     group, _access = load(group_id)
@@ -182,7 +164,7 @@ def withdraw(group_id: int) -> Response | str:
     return _membership_changed(group, _("申请已撤回。"))
 
 
-@bp.route("/<int:group_id>/leave", methods=["POST"])
+@bp.route("/<id:group_id>/leave", methods=["POST"])
 @login_required
 def leave(group_id: int) -> Response | str:
     group, access = load(group_id)
@@ -190,7 +172,7 @@ def leave(group_id: int) -> Response | str:
     return _membership_changed(group, _("已退出群组。"))
 
 
-@bp.route("/<int:group_id>/invitation", methods=["POST"])
+@bp.route("/<id:group_id>/invitation", methods=["POST"])
 @login_required
 @join_limit
 def invitation(group_id: int) -> Response | str:
@@ -198,7 +180,7 @@ def invitation(group_id: int) -> Response | str:
     accept = request.form.get("answer") == "accept"
     membership.respond_to_invitation(current_user, group, access, accept)
     if not accept and not GroupAccess(current_user, group).can_see:
-        return done(url_for("groups.index"), _("已谢绝邀请。"))
+        return redirect_after_change(url_for("groups.index"), _("已谢绝邀请。"))
     return _membership_changed(group, _("已加入群组。") if accept else _("已谢绝邀请。"))
 
 
@@ -224,7 +206,7 @@ def settings() -> Response | str:
             for kind in group_notify.NOTIFICATION_KINDS
         }
         group_notify.save_settings(current_user.id, values)
-        return done(url_for("groups.settings"), _("通知设置已保存。"))
+        return redirect_after_change(url_for("groups.settings"), _("通知设置已保存。"))
     return render(
         "groups/settings.html",
         None,

@@ -6,7 +6,8 @@ from flask import Blueprint, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from directory.accounts.auth_views import _safe_next
+from directory.accounts.next_url import safe_next
+from directory.groups import reading
 from directory.web.rendering import render
 
 bp = Blueprint("main", __name__, url_prefix=None)
@@ -15,7 +16,8 @@ bp = Blueprint("main", __name__, url_prefix=None)
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render("main/index.html", person=current_user)
+    """The home page: search, and the latest threads in the user's groups."""
+    return render("main/index.html", person=current_user, feed=reading.feed_for(current_user))
 
 
 @bp.route("/language/<code>")
@@ -23,7 +25,7 @@ def language(code: str) -> Response:
     """Remember the chosen UI language in a cookie (unknown codes fall back to Chinese)."""
     from flask import current_app
 
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.extensions import db
+from directory.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One message to one person. `kind` names the event, for per-user settings."""
 
     __tablename__ = "notification"

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
+from directory.core import time as clock
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.models import Notification
 
@@ -48,6 +49,7 @@ def recent(person_id: int, limit: int = 50) -> list[Notification]:
     )
 
 
+@transactional
 def mark_read(person_id: int, notification_id: int | None = None) -> int:
     """Mark one (or, with None, all) of the person's notifications read; commits."""
     stmt = update(Notification).where(
@@ -55,6 +57,5 @@ def mark_read(person_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    count = db.session.execute(stmt.values(read_at=datetime.now(UTC).replace(tzinfo=None))).rowcount
-    db.session.commit()
+    count = db.session.execute(stmt.values(read_at=clock.now())).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult; Session.execute is typed Result
     return count

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.notifications import services as notifications
-from directory.web.rendering import render
+from directory.web import unread_notifications
+from directory.web.args import id_or_404
+from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -19,21 +22,22 @@ def index() -> str:
     return render(
         "notifications/index.html",
         items=items,
-        unread=notifications.unread_count(current_user.id),
+        unread=unread_notifications(),
     )
 
 
 @bp.route("/bell")
 @login_required
 def bell() -> str:
-    return render("notifications/_bell.html", unread=notifications.unread_count(current_user.id))
+    """The bell alone (htmx polls it); it counts through the layout's unread_notifications."""
+    return render("notifications/_bell.html")
 
 
 @bp.route("/read", methods=["POST"])
 @login_required
 def read() -> Response | str:
     raw = request.form.get("id", "")
-    notifications.mark_read(current_user.id, int(raw) if raw.isdigit() else None)
-    if request.headers.get("HX-Request"):
+    notifications.mark_read(current_user.id, id_or_404(raw) if raw else None)
+    if wants_fragment():
         return bell()
-    return redirect(url_for("notifications.index"))
+    return redirect_after_change(url_for("notifications.index"))

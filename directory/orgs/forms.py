@@ -8,43 +8,24 @@ from wtforms.validators import InputRequired, Length
 
 from directory.core.enums import OrgLevel, Sector
 from directory.orgs.models import Organisation
+from directory.regions.forms import RegionField
+from directory.regions.picker import REFINE_BUTTON
 from directory.web.forms import BaseForm, TrimmedStringField
 
-try:  # The cascading region picker of the regions area, when it is installed.
-    from directory.regions.forms import RegionField
-    from directory.regions.picker import REFINE_BUTTON
-except ImportError:  # pragma: no cover - regions area absent: a plain code input
-    RegionField = None  # type: ignore[assignment, misc]
-    REFINE_BUTTON = ""
 
-if RegionField is not None:
+class OrgRegionField(RegionField):
+    """The picker's deepest code; a single typed-in code is kept as is for a clear error."""
 
-    class OrgRegionField(RegionField):  # type: ignore[misc, valid-type]
-        """The picker's deepest code; a single typed-in code is kept as is for a clear error."""
-
-        def process_formdata(self, valuelist: list[str]) -> None:
-            super().process_formdata(valuelist)
-            typed = [v.strip() for v in valuelist if v and v.strip()]
-            if not self.data and len(typed) == 1:
-                self.data = typed[0][:20]
-
-    def _region_field():  # type: ignore[no-untyped-def]
-        return OrgRegionField(_l("所在地区"))
-
-else:  # pragma: no cover
-
-    def _region_field():  # type: ignore[no-untyped-def]
-        return TrimmedStringField(_l("所在地区（行政区划代码）"))
-
-
-def uses_region_picker() -> bool:
-    """True when the form reads its region from the cascading picker."""
-    return RegionField is not None
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        typed = [v.strip() for v in valuelist if v and v.strip()]
+        if not self.data and len(typed) == 1:
+            self.data = typed[0][:20]
 
 
 def wants_refine(formdata: object) -> bool:
     """The no-JavaScript picker asked to show its next level: re-show the form, save nothing."""
-    return bool(REFINE_BUTTON) and REFINE_BUTTON in (formdata or {})  # type: ignore[operator]
+    return REFINE_BUTTON in (formdata or {})  # type: ignore[operator]  # WTForms formdata: a MultiDict, typed object
 
 
 class OrgForm(BaseForm):
@@ -59,9 +40,9 @@ class OrgForm(BaseForm):
     )
     level = SelectField(_l("层级"), choices=[], validate_choice=False)
     sector = SelectField(_l("领域"), choices=[], validate_choice=False)
-    region_code = _region_field()
+    region_code = OrgRegionField(_l("所在地区"))
 
-    def __init__(self, *args, parent: Organisation | None = None, editing: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, parent: Organisation | None = None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector.choices = [("", str(_l("（不指定）"))), *Sector.choices()]
         if editing:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, make_response, redirect, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -11,22 +11,14 @@ from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
 from directory.orgs import queries
 from directory.orgs import services as service
-from directory.orgs.forms import AdminForm, OrgForm, uses_region_picker, wants_refine
+from directory.orgs.forms import AdminForm, OrgForm, wants_refine
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.orgs.views import bp
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 Page = BaseResponse | str | tuple[str, int]
-
-
-def _go(url: str) -> BaseResponse:
-    """After a change: a redirect, or for htmx an HX-Redirect the browser follows."""
-    if wants_fragment():
-        response: Response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _manager_of(org_id: int, *, live: bool = False) -> Organisation:
@@ -38,13 +30,8 @@ def _manager_of(org_id: int, *, live: bool = False) -> Organisation:
     return org
 
 
-def _field_error(form: OrgForm | AdminForm, err: ValidationError, default: str) -> None:
-    target = getattr(form, err.field or default, None) or getattr(form, default)
-    target.errors = [*target.errors, err.message]
-
-
 @bp.route("/new", methods=["GET", "POST"], defaults={"org_id": None})
-@bp.route("/<int:org_id>/new", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/new", methods=["GET", "POST"])
 @login_required
 def new(org_id: int | None) -> Page:
     """Create a top-level organisation (system admins) or a child of `org_id`."""
@@ -66,10 +53,10 @@ def new(org_id: int | None) -> Page:
                 region_code=form.region_code.data,
             )
         except ValidationError as err:
-            _field_error(form, err, "name")
+            form.add_service_error(err, "name")
         else:
             flash(_("已创建团组织“%(name)s”。", name=org.name), "success")
-            return _go(url_for("orgs.show", org_id=org.id))
+            return redirect_after_change(url_for("orgs.show", org_id=org.id))
     status = 422 if form.errors else 200
     leaf = parent is not None and parent.level == OrgLevel.BRANCH
     heading = _("新建下级组织") if parent else _("新建顶级团组织")
@@ -81,12 +68,11 @@ def new(org_id: int | None) -> Page:
         org=None,
         leaf=leaf,
         heading=heading,
-        picker=uses_region_picker(),
     )
     return page, status
 
 
-@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int) -> Page:
     """Change an organisation's name, sector and region."""
@@ -105,10 +91,10 @@ def edit(org_id: int) -> Page:
                 region_code=form.region_code.data,
             )
         except ValidationError as err:
-            _field_error(form, err, "name")
+            form.add_service_error(err, "name")
         else:
             flash(_("已保存。"), "success")
-            return _go(url_for("orgs.show", org_id=org.id))
+            return redirect_after_change(url_for("orgs.show", org_id=org.id))
     status = 422 if form.errors else 200
     page = render(
         "orgs/form.html",
@@ -117,12 +103,11 @@ def edit(org_id: int) -> Page:
         parent=None,
         org=org,
         heading=_("编辑团组织"),
-        picker=uses_region_picker(),
     )
     return page, status
 
 
-@bp.route("/<int:org_id>/dissolve", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/dissolve", methods=["GET", "POST"])
 @login_required
 def dissolve(org_id: int) -> Page:
     """Confirm, then mark the organisation dissolved (refused while it is in use)."""
@@ -135,7 +120,7 @@ def dissolve(org_id: int) -> Page:
             error = err.message
         else:
             flash(_("团组织“%(name)s”已撤销。", name=org.name), "success")
-            return _go(url_for("orgs.show", org_id=org.id))
+            return redirect_after_change(url_for("orgs.show", org_id=org.id))
     status = 422 if error else 200
     return render("orgs/dissolve.html", "confirm", org=org, error=error), status
 
@@ -155,7 +140,7 @@ def _admins_page(
     return html, status
 
 
-@bp.route("/<int:org_id>/admins", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/admins", methods=["GET", "POST"])
 @login_required
 def admins(org_id: int) -> Page:
     """The organisation's admins; add one by the e-mail of an existing account."""
@@ -165,17 +150,16 @@ def admins(org_id: int) -> Page:
         try:
             person = service.add_org_admin(current_user, org.id, form.email.data)
         except ValidationError as err:
-            _field_error(form, err, "email")
+            form.add_service_error(err, "email")
         else:
             notice = _("已将 %(name)s 设为管理员。", name=person.name)
             if wants_fragment():
                 return _admins_page(org, AdminForm(formdata=None), notice=notice)
-            flash(notice, "success")
-            return redirect(url_for("orgs.admins", org_id=org.id))
+            return redirect_after_change(url_for("orgs.admins", org_id=org.id), notice)
     return _admins_page(org, form, 422 if request.method == "POST" else 200)
 
 
-@bp.route("/<int:org_id>/admins/<int:person_id>/remove", methods=["POST"])
+@bp.route("/<id:org_id>/admins/<id:person_id>/remove", methods=["POST"])
 @login_required
 def remove_admin(org_id: int, person_id: int) -> Page:
     """Remove one admin of the organisation."""
@@ -186,9 +170,7 @@ def remove_admin(org_id: int, person_id: int) -> Page:
         return _admins_page(org, AdminForm(formdata=None), 422, error=err.message)
     notice = _("已移除管理员。")
     if not can_manage_org(current_user, org):
-        flash(notice, "success")
-        return _go(url_for("orgs.show", org_id=org.id))
+        return redirect_after_change(url_for("orgs.show", org_id=org.id), notice)
     if wants_fragment():
         return _admins_page(org, AdminForm(formdata=None), notice=notice)
-    flash(notice, "success")
-    return redirect(url_for("orgs.admins", org_id=org.id))
+    return redirect_after_change(url_for("orgs.admins", org_id=org.id), notice)

@@ -8,11 +8,11 @@ from sqlalchemy import ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import OrgLevel, Sector, enum_type
-from directory.extensions import db
+from directory.extensions import Model
 from directory.regions.models import Region
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """One node of the tree 团中央 → province → ... → branch.
 
     `path` is the materialised chain of ids ("/1/7/42/"), so a subtree is one

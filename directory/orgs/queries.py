@@ -46,7 +46,7 @@ class OrgPage:
         return list({p.person_id: p.person for p in self.current}.values())
 
 
-def _child_count():  # type: ignore[no-untyped-def]
+def _child_count():
     child = aliased(Organisation)
     return (
         select(func.count(child.id))
@@ -56,7 +56,7 @@ def _child_count():  # type: ignore[no-untyped-def]
     )
 
 
-def _cadre_count():  # type: ignore[no-untyped-def]
+def _cadre_count():
     return (
         select(func.count(func.distinct(Position.person_id)))
         .where(Position.organisation_id == Organisation.id, Position.end_date.is_(None))
@@ -139,7 +139,7 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
     current = sorted((p for p in positions if p.end_date is None), key=_title_rank)
     former = sorted(
         (p for p in positions if p.end_date is not None),
-        key=lambda p: p.end_date,  # type: ignore[arg-type, return-value]
+        key=lambda p: p.end_date,  # type: ignore[arg-type, return-value]  # not None: filtered above
         reverse=True,
     )
     admins = direct_admins(org)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TypeVar, cast
+from typing import cast
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
@@ -14,16 +12,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.sql import contains
+from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
-
-T = TypeVar("T")
 
 _REF = re.compile(r"#(\d{1,12})\s*$")
 
@@ -38,13 +37,12 @@ def lookup(text: str, limit: int = 15) -> list[Organisation]:
     text = text.strip()[:100]
     if not text:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return list(
         db.session.scalars(
             select(Organisation)
             .options(joinedload(Organisation.region))
             .where(
-                Organisation.name.like(f"%{escaped}%", escape="\\"),
+                contains(Organisation.name, text),
                 Organisation.dissolved_at.is_(None),
             )
             .order_by(db.func.length(Organisation.name), Organisation.id)
@@ -79,10 +77,6 @@ def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organi
 # --- Management: create, edit, dissolve, admins. One transaction per call. ---------------
 
 NAME_MIN, NAME_MAX = 2, 100
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _get_org(org_id: int, *, lock: bool = False) -> Organisation:
@@ -168,17 +162,6 @@ def _org_link(org: Organisation) -> str:
     return url_for("orgs.show", org_id=org.id) if has_request_context() else f"/orgs/{org.id}"
 
 
-def _atomic(fn: Callable[[], T]) -> T:
-    """Run `fn` and commit, or roll back everything it did and re-raise."""
-    try:
-        result = fn()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
-
-
 def create_organisation(
     actor: Person,
     *,
@@ -212,7 +195,8 @@ def create_organisation(
         org.path = f"{parent.path if parent else '/'}{org.id}/"
         return org
 
-    return _atomic(work)
+    with unit_of_work():
+        return work()
 
 
 def update_organisation(
@@ -229,7 +213,8 @@ def update_organisation(
         org.region = _clean_region(region_code)
         return org
 
-    return _atomic(work)
+    with unit_of_work():
+        return work()
 
 
 def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
@@ -271,7 +256,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
                 ~live_child.exists(),
                 ~current_post.exists(),
             )
-            .values(dissolved_at=_now())
+            .values(dissolved_at=clock.now())
             .execution_options(synchronize_session=False)
         )
         if cast(CursorResult, done).rowcount != 1:
@@ -279,7 +264,8 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
         db.session.refresh(org)
         return org
 
-    return _atomic(work)
+    with unit_of_work():
+        return work()
 
 
 def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
@@ -313,7 +299,8 @@ def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
         )
         return person
 
-    return _atomic(work)
+    with unit_of_work():
+        return work()
 
 
 def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
@@ -342,4 +329,5 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
                 )
         db.session.delete(row)
 
-    _atomic(work)
+    with unit_of_work():
+        work()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint
 from flask_login import current_user, login_required
 
 from directory.orgs import queries
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
-from directory.orgs.services import lookup as lookup_orgs
-from directory.orgs.services import org_reference
+from directory.orgs.picker import org_picker
 from directory.people.permissions import ContactPolicy
+from directory.transfers.accepting import roster_markers
 from directory.web.rendering import render, wants_fragment
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -27,7 +27,7 @@ def index() -> str:
     )
 
 
-@bp.route("/<int:org_id>/children")
+@bp.route("/<id:org_id>/children")
 @login_required
 def children(org_id: int) -> str:
     """One level of the tree: a fragment for htmx, a page of its own without JavaScript."""
@@ -41,7 +41,7 @@ def children(org_id: int) -> str:
     )
 
 
-@bp.route("/<int:org_id>")
+@bp.route("/<id:org_id>")
 @login_required
 def show(org_id: int) -> str:
     """An organisation: where it sits, its children, cadres, roster and admins."""
@@ -50,7 +50,8 @@ def show(org_id: int) -> str:
     roster_visible = can_view_roster(viewer, org)
     page = queries.org_page(org, with_roster=roster_visible)
     policy = ContactPolicy(viewer, [*page.current_people, *page.roster])
-    region_link = "regions.show" in current_app.view_functions
+    # Roster members with a transfer in progress, and who is on the way in (one query).
+    markers = roster_markers(org.id, [p.id for p in page.roster]) if roster_visible else None
     return render(
         "orgs/show.html",
         "org",
@@ -59,17 +60,15 @@ def show(org_id: int) -> str:
         policy=policy,
         roster_visible=roster_visible,
         can_manage=can_manage_org(viewer, org),
-        region_link=region_link,
+        transfer_markers=markers,
     )
+
+
+#: htmx sends an input under its own name, so the picker reads whichever field asked.
 
 
 @bp.route("/lookup")
 @login_required
 def lookup() -> str:
     """`<option>` elements for an organisation `<datalist>` (empty for an empty query)."""
-    q = request.args.get("q", "")
-    return render(
-        "orgs/_options.html",
-        orgs=lookup_orgs(q) if q.strip() else [],
-        org_reference=org_reference,
-    )
+    return org_picker(page=False)

@@ -28,7 +28,7 @@ _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 class EnumField(SelectField):
     """A select over a LabelledEnum; a value outside it gets a message, not a 500."""
 
-    def __init__(self, label: object, enum: type[LabelledEnum], blank: bool = True, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, label: object, enum: type[LabelledEnum], blank: bool = True, **kw) -> None:
         self.enum = enum
         self.blank = blank
         choices = [SelectChoice("", _l("未填写"))] if blank else []

@@ -17,7 +17,7 @@ from directory.core.enums import (
     Visibility,
     enum_type,
 )
-from directory.extensions import db
+from directory.extensions import Model
 from directory.orgs.models import Organisation
 
 
@@ -25,7 +25,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Person(UserMixin, db.Model):
+class Person(UserMixin, Model):
     """A cadre with an account. Contact fields each carry their own visibility."""
 
     __tablename__ = "person"
@@ -86,7 +86,7 @@ class Person(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.is_active_account
 
     @property
@@ -101,7 +101,7 @@ class Person(UserMixin, db.Model):
         return f"<Person {self.id} {self.name}>"
 
 
-class Position(db.Model):
+class Position(Model):
     """A post held in an organisation; the current one has no end date."""
 
     __tablename__ = "position"
@@ -126,7 +126,7 @@ class Position(db.Model):
         return self.end_date is None
 
 
-class OrgAdmin(db.Model):
+class OrgAdmin(Model):
     """An organisation admin (组织管理员): administers the organisation and its subtree."""
 
     __tablename__ = "org_admin"

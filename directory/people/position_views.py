@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,9 +16,10 @@ from directory.people import services as people
 from directory.people.forms import EndPositionForm, PositionForm
 from directory.people.models import Person, Position
 from directory.people.permissions import can_edit_profile
-from directory.people.views import bp, htmx_redirect, profile_context, resolve_org_field
+from directory.people.views import bp, profile_context, profile_page_context, resolve_org_field
 from directory.web.forms import BaseForm
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 
 def _editable_person(person_id: int) -> Person:
@@ -40,13 +41,7 @@ def _done(person_id: int, message: str) -> Response:
         response.headers["HX-Retarget"] = "#positions"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    flash(message, "success")
-    return htmx_redirect(url_for("people.show", person_id=person_id))
-
-
-def _apply_error(form: BaseForm, err: ValidationError) -> None:
-    field = getattr(form, err.field or "", None) or form.organisation
-    field.errors = [*field.errors, err.message]
+    return redirect_after_change(url_for("people.show", person_id=person_id), message)
 
 
 def _unique_ids(form: BaseForm, row_id: str) -> None:
@@ -56,7 +51,7 @@ def _unique_ids(form: BaseForm, row_id: str) -> None:
         f.label.field_id = f.id
 
 
-def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):  # type: ignore[no-untyped-def]
+def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading: str):
     status = 422 if request.method == "POST" else 200
     _unique_ids(form, row_id)
     page = render(
@@ -72,16 +67,16 @@ def _form_page(person: Person, form: BaseForm, row_id: str, action: str, heading
     return page, status
 
 
-@bp.route("/<int:person_id>/positions")
+@bp.route("/<id:person_id>/positions")
 @login_required
 def positions(person_id: int) -> str:
     person = people.get_profile(person_id)
-    return render("people/show.html", "positions", **profile_context(person))
+    return render("people/show.html", "positions", **profile_page_context(person))
 
 
-@bp.route("/<int:person_id>/positions/new", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/new", methods=["GET", "POST"])
 @login_required
-def add_position(person_id: int):  # type: ignore[no-untyped-def]
+def add_position(person_id: int):
     person = _editable_person(person_id)
     form = PositionForm()
     if form.validate_on_submit():
@@ -96,7 +91,7 @@ def add_position(person_id: int):  # type: ignore[no-untyped-def]
                 form.end_date.data,
             )
         except ValidationError as err:
-            _apply_error(form, err)
+            form.add_service_error(err, "organisation")
         else:
             return _done(person.id, _("职务已添加。"))
     action = url_for("people.add_position", person_id=person.id)
@@ -108,9 +103,9 @@ def _position(person_id: int, position_id: int) -> tuple[Person, Position]:
     return person, people.get_position(person, position_id)
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def edit_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = PositionForm(
         data={
@@ -132,23 +127,23 @@ def edit_position(person_id: int, position_id: int):  # type: ignore[no-untyped-
                 form.end_date.data,
             )
         except ValidationError as err:
-            _apply_error(form, err)
+            form.add_service_error(err, "organisation")
         else:
             return _done(person.id, _("职务已修改。"))
     action = url_for("people.edit_position", person_id=person.id, position_id=position.id)
     return _form_page(person, form, f"position-{position.id}", action, _("修改职务"))
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/end", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/end", methods=["GET", "POST"])
 @login_required
-def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-def]
+def end_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
     form = EndPositionForm(data={"end_date": date.today().isoformat()})
     if form.validate_on_submit():
         try:
             people.end_position(current_user, position, form.end_date.data)
         except ValidationError as err:
-            form.end_date.errors = [*form.end_date.errors, err.message]
+            form.add_service_error(err, "end_date")
         else:
             return _done(person.id, _("已记录卸任。"))
     status = 422 if request.method == "POST" else 200
@@ -166,7 +161,7 @@ def end_position(person_id: int, position_id: int):  # type: ignore[no-untyped-d
     return page, status
 
 
-@bp.route("/<int:person_id>/positions/<int:position_id>/delete", methods=["POST"])
+@bp.route("/<id:person_id>/positions/<id:position_id>/delete", methods=["POST"])
 @login_required
 def delete_position(person_id: int, position_id: int) -> Response:
     _person, position = _position(person_id, position_id)

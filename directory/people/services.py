@@ -15,6 +15,8 @@ from directory.core import signals
 from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus, Visibility
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
+from directory.core.sql import contains
+from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -57,11 +59,6 @@ def max_birth_year(today: date | None = None) -> int:
     return (today or date.today()).year - MIN_AGE
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def get_profile(person_id: int) -> Person:
     """A person with membership organisation and every position (organisation, region) loaded."""
     person = db.session.scalar(
@@ -87,8 +84,8 @@ def list_people(text: str = "", page: int = 1, per_page: int = 20) -> ListPage[P
         pinyin = "".join(text.split()).lower()
         query = query.where(
             or_(
-                Person.name.like(_like(text), escape="\\"),
-                Person.name_pinyin.like(_like(pinyin), escape="\\"),
+                contains(Person.name, text),
+                contains(Person.name_pinyin, pinyin),
             )
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -117,7 +114,7 @@ def _check_profile_value(key: str, value: Any) -> Any:
         if value in (None, "") and key not in _REQUIRED_ENUMS:
             return None
         try:
-            return kind(value)  # type: ignore[misc, operator]
+            return kind(value)  # type: ignore[operator]  # a type here: "unknown" was refused above
         except ValueError:
             raise ValidationError(_("选项无效，请从列表中选择。"), field=key) from None
     if key == "name":
@@ -169,20 +166,19 @@ def update_profile(actor: Person, person: Person, **fields: Any) -> Person:
         if taken:
             raise ValidationError(_("该电子邮箱已被使用。"), field="email")
     try:
-        for key, value in values.items():
-            setattr(person, key, value)
-        if "name" in values:
-            person.name_pinyin = pinyin_of(values["name"])
-        if org is not None and org.id != person.membership_org_id:
-            old_org_id = person.membership_org_id
-            person.membership_org = org
-            signals.membership_changed.send(
-                None, person_id=person.id, old_org_id=old_org_id, new_org_id=org.id
-            )
-        db.session.commit()
+        with unit_of_work():
+            for key, value in values.items():
+                setattr(person, key, value)
+            if "name" in values:
+                person.name_pinyin = pinyin_of(values["name"])
+            if org is not None and org.id != person.membership_org_id:
+                old_org_id = person.membership_org_id
+                person.membership_org = org
+                signals.membership_changed.send(
+                    None, person_id=person.id, old_org_id=old_org_id, new_org_id=org.id
+                )
     except IntegrityError:
         # Two edits raced for the same e-mail address; the unique index caught it.
-        db.session.rollback()
         raise ValidationError(_("该电子邮箱已被使用。"), field="email") from None
     return person
 
@@ -206,7 +202,6 @@ def _check_position(organisation: Organisation, title: str, start: date, end: da
 
 def _positions_changed(person_id: int) -> None:
     signals.positions_changed.send(None, person_id=person_id)
-    db.session.commit()
 
 
 def get_position(person: Person, position_id: int) -> Position:
@@ -217,6 +212,7 @@ def get_position(person: Person, position_id: int) -> Position:
     return position
 
 
+@transactional
 def add_position(
     actor: Person,
     person: Person,
@@ -244,6 +240,7 @@ def add_position(
     return position
 
 
+@transactional
 def update_position(
     actor: Person,
     position: Position,
@@ -267,6 +264,7 @@ def update_position(
     return position
 
 
+@transactional
 def end_position(actor: Person, position: Position, end_date: date) -> Position:
     """Set the end date of a position (it becomes 曾任)."""
     _require_editor(actor, position.person)
@@ -276,6 +274,7 @@ def end_position(actor: Person, position: Position, end_date: date) -> Position:
     return position
 
 
+@transactional
 def delete_position(actor: Person, position: Position) -> None:
     """Remove a position recorded by mistake."""
     _require_editor(actor, position.person)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,12 +13,16 @@ from werkzeug.wrappers import Response
 from directory.core.enums import Visibility
 from directory.core.errors import DomainError, ValidationError
 from directory.orgs.models import Organisation
-from directory.orgs.services import lookup, org_reference, resolve_org_reference
+from directory.orgs.picker import org_picker
+from directory.orgs.services import org_reference, resolve_org_reference
 from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
 from directory.people.permissions import CONTACT_FIELDS, ContactPolicy, can_edit_profile
-from directory.web.rendering import render, wants_fragment
+from directory.transfers.accepting import open_transfer_ids
+from directory.web.args import page_arg
+from directory.web.rendering import render
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -57,20 +61,16 @@ def profile_context(person: Person) -> dict[str, Any]:
     }
 
 
-def htmx_redirect(url: str) -> Response:
-    """Redirect a plain request (303) or tell htmx to load the page (204 + HX-Redirect)."""
-    if wants_fragment():
-        response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
+def profile_page_context(person: Person) -> dict[str, Any]:
+    """What the whole profile page shows: the profile, and whether a transfer is open."""
+    return {**profile_context(person), "in_transfer": bool(open_transfer_ids([person.id]))}
 
 
 @bp.route("/")
 @login_required
 def index() -> str:
     text = request.args.get("q", "")[:40]
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     per_page = current_app.config.get("PAGE_SIZE", 20)
     result = people.list_people(text, page, per_page)
     policy = ContactPolicy(current_user, result.items)
@@ -78,11 +78,11 @@ def index() -> str:
     return render("people/index.html", "results", result=result, rows=rows, q=text)
 
 
-@bp.route("/<int:person_id>")
+@bp.route("/<id:person_id>")
 @login_required
 def show(person_id: int) -> str:
     person = people.get_profile(person_id)
-    return render("people/show.html", "profile", **profile_context(person))
+    return render("people/show.html", "profile", **profile_page_context(person))
 
 
 def _initial(person: Person) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def _initial(person: Person) -> dict[str, Any]:
     return data
 
 
-@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(person_id: int) -> Response | tuple[str, int]:
     person = people.get_profile(person_id)
@@ -115,11 +115,11 @@ def edit(person_id: int) -> Response | tuple[str, int]:
                 fields["membership_org"] = resolve_org_field(text, "membership_org")
             people.update_profile(current_user, person, **fields)
         except ValidationError as err:
-            field = getattr(form, err.field or "", None) or form.name
-            field.errors = [*field.errors, err.message]
+            form.add_service_error(err, "name")
         else:
-            flash(_("资料已保存。"), "success")
-            return htmx_redirect(url_for("people.show", person_id=person.id))
+            return redirect_after_change(
+                url_for("people.show", person_id=person.id), _("资料已保存。")
+            )
     status = 422 if request.method == "POST" else 200
     return render("people/edit.html", "form", form=form, person=person), status
 
@@ -135,8 +135,5 @@ def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    text = (request.args.get("q") or request.args.get("organisation") or "")[:100]
-    orgs = lookup(text)
-    return render(
-        "people/org_options.html", "options", orgs=orgs, q=text, org_reference=org_reference
-    )
+    """The organisation picker of the profile and position forms (see orgs.picker.org_picker)."""
+    return org_picker()

@@ -14,4 +14,5 @@ def init_app(app: Flask) -> None:
     cli.register(app)
     # templates/regions/_picker.html, which other features include, calls these.
     app.add_template_global(picker.picker_levels, "region_picker_levels")
-    app.add_template_global(picker.REFINE_BUTTON, "region_picker_refine")
+    # A constant, not a function: add_template_global is typed for callables.
+    app.jinja_env.globals["region_picker_refine"] = picker.REFINE_BUTTON

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from directory.core.errors import ValidationError
@@ -17,6 +16,7 @@ from directory.regions.forms import MergeForm, RenameForm, VillageForm
 from directory.regions.picker import REFINE_BUTTON
 from directory.regions.views import bp, show_context
 from directory.web.rendering import render
+from directory.web.responses import redirect_after_change
 
 
 def _admin_chain(code: str) -> list[Any]:
@@ -28,21 +28,6 @@ def _admin_chain(code: str) -> list[Any]:
 
 def _actor() -> Any:
     return current_user._get_current_object()
-
-
-def _attach(form: FlaskForm, err: ValidationError, default: str) -> None:
-    """Show a service error on the field it names (or on `default`)."""
-    field = getattr(form, err.field or default, None) or getattr(form, default)
-    field.errors = [*list(field.errors), err.message]
-
-
-def _done(url: str) -> Response:
-    """Post/Redirect/Get; htmx requests get an HX-Redirect so the whole page reloads."""
-    if request.headers.get("HX-Request"):
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _again(chain: list[Any], status: int = 422, **forms: Any) -> tuple[str, int]:
@@ -60,10 +45,10 @@ def rename(code: str) -> Response | tuple[str, int]:
         try:
             region = regions_edit.rename_region(_actor(), code, form.name.data)
         except ValidationError as err:
-            _attach(form, err, "name")
+            form.add_service_error(err, "name")
         else:
             flash(_("已更名为“%(name)s”。", name=region.name), "success")
-            return _done(url_for("regions.show", code=code))
+            return redirect_after_change(url_for("regions.show", code=code))
     return _again(chain, rename_form=form)
 
 
@@ -81,12 +66,12 @@ def add_village(code: str) -> Response | tuple[str, int]:
                 _actor(), code, form.name.data, form.code.data or None
             )
         except ValidationError as err:
-            _attach(form, err, "name")
+            form.add_service_error(err, "name")
         else:
             flash(
                 _("已添加“%(name)s”（%(code)s）。", name=village.name, code=village.code), "success"
             )
-            return _done(url_for("regions.show", code=code))
+            return redirect_after_change(url_for("regions.show", code=code))
     return _again(chain, village_form=form)
 
 
@@ -104,10 +89,10 @@ def merge(code: str) -> Response | tuple[str, int]:
         try:
             target = regions_edit.merge_regions(_actor(), code, form.target.data)
         except ValidationError as err:
-            _attach(form, err, "target")
+            form.add_service_error(err, "target")
         else:
             flash(_("已将“%(a)s”并入“%(b)s”。", a=source, b=target.name), "success")
-            return _done(url_for("regions.show", code=target.code))
+            return redirect_after_change(url_for("regions.show", code=target.code))
     elif not form.target.data:
         form.target.errors = [*list(form.target.errors), _("请选择要并入的地区。")]
     return _again(chain, merge_form=form)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from directory.core.enums import RegionLevel
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
+from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
@@ -24,6 +28,8 @@ from directory.regions.services import (
 )
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _require_admin(actor: Person | None) -> None:
@@ -63,15 +69,25 @@ def next_free_code(parent_code: str, taken: set[str]) -> str:
     return parent_code + str(candidate).zfill(width)
 
 
-def _commit(action: str) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        log.warning("region %s failed on a constraint (concurrent edit?)", action)
-        raise Conflict(_("地区数据刚被其他人修改，请刷新后重试。")) from None
+def _region_change(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Run the decorated edit in one unit of work; a constraint clash becomes a Conflict."""
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                with unit_of_work():
+                    return fn(*args, **kwargs)
+            except IntegrityError:
+                log.warning("region %s failed on a constraint (concurrent edit?)", action)
+                raise Conflict(_("地区数据刚被其他人修改，请刷新后重试。")) from None
+
+        return wrapper
+
+    return decorate
 
 
+@_region_change("add")
 def add_village(
     actor: Person | None, parent_code: str, name: str, code: str | None = None
 ) -> Region:
@@ -96,11 +112,11 @@ def add_village(
         raise ValidationError(_("代码 %(code)s 已被使用。", code=code), field="code")
     region = Region(code=code, name=name, level=RegionLevel.VILLAGE, parent_id=parent.id)
     db.session.add(region)
-    _commit("add")
-    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]
+    log.info("admin %s added region %s %s under %s", actor.id, code, name, parent.code)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
+@_region_change("rename")
 def rename_region(actor: Person | None, code: str, name: str) -> Region:
     """Rename a region (any level)."""
     _require_admin(actor)
@@ -109,11 +125,11 @@ def rename_region(actor: Person | None, code: str, name: str) -> Region:
     _check_sibling_name(region.parent_id, name, exclude_id=region.id)
     old = region.name
     region.name = name
-    _commit("rename")
-    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]
+    log.info("admin %s renamed region %s from %s to %s", actor.id, code, old, name)  # type: ignore[union-attr]  # _require_admin: not None
     return region
 
 
+@_region_change("merge")
 def merge_regions(actor: Person | None, source_code: str, target_code: str) -> Region:
     """Merge region A into B (same level): move its organisations and recoded subtree, delete A."""
     _require_admin(actor)
@@ -144,15 +160,11 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
             field="target",
         )
     what = f"{source.code} {source.name} into {target.code} {target.name}"
-    try:
-        moved_orgs = _move_subtree(source, target)
-        db.session.flush()  # children point at B before A goes, so A has none left to orphan
-        db.session.delete(source)
-    except Exception:
-        db.session.rollback()  # e.g. no free code left under B: leave nothing half-moved
-        raise
-    _commit("merge")
-    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]
+    # A failure here (e.g. no free code left under B) rolls the whole merge back.
+    moved_orgs = _move_subtree(source, target)
+    db.session.flush()  # children point at B before A goes, so A has none left to orphan
+    db.session.delete(source)
+    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]  # _require_admin: not None
     return target
 
 

@@ -6,10 +6,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import RegionLevel, enum_type
-from directory.extensions import db
+from directory.extensions import Model
 
 
-class Region(db.Model):
+class Region(Model):
     """A division: province > city > county > township > village/community.
 
     Codes are hierarchical (2, 4, 6, 9, 12 digits), so "everything inside a region"

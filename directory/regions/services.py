@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, func, insert, select
 
 from directory.core.enums import RegionLevel
 from directory.core.errors import NotFound, ValidationError
+from directory.core.sql import startswith
+from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.regions.models import Region
@@ -41,13 +43,9 @@ def ancestor_codes(code: str) -> list[str]:
     return [code[:n] for n in LENGTHS if n < len(code)]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def subtree_filter(column: Any, code: str) -> ColumnElement[bool]:
     """SQL condition: `column` (a region code) lies in the subtree of `code`, itself included."""
-    return column.like(f"{_escape_like(code)}%", escape="\\")
+    return startswith(column, code)
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -62,7 +60,7 @@ def read_region_file(path: Path) -> list[tuple[str, str, str]]:
     """Parse a regions TSV (gzip if it ends in .gz) into (code, name, parent_code) rows."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise ValidationError(_t("无法读取地区文件：%(err)s", err=str(exc))) from None
@@ -97,7 +95,7 @@ def load_regions(path: Path | str | None = None) -> dict[str, int]:
     ids = {code: r.id for code, r in existing.items()}
     result: dict[str, int] = {}
     added = updated = 0
-    try:
+    with unit_of_work():
         for length in LENGTHS:
             level = LEVEL_BY_LENGTH[length]
             new: list[dict[str, Any]] = []
@@ -131,10 +129,6 @@ def load_regions(path: Path | str | None = None) -> dict[str, int]:
                 result[level.value] = count
             added += len(new)
             updated += len(changed)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     result.update(added=added, updated=updated)
     log.info("regions loaded: %s", result)
     return result

@@ -7,15 +7,16 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
 from werkzeug.wrappers import Response
 
 from directory.core.errors import DomainError, NotFound
+from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.regions import services as regions
 from directory.regions.forms import MergeForm, RenameForm, VillageForm
 from directory.regions.models import Region
 from directory.regions.picker import REFINE_BUTTON, level_options, picked_code
+from directory.web.args import page_arg
 from directory.web.rendering import render
 
 bp = Blueprint("regions", __name__, url_prefix="/regions")
@@ -24,23 +25,16 @@ CHILDREN_PER_PAGE = 50
 ORGS_PER_PAGE = 30
 
 
-def _page_arg(name: str) -> int:
-    raw = request.args.get(name, "1").strip() or "1"
-    if not raw.isdigit() or not 0 < int(raw) < 100_000:
-        raise DomainError(_("页码无效：%(page)s", page=raw[:10]))
-    return int(raw)
-
-
-def _paginate(query: Any, param: str, per_page: int) -> Pagination:
-    page = _page_arg(param)
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+def _paginate(query: Any, param: str, per_page: int) -> ListPage[Any]:
+    page = page_arg(param)
+    pagination = ListPage.fetch(query, page, per_page)
     if page > 1 and page > pagination.pages:
         raise NotFound(_("没有第 %(page)d 页。", page=page))
     return pagination
 
 
 def _page_links(
-    p: Pagination, code: str, param: str, keep: dict[str, int]
+    p: ListPage[Any], code: str, param: str, keep: dict[str, int]
 ) -> list[tuple[Any, str]]:
     """(page number or None for a gap, URL) for a pager; empty when there is one page."""
     if p.pages <= 1:

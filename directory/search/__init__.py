@@ -17,7 +17,7 @@ DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     """Install the outbox listeners, check the backend name, register the page and CLI."""
-    from directory.search import cli, outbox, views
+    from directory.search import cli, models, outbox, views  # noqa: F401  (models: the tables)
     from directory.search.backends import make_backend
 
     for key, value in DEFAULTS.items():

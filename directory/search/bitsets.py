@@ -114,13 +114,13 @@ class BitIndex:
         key = ("values", f"{name}:{prefix}")
         with self._lock:
             if key in self._cache:
-                return self._cache[key]  # type: ignore[return-value]
+                return self._cache[key]  # type: ignore[return-value]  # "values" keys cache lists, not bitsets
         found: set[str] = set()
         for part in UNIONS.get(name, (name,)):
             found.update(t.split(":", 1)[1] for t in self._expand("f", f"{part}:{prefix}"))
         values = sorted(found)
         with self._lock:
-            self._cache[key] = values  # type: ignore[assignment]
+            self._cache[key] = values  # type: ignore[assignment]  # one LRU for bitsets and value lists
         return values
 
     def match(self, node: Node) -> int:

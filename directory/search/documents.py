@@ -92,7 +92,7 @@ class PersonDocuments:
     """One document per person (cadre)."""
 
     name = "person"
-    facets = ("sector", "kind", "est", "pol", "status")
+    facets: tuple[str, ...] = ("sector", "kind", "est", "pol", "status")
 
     def watch(self, obj: object, state: str) -> list[tuple[str, int]]:
         """Outbox entries for one changed row."""

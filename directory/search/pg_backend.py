@@ -1,6 +1,6 @@
 """The PostgreSQL backend: for deployments with several app servers (no shared files).
 
-Documents live in `search_document` (outbox.SearchDocument): segmented tokens in a weighted `tsvector`
+Documents live in `search_document` (models.SearchDocument): segmented tokens in a weighted `tsvector`
 (A names, B organisations, C bio) with a GIN index, pinyin forms in a text column
 with a trigram index (prefix matches), filters in a `text[]` with a GIN index.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from directory.core.sql import escape_like
 from directory.extensions import db
 from directory.search.documents import Doc
 from directory.search.query import And, Node, Prefix, Query, Term
@@ -201,7 +202,7 @@ class PostgresBackend:
             parts.append(
                 f"SELECT {i}, v, count(*) FROM (SELECT unnest(filters) AS v FROM m "
                 f"WHERE {' AND '.join(conds)}) x "
-                f"WHERE v LIKE {c.param(prefix.replace('%', '') + '%')} GROUP BY v"
+                f"WHERE v LIKE {c.param(escape_like(prefix) + '%')} ESCAPE '\\' GROUP BY v"
             )
         statement = (
             f"WITH m AS MATERIALIZED (SELECT filters FROM search_document "

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
+from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -25,6 +26,7 @@ from directory.regions.models import Region
 from directory.search import sync, text
 from directory.search.backends import get_backend
 from directory.search.query import Query, build_tree
+from directory.web.args import page_error, parse_id, parse_int
 
 MAX_PAGE = 500
 ENUM_FILTERS = {
@@ -72,14 +74,15 @@ def parse(args: Mapping[str, str]) -> Params:
     p = Params(q=(args.get("q") or "")[:500].strip())
     region = (args.get("region") or "").strip()
     if region:
-        if not (region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
+        if not (region.isascii() and region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
             raise BadSearch(_("未知的地区代码：%(value)s", value=region[:20]))
         p.region = region
     org = (args.get("org") or "").strip()
     if org:
-        if not org.isdigit() or len(org) > 12:
+        org_id = parse_id(org)
+        if org_id is None:
             raise BadSearch(_("未知的团组织：%(value)s", value=org[:20]))
-        p.org = int(org)
+        p.org = org_id
     for name, enum in ENUM_FILTERS.items():
         value = (args.get(name) or "").strip()
         if value and value not in {m.value for m in enum}:
@@ -92,9 +95,10 @@ def parse(args: Mapping[str, str]) -> Params:
     if p.sort not in SORTS:
         raise BadSearch(_("未知的排序方式：%(value)s", value=p.sort[:20]))
     page = (args.get("page") or "1").strip()
-    if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
-        raise BadSearch(_("页码无效：%(value)s", value=page[:20]))
-    p.page = int(page)
+    number = parse_int(page, MAX_PAGE)
+    if number is None:
+        raise BadSearch(page_error(page, MAX_PAGE))
+    p.page = number
     return p
 
 
@@ -108,23 +112,20 @@ class Hit:
     contacts: dict[str, str]
 
 
-@dataclass
-class Page:
-    """A page of results with totals, facets and the names the template needs."""
+@dataclass(kw_only=True)
+class Page(ListPage[Hit]):
+    """A page of results (a ListPage of hits) with facets and the names the template needs."""
 
     params: Params
-    hits: list[Hit]
-    total: int
-    per_page: int
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)
     region_chain: list[str] = field(default_factory=list)
     org: Organisation | None = None
     hint: str = ""
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def hits(self) -> list[Hit]:
+        return self.items
 
 
 def _query(viewer: Person, p: Params, per_page: int) -> Query:
@@ -162,7 +163,7 @@ def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
     hint = ""
     if p.q and q.tree is None:
         hint = _("请输入姓名、拼音、组织或职务中的文字或字母。")
-        return Page(p, [], 0, per_page, {}, hint=hint, org=_org(p))
+        return Page([], 0, p.page, per_page, params=p, hint=hint, org=_org(p))
     result = get_backend().search("person", q)
     people = _load(result.keys)
     policy = ContactPolicy(viewer, people)
@@ -175,7 +176,18 @@ def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
         hint = _("没有找到匹配的人。试试更短的关键词、拼音首字母，或去掉一些筛选条件。")
     if p.region and p.region not in names:
         raise BadSearch(_("未知的地区代码：%(value)s", value=p.region))
-    return Page(p, hits, result.total, per_page, result.facets, names, chain, _org(p), hint)
+    return Page(
+        hits,
+        result.total,
+        p.page,
+        per_page,
+        params=p,
+        facets=result.facets,
+        region_names=names,
+        region_chain=chain,
+        org=_org(p),
+        hint=hint,
+    )
 
 
 def _org(p: Params) -> Organisation | None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from directory.extensions import db
 from directory.search.backends import Backend, get_backend
 from directory.search.documents import DOC_TYPES, Doc
-from directory.search.outbox import SearchOutbox
+from directory.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
 BATCH = 2000

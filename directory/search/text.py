@@ -53,9 +53,7 @@ def is_han(text: str) -> bool:
 def _syllables(text: str) -> tuple[str, ...]:
     """Toneless syllables of the Han characters in `text` (unknown characters skipped)."""
     return tuple(
-        s
-        for s in lazy_pinyin(text, style=Style.NORMAL, errors=lambda _c: [""])
-        if s and s.isascii()
+        s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s and s.isascii()
     )
 
 
@@ -65,7 +63,7 @@ def name_syllables(name: str) -> tuple[str, ...]:
     name = normalise(name).replace(" ", "")
     surname, given = split_name(name)
     reading = surname_reading(surname)
-    head = (reading,) if reading and len(surname) == 1 else ()
+    head: tuple[str, ...] = (reading,) if reading and len(surname) == 1 else ()
     if reading and len(surname) == 2:
         head = tuple(_syllables(surname))
         # Compound readings such as 长孙 "zhangsun": trust the table over pypinyin.

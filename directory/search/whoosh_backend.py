@@ -35,7 +35,7 @@ REFRESH_EVERY = 0.25  # seconds between checks for other processes' commits
 class SegmentingTokenizer(Tokenizer):
     """Chinese-aware tokenizer: rjieba's search-mode cut plus org-type words (text.segment)."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -12,8 +12,10 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from directory.core import signals
+from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.sql import contains
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -23,8 +25,7 @@ from directory.transfers.services import (
     apply_transition,
     clean_note,
     load_for_action,
-    now_utc,
-    run_transaction,
+    transfer_unit,
 )
 
 A = TransferAction
@@ -55,7 +56,7 @@ def branches_under(org: Organisation, text: str = "", limit: int = 15) -> list[O
         Organisation.dissolved_at.is_(None),
     )
     if text.strip():
-        stmt = stmt.where(Organisation.name.contains(text.strip()[:100], autoescape=True))
+        stmt = stmt.where(contains(Organisation.name, text.strip()[:100]))
     return list(db.session.scalars(stmt.order_by(Organisation.name).limit(limit)))
 
 
@@ -112,7 +113,7 @@ def accept_in(
         t = load_for_action(actor, transfer_id)
         final = _final_org(t, branch) if t.state == S.APPROVED_OUT else t.to_org
         person, old_org_id = t.person, t.from_org_id
-        at = now_utc()
+        at = clock.now()
         apply_transition(
             t,
             actor,
@@ -133,7 +134,8 @@ def accept_in(
         notify_step(t, actor, _("转入接收完成，组织关系已转至“%(org)s”", org=final.name))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def _end_positions(person: Person, org_id: int, today: date) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask import Response, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,7 +19,9 @@ from directory.transfers.forms import BatchSelectionForm, BatchUploadForm
 from directory.transfers.models import TransferBatch, TransferReason, TransferState
 from directory.transfers.permissions import subtree_ids
 from directory.transfers.views import bp, resolve_org
+from directory.web.args import parse_id
 from directory.web.rendering import render
+from directory.web.responses import redirect_after_change
 
 MEMBER_LIMIT = 2000
 Page = str | tuple[str, int] | BaseResponse
@@ -32,7 +34,7 @@ def _admin_org(org_id: int) -> Organisation:
     return org
 
 
-@bp.route("/orgs/<int:org_id>")
+@bp.route("/orgs/<id:org_id>")
 @login_required
 def dashboard(org_id: int) -> str:
     """The transfer dashboard of one organisation (its whole subtree)."""
@@ -41,7 +43,7 @@ def dashboard(org_id: int) -> str:
     return render("transfers/dashboard.html", "dashboard", d=reports.dashboard(org, period))
 
 
-@bp.route("/orgs/<int:org_id>/export.csv")
+@bp.route("/orgs/<id:org_id>/export.csv")
 @login_required
 def export(org_id: int) -> Response:
     """Every visible transfer touching the organisation's subtree, as streamed CSV."""
@@ -71,9 +73,9 @@ SCOPE_LIMIT = 500
 
 def _scope(org: Organisation) -> Organisation:
     """The part of the subtree whose members are listed (?scope=<org id>, default: all)."""
-    raw = request.values.get("scope", "")
-    if raw.isdigit():
-        sub = db.session.get(Organisation, int(raw))
+    scope_id = parse_id(request.values.get("scope", ""))
+    if scope_id is not None:
+        sub = db.session.get(Organisation, scope_id)
         if sub is not None and sub.path.startswith(org.path):
             return sub
     return org
@@ -117,7 +119,7 @@ def _batch_page(
     )
 
 
-@bp.route("/orgs/<int:org_id>/batch", methods=["GET", "POST"])
+@bp.route("/orgs/<id:org_id>/batch", methods=["GET", "POST"])
 @login_required
 def batch_new(org_id: int) -> Page:
     """Select members of the organisation's subtree and send them all to one destination."""
@@ -127,7 +129,7 @@ def batch_new(org_id: int) -> Page:
     if request.method == "GET":
         return _batch_page(org, selection, upload)
     raw = request.form.getlist("members")
-    chosen = {int(x) for x in raw if x.isdigit()}
+    chosen = {i for i in map(parse_id, raw) if i is not None}
     if request.form.get("all"):
         # "All listed": the scope's members without a transfer in progress.
         listed = [p.id for p in _members(_scope(org))]
@@ -147,13 +149,14 @@ def batch_new(org_id: int) -> Page:
             current_user, lines, TransferReason(selection.reason.data), selection.note.data
         )
     except DomainError as err:
-        selection.destination.errors = [err.message]
+        selection.add_service_error(err, "destination")
         return _batch_page(org, selection, upload, err.status, chosen)
-    flash(_("批量转接已提交。"), "success")
-    return redirect(url_for("transfers.batch_show", batch_id=batch.id))
+    return redirect_after_change(
+        url_for("transfers.batch_show", batch_id=batch.id), _("批量转接已提交。")
+    )
 
 
-@bp.route("/orgs/<int:org_id>/batch/upload", methods=["POST"])
+@bp.route("/orgs/<id:org_id>/batch/upload", methods=["POST"])
 @login_required
 def batch_upload(org_id: int) -> Page:
     """Upload a list (CSV/XLSX: member, destination[, reason, note]) as one batch."""
@@ -176,13 +179,14 @@ def batch_upload(org_id: int) -> Page:
             filename=name,
         )
     except DomainError as err:
-        upload.file.errors = [err.message]
+        upload.add_service_error(err, "file")
         return _batch_page(org, selection, upload, err.status)
-    flash(_("批量转接已提交。"), "success")
-    return redirect(url_for("transfers.batch_show", batch_id=batch.id))
+    return redirect_after_change(
+        url_for("transfers.batch_show", batch_id=batch.id), _("批量转接已提交。")
+    )
 
 
-@bp.route("/batch/<int:batch_id>")
+@bp.route("/batch/<id:batch_id>")
 @login_required
 def batch_show(batch_id: int) -> str:
     """A batch: counts by state, each member's transfer and the lines that failed."""

@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, DomainError, NotFound, ValidationError
+from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -185,48 +187,47 @@ def submit_batch(
         if person_ids
         else set()
     )
-    batch = TransferBatch(created_by_id=actor.id, source=source, filename=filename[:200])
-    db.session.add(batch)
-    db.session.flush()
-    seen: set[int] = set()
-    made: list[Transfer] = []
-    at = svc.now_utc()
     try:
-        for ln in lines:
-            try:
-                person = _person(ln.member, by_id, by_email)
-                org = _org(ln.destination, orgs_by_id, orgs_by_name)
-                reason = _reason_of(ln.reason, default_reason)
-                if reason is None:
-                    raise ValidationError(_("无法识别的转接原因：%(r)s", r=ln.reason))
-                if person.id in seen:
-                    raise Conflict(_("同一成员在本批次中出现了多次。"))
-                if person.id in busy:
-                    raise Conflict(_("%(name)s 已有一个进行中的转接。", name=person.name))
-                # The same checks and initial state as a single request, with no round trip.
-                t, events = svc.plan(
-                    actor, person, org, reason, ln.note or default_note, at, batch.id
-                )
-            except DomainError as err:
-                db.session.add(
-                    TransferBatchFailure(
-                        batch_id=batch.id,
-                        line=ln.line,
-                        member=ln.member[:200],
-                        destination=ln.destination[:200],
-                        message=err.message[:300],
+        with unit_of_work():
+            batch = TransferBatch(created_by_id=actor.id, source=source, filename=filename[:200])
+            db.session.add(batch)
+            db.session.flush()
+            seen: set[int] = set()
+            made: list[Transfer] = []
+            at = clock.now()
+            for ln in lines:
+                try:
+                    person = _person(ln.member, by_id, by_email)
+                    org = _org(ln.destination, orgs_by_id, orgs_by_name)
+                    reason = _reason_of(ln.reason, default_reason)
+                    if reason is None:
+                        raise ValidationError(_("无法识别的转接原因：%(r)s", r=ln.reason))
+                    if person.id in seen:
+                        raise Conflict(_("同一成员在本批次中出现了多次。"))
+                    if person.id in busy:
+                        raise Conflict(_("%(name)s 已有一个进行中的转接。", name=person.name))
+                    # The same checks and initial state as a single request, with no round trip.
+                    t, events = svc.plan(
+                        actor, person, org, reason, ln.note or default_note, at, batch.id
                     )
-                )
-                continue
-            seen.add(person.id)
-            made.append(t)
-            db.session.add(t)
-            db.session.add_all(events)
-        db.session.flush()
-        _notify_batch(actor, batch, made)
-        db.session.commit()
+                except DomainError as err:
+                    db.session.add(
+                        TransferBatchFailure(
+                            batch_id=batch.id,
+                            line=ln.line,
+                            member=ln.member[:200],
+                            destination=ln.destination[:200],
+                            message=err.message[:300],
+                        )
+                    )
+                    continue
+                seen.add(person.id)
+                made.append(t)
+                db.session.add(t)
+                db.session.add_all(events)
+            db.session.flush()
+            _notify_batch(actor, batch, made)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(_("提交时有成员的转接状态发生了变化，请重新提交。")) from None
     return batch
 

@@ -9,7 +9,7 @@ from sqlalchemy import DDL, ForeignKey, Index, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import LabelledEnum, enum_type
-from directory.extensions import db
+from directory.extensions import Model, db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
 
@@ -92,7 +92,7 @@ class TransferAction(LabelledEnum):
 _open_values = ", ".join(f"'{s.value}'" for s in OPEN_STATES)
 
 
-class TransferBatch(db.Model):
+class TransferBatch(Model):
     """Many transfers submitted at once (a graduating class, a dissolved branch)."""
 
     __tablename__ = "transfer_batch"
@@ -111,7 +111,7 @@ class TransferBatch(db.Model):
     )
 
 
-class TransferBatchFailure(db.Model):
+class TransferBatchFailure(Model):
     """One line of a batch that could not become a transfer, and why."""
 
     __tablename__ = "transfer_batch_failure"
@@ -128,7 +128,7 @@ class TransferBatchFailure(db.Model):
     batch: Mapped[TransferBatch] = relationship(back_populates="failures")
 
 
-class Transfer(db.Model):
+class Transfer(Model):
     """Moving one member's relationship from `from_org` to `to_org` (or a branch of it)."""
 
     __tablename__ = "transfer"
@@ -198,7 +198,7 @@ class Transfer(db.Model):
         return f"<Transfer {self.id} {self.state}>"
 
 
-class TransferEvent(db.Model):
+class TransferEvent(Model):
     """One audit entry. Append-only: a trigger refuses UPDATE and DELETE."""
 
     __tablename__ = "transfer_event"

@@ -6,6 +6,8 @@ SQL form (`visible_clause`) of the per-row rule (`can_view_transfer`).
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from sqlalchemy import ColumnElement, false, or_, select
 
 from directory.orgs.models import Organisation
@@ -14,13 +16,13 @@ from directory.people.permissions import admin_org_ids, is_org_admin
 from directory.transfers.models import Transfer, TransferBatch
 
 
-def _signed_in(viewer: Person | None) -> bool:
+def _signed_in(viewer: Person | None) -> TypeGuard[Person]:
     return viewer is not None and bool(viewer.is_authenticated)
 
 
 def is_requester(viewer: Person | None, transfer: Transfer) -> bool:
     """The person who started (and may correct or withdraw) the transfer."""
-    return _signed_in(viewer) and viewer.id == transfer.requested_by_id  # type: ignore[union-attr]
+    return _signed_in(viewer) and viewer.id == transfer.requested_by_id
 
 
 def can_act_out(viewer: Person | None, transfer: Transfer) -> bool:
@@ -70,7 +72,7 @@ def can_view_batch(viewer: Person | None, batch: TransferBatch) -> bool:
     return viewer.is_admin or viewer.id == batch.created_by_id
 
 
-def subtree_ids(paths: list[str]):  # type: ignore[no-untyped-def]
+def subtree_ids(paths: list[str]):
     """A sub-select of the ids of every organisation under (and including) these paths."""
     if not paths:
         return select(Organisation.id).where(false())

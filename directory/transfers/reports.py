@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
+from directory.core import time as clock
+from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -29,7 +31,6 @@ from directory.transfers.models import (
 )
 from directory.transfers.notify import acting_admin_ids, transfer_link
 from directory.transfers.permissions import subtree_ids, visible_clause
-from directory.transfers.services import now_utc
 
 S = TransferState
 LIST_LIMIT = 20
@@ -47,7 +48,7 @@ def step_days() -> int:
         return 7
 
 
-def _eager(stmt):  # type: ignore[no-untyped-def]
+def _eager(stmt):
     return stmt.options(
         joinedload(Transfer.person),
         joinedload(Transfer.from_org),
@@ -108,7 +109,7 @@ class Dashboard:
 
 def dashboard(org: Organisation, period: str = "month", now: datetime | None = None) -> Dashboard:
     """Everything an organisation's admins watch, over its whole subtree."""
-    now = now or now_utc()
+    now = now or clock.now()
     period = period if period in PERIODS else "month"
     days = step_days()
     sub = subtree_ids([org.path]).scalar_subquery()
@@ -173,7 +174,7 @@ def dashboard(org: Organisation, period: str = "month", now: datetime | None = N
     return d
 
 
-def _flows(sub, start: datetime | None) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:  # type: ignore[no-untyped-def]
+def _flows(sub, start: datetime | None) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Completed transfers crossing the subtree's border, by the other side's city: (out, in)."""
     from_in, to_in = Transfer.from_org_id.in_(sub), Transfer.to_org_id.in_(sub)
     other, region, city = aliased(Organisation), aliased(Region), aliased(Region)
@@ -257,13 +258,14 @@ def export_csv(viewer: Person, org: Organisation) -> Iterator[str]:
         yield flush()
 
 
+@transactional
 def remind(now: datetime | None = None) -> int:
     """Remind the admins of every step waiting too long; idempotent (commits).
 
     A step is reminded once per waiting period: `reminded_at` moves forward with a
     conditional UPDATE, so a second run (or a concurrent one) sends nothing.
     """
-    now = now or now_utc()
+    now = now or clock.now()
     cutoff = now - timedelta(days=step_days())
     waiting = (S.SUBMITTED, S.APPROVED_OUT)
     due = or_(Transfer.reminded_at.is_(None), Transfer.reminded_at < cutoff)
@@ -281,7 +283,7 @@ def remind(now: datetime | None = None) -> int:
             .where(Transfer.id == t.id, Transfer.version == t.version, due)
             .values(reminded_at=now)
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount  # type: ignore[attr-defined]  # an UPDATE/DELETE gives a CursorResult; Session.execute is typed Result
         if won != 1 or t.waiting_org is None:
             continue
         waited = (now - t.state_since).days
@@ -310,7 +312,6 @@ def remind(now: datetime | None = None) -> int:
             transfer_link(t.id),
         )
         sent += 1
-    db.session.commit()
     return sent
 
 

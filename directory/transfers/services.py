@@ -7,22 +7,24 @@ loser of a race, a double click or a stale page gets `Conflict` and nothing is w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from directory.core import time as clock
 from directory.core.errors import (
     Conflict,
-    DomainError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from directory.core.uow import UnitOfWork, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
@@ -74,11 +76,6 @@ TRANSITIONS: dict[TransferAction, Transition] = {
 }
 
 
-def now_utc() -> datetime:
-    """Naive UTC, as every timestamp column stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def allowed_actions(viewer: Person | None, t: Transfer) -> list[TransferAction]:
     """The actions `viewer` may take on `t` now (what the page offers)."""
     if viewer is None or not viewer.is_authenticated:
@@ -119,7 +116,7 @@ def check_destination(person: Person, to_org: Organisation) -> None:
         raise ValidationError(_("团组织“%(name)s”已撤销。", name=to_org.name), field="destination")
 
 
-def _record(t: Transfer, actor: Person | None, action, before, after, note, at) -> None:  # type: ignore[no-untyped-def]
+def _record(t: Transfer, actor: Person | None, action, before, after, note, at) -> None:
     db.session.add(
         TransferEvent(
             transfer_id=t.id,
@@ -147,8 +144,8 @@ def apply_transition(
         raise Conflict(_("该转接已被处理（状态已变化），请刷新页面查看最新状态。"))
     if not tr.may(actor, t):
         raise PermissionDenied(_("你无权执行此操作。"))
-    before, at = t.state, now_utc()
-    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+    before, at = t.state, clock.now()
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]  # an UPDATE gives a CursorResult; Session.execute is typed Result
         update(Transfer)
         .where(Transfer.id == t.id, Transfer.state == before, Transfer.version == version)
         .values(
@@ -163,21 +160,17 @@ def apply_transition(
     db.session.expire(t)
 
 
-def run_transaction(fn: Callable[[], Transfer]) -> Transfer:
-    """One transaction: commit on success, roll everything back on any refusal."""
+@contextmanager
+def transfer_unit() -> Iterator[UnitOfWork]:
+    """The unit of work of one transfer step: e-mail only after the commit, nothing on a
+    refusal; a unique-index clash (a second open transfer) is a `Conflict`."""
     try:
-        t = fn()
-        db.session.commit()
+        with unit_of_work() as uow:
+            uow.after_commit(send_queued_mail)
+            uow.on_rollback(discard_mail)
+            yield uow
     except IntegrityError:
-        db.session.rollback()
-        discard_mail()
         raise Conflict(_("该成员已有一个进行中的转接。")) from None
-    except DomainError:
-        db.session.rollback()
-        discard_mail()
-        raise
-    send_queued_mail()
-    return t
 
 
 def submit(
@@ -194,7 +187,8 @@ def submit(
         notify_step(t, actor, t.state.label)
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def plan(
@@ -235,7 +229,7 @@ def plan(
     return t, events
 
 
-def _event(t, actor, action, before, after, note, at) -> TransferEvent:  # type: ignore[no-untyped-def]
+def _event(t, actor, action, before, after, note, at) -> TransferEvent:
     return TransferEvent(
         transfer=t, actor=actor, action=action, from_state=before, to_state=after, note=note, at=at
     )
@@ -249,7 +243,7 @@ def create(
     note: str = "",
 ) -> Transfer:
     """Insert one transfer and its audit rows without committing."""
-    t, events = plan(actor, person, to_org, reason, note, now_utc())
+    t, events = plan(actor, person, to_org, reason, note, clock.now())
     busy = select(Transfer.id).where(
         Transfer.person_id == person.id, Transfer.state.in_(OPEN_STATES)
     )
@@ -275,7 +269,8 @@ def approve_out(actor: Person, transfer_id: int, version: int, note: str = "") -
         notify_step(t, actor, _("转出审批通过，等待转入接收"))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def return_(actor: Person, transfer_id: int, version: int, reason: str) -> Transfer:
@@ -288,7 +283,8 @@ def return_(actor: Person, transfer_id: int, version: int, reason: str) -> Trans
         notify_step(t, actor, _("已退回：%(reason)s", reason=text))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def withdraw(actor: Person, transfer_id: int, version: int, note: str = "") -> Transfer:
@@ -304,7 +300,8 @@ def withdraw(actor: Person, transfer_id: int, version: int, note: str = "") -> T
         tell(ids, "transfer", message, transfer_link(t.id))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()
 
 
 def resubmit(
@@ -334,4 +331,5 @@ def resubmit(
         notify_step(t, actor, _("已修改并重新提交"))
         return t
 
-    return run_transaction(work)
+    with transfer_unit():
+        return work()

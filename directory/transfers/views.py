@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,6 +15,7 @@ from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.orgs import services as org_service
 from directory.orgs.models import Organisation
+from directory.orgs.picker import org_picker
 from directory.people.permissions import admin_org_ids
 from directory.transfers import accepting, reports
 from directory.transfers import services as svc
@@ -26,7 +27,9 @@ from directory.transfers.forms import (
     StepForm,
 )
 from directory.transfers.models import TransferAction, TransferReason
+from directory.web.args import parse_id
 from directory.web.rendering import render, wants_fragment
+from directory.web.responses import redirect_after_change
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -41,11 +44,6 @@ def resolve_org(text: str, field: str) -> Organisation:
     except DomainError as err:
         err.field = field
         raise
-
-
-def _field_error(form: Any, err: DomainError, fallback: str) -> None:
-    name = err.field if err.field and hasattr(form, err.field) else fallback
-    getattr(form, name).errors = [*getattr(form, name).errors, err.message]
 
 
 @bp.route("/")
@@ -85,15 +83,12 @@ def new() -> Page:
                 current_user, person, to_org, TransferReason(form.reason.data), form.note.data
             )
         except DomainError as err:
-            _field_error(form, err, "destination")
+            form.add_service_error(err, "destination")
             status = err.status
         else:
-            flash(_("转接申请已提交。"), "success")
-            target = url_for("transfers.show", transfer_id=t.id)
-            if wants_fragment():
-                # htmx: let the browser load the new page (a 204 does not swap anything).
-                return Response(status=204, headers={"HX-Redirect": target})
-            return redirect(target)
+            return redirect_after_change(
+                url_for("transfers.show", transfer_id=t.id), _("转接申请已提交。")
+            )
     elif request.method == "POST":
         status = 422
     return render("transfers/new.html", "form", form=form), status
@@ -102,20 +97,16 @@ def new() -> Page:
 @bp.route("/org-options")
 @login_required
 def org_options() -> str:
-    """Organisations matching what was typed: <option>s for a datalist, or a page without JS."""
-    q = ""
-    for key in ("q", "destination", "branch"):
-        q = q or request.args.get(key, "")
-    orgs = org_service.lookup(q, limit=15)
-    within = request.args.get("within", "")
-    if within.isdigit():
-        # The branch picker of an acceptance: only live branches under the destination.
-        parent = db.session.get(Organisation, int(within))
-        orgs = accepting.branches_under(parent, q) if parent is not None else []
-    refs = [(org_service.org_reference(o), o) for o in orgs]
-    if wants_fragment():
-        return render("transfers/_org_options.html", refs=refs)
-    return render("transfers/org_options.html", refs=refs, q=q)
+    """The organisation picker of transfer forms (see orgs.picker.org_picker).
+
+    With `within=<id>` (the branch picker of an acceptance) it offers only the live
+    branches under that organisation.
+    """
+    within = parse_id(request.args.get("within", ""))
+    if within is None:
+        return org_picker()
+    parent = db.session.get(Organisation, within)
+    return org_picker(lambda q: accepting.branches_under(parent, q) if parent else [])
 
 
 def _render_show(
@@ -155,7 +146,7 @@ def _render_show(
     )
 
 
-@bp.route("/<int:transfer_id>")
+@bp.route("/<id:transfer_id>")
 @login_required
 def show(transfer_id: int) -> Page:
     """One transfer: its facts, the actions the viewer may take, the timeline."""
@@ -178,7 +169,7 @@ _DONE = {
 }
 
 
-@bp.route("/<int:transfer_id>/<action>", methods=["POST"])
+@bp.route("/<id:transfer_id>/<action>", methods=["POST"])
 @login_required
 def act(transfer_id: int, action: str) -> Page:
     """Take one step of the state machine; the page's version guards against stale pages."""
@@ -192,15 +183,15 @@ def act(transfer_id: int, action: str) -> Page:
         _do(action, form, transfer_id)
     except DomainError as err:
         db_refresh(t)
-        if err.field and hasattr(form, err.field):
-            _field_error(form, err, err.field)
+        if err.field and err.field in form:
+            form.add_service_error(err, err.field)
             return _render_show(t, err.status, err.message, {action: form})
         return _render_show(t, err.status, err.message)
     flash(str(_DONE[action]), "success")
     if wants_fragment():
         db_refresh(t)
         return _render_show(t)
-    return redirect(url_for("transfers.show", transfer_id=transfer_id))
+    return redirect_after_change(url_for("transfers.show", transfer_id=transfer_id))
 
 
 def db_refresh(t: Any) -> None:

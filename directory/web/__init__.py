@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, redirect, request, url_for
+from flask import Flask, Response, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from directory.core import enums
 from directory.core.errors import DomainError
 from directory.people import permissions
+from directory.web.args import IdConverter
 from directory.web.rendering import render
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,14 @@ _STATUS_MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_headers)
     app.context_processor(_globals)
-    app.add_template_global(permissions, "permissions")
-    app.add_template_global(enums, "enums")
+    # Modules, not functions: add_template_global is typed for callables.
+    app.jinja_env.globals.update(permissions=permissions, enums=enums)
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
@@ -53,7 +56,7 @@ def _csrf_error(err: CSRFError) -> tuple[str, int]:
     return _error_page(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"))
 
 
-def _http_error(err: HTTPException) -> Response | tuple[str, int]:
+def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = err.code or 500
     if status == 401:
         return signin_redirect()
@@ -95,20 +98,27 @@ _NAV = (
 )
 
 
-def _unread_count() -> int:
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications, counted at most once per request.
+
+    The layout's bell shows it on every full page; it stays a lazy template global so
+    fragments, which have no layout, do not pay for it.
+    """
     from directory.notifications.services import unread_count
 
-    return unread_count(current_user.id) if current_user.is_authenticated else 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            unread_count(current_user.id) if current_user.is_authenticated else 0
+        )
+    return int(g.unread_notifications)
 
 
 def _globals() -> dict[str, object]:
-    views = current_app.view_functions
-    items = [(e, label) for e, label in _NAV if e in views]
+    items = list(_NAV)
     if not permissions.is_any_org_admin(current_user):
         items = [(e, label) for e, label in items if e != "admin.index"]
     return {
-        "notification_unread": _unread_count,
+        "notification_unread": unread_notifications,
         "get_locale": get_locale,
         "nav_items": items,
-        "search_endpoint": "search.index" if "search.index" in views else "people.index",
     }

@@ -13,6 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
+from directory.core.errors import DomainError
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INVALID_TEXT = _l("包含无效字符（不是有效的 UTF-8 文本）。")
 
@@ -40,11 +42,11 @@ def undecodable_fields() -> set[str]:
 class BaseForm(FlaskForm):
     """Refuses text that did not arrive as valid UTF-8, and control characters."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         self._undecodable = undecodable_fields()  # before the body is parsed
         super().__init__(*args, **kwargs)
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         message = str(INVALID_TEXT)
         fields = [f for f in self if f.type not in {"CSRFTokenField", "HiddenField"}]
@@ -62,6 +64,13 @@ class BaseForm(FlaskForm):
             ok = False
         return ok
 
+    def add_service_error(self, err: DomainError, default: str) -> Field:
+        """Show a service error on the field it names, else on `default`; return that field."""
+        field = self._fields.get(err.field or "") or self._fields[default]
+        if err.message not in field.errors:
+            field.errors = [*list(field.errors), err.message]
+        return field
+
 
 def strip_filter(value: object) -> object:
     """Trim surrounding white space of string input; NFC-normalise it."""
@@ -71,7 +80,7 @@ def strip_filter(value: object) -> object:
 
 
 class TrimmedStringField(StringField):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("filters", [])
         kwargs["filters"] = [strip_filter, *kwargs["filters"]]
         super().__init__(*args, **kwargs)

@@ -43,7 +43,7 @@ def test_reset_signs_out_everywhere_and_issues_link(app, client, auth, org_admin
     old_token = cadre.session_token
     with caplog.at_level(logging.INFO, logger="directory.accounts.admin"):
         r = client.post(f"/admin/accounts/{cadre.id}/reset")
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert f"password of account {cadre.id} reset by {org_admin.id}" in caplog.text
     fresh = _fresh(cadre)
     assert fresh.password_hash is None and fresh.session_token != old_token
@@ -78,7 +78,7 @@ def test_deactivate_and_reactivate(app, client, auth, org_admin, cadre):
     victim_session = _signed_in_client(app, cadre)
     auth.login(org_admin)
     r = client.post(f"/admin/accounts/{cadre.id}/active", data={"active": "0"})
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert not _fresh(cadre).is_active_account
     assert victim_session.get("/").status_code == 302
     other = app.test_client()
@@ -139,7 +139,7 @@ def test_only_system_admins_grant_admin(client, auth, org_admin, cadre):
 
 def test_grant_and_revoke_system_admin(client, auth, admin, cadre):
     auth.login(admin)
-    assert client.post(f"/admin/accounts/{cadre.id}/admin", data={"admin": "1"}).status_code == 302
+    assert client.post(f"/admin/accounts/{cadre.id}/admin", data={"admin": "1"}).status_code == 303
     assert _fresh(cadre).is_admin
     r = client.post(
         f"/admin/accounts/{cadre.id}/admin", data={"admin": "0"}, headers={"HX-Request": "true"}
@@ -167,7 +167,7 @@ def test_last_active_system_admin_stays(client, auth, admin, cadre):
 def test_admin_can_step_down_when_another_remains(client, auth, admin, world):
     other = make_person(email="second@example.org", is_admin=True)
     auth.login(admin)
-    assert client.post(f"/admin/accounts/{admin.id}/admin", data={"admin": "0"}).status_code == 302
+    assert client.post(f"/admin/accounts/{admin.id}/admin", data={"admin": "0"}).status_code == 303
     assert not _fresh(admin).is_admin
     assert _fresh(other).is_admin
     # No longer an admin of anything: the admin area is closed.
@@ -181,7 +181,7 @@ def test_deactivating_an_admin_keeps_one_active(client, auth, admin, world):
     other = make_person(email="second@example.org", is_admin=True)
     auth.login(admin)
     assert (
-        client.post(f"/admin/accounts/{other.id}/active", data={"active": "0"}).status_code == 302
+        client.post(f"/admin/accounts/{other.id}/active", data={"active": "0"}).status_code == 303
     )
     assert not _fresh(other).is_active_account
     # A deactivated admin is no longer anyone's admin: the service refuses them.

@@ -74,7 +74,7 @@ def test_invite_prints_a_working_link(runner, client, world):
     assert link.startswith("https://tyl.example.cn/auth/invite/")
     path = link.removeprefix("https://tyl.example.cn")
     r = client.post(path, data={"new_password": "fresh-pass-7", "confirm": "fresh-pass-7"})
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert verify_password(_by_email("bing@example.org").password_hash, "fresh-pass-7")
     assert person.id
 

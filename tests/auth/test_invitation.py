@@ -40,7 +40,7 @@ def test_invitation_page_full_and_fragment(client, invited):
 def test_invitation_works_once(app, client, invited):
     link = _link(invited)
     r = _set(client, link)
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert client.get("/").status_code == 200
     again = app.test_client()
     r = again.get(link)

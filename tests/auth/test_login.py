@@ -49,7 +49,7 @@ def test_password_change_ends_other_sessions(app, auth, cadre):
             "confirm": "new-secret-42",
         },
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert auth.client.get("/").status_code == 200
     assert other.get("/").status_code == 302
     auth.logout()

@@ -98,8 +98,9 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (bin/test installs it)")
     if _shared["users"] == 0:
-        from playwright.sync_api import sync_playwright
-
+        sync_playwright = pytest.importorskip(
+            "playwright.sync_api", reason="Playwright is not installed"
+        ).sync_playwright
         playwright = sync_playwright().start()
         _shared["playwright"] = playwright
         _shared["browser"] = playwright.chromium.launch(

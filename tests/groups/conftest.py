@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from directory.extensions import db
 from directory.groups import membership as group_membership
@@ -109,29 +108,3 @@ def limited(app_config: dict[str, object]) -> dict[str, object]:
         GROUP_POST_RATE_LIMIT="2 per minute",
     )
     return app_config
-
-
-class QueryCounter:
-    """Counts SQL statements run on the engine while active."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        self.count += 1
-        self.statements.append(statement)
-
-
-@pytest.fixture
-def count_queries(app: Flask):  # type: ignore[no-untyped-def]
-    @contextmanager
-    def counting() -> Iterator[QueryCounter]:
-        counter = QueryCounter()
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-
-    return counting

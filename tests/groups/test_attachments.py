@@ -70,7 +70,7 @@ def test_attach_and_download_as_member(app, client, auth, owner, member) -> None
         },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     items = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
     assert [a.content_type for a in items] == [
         "application/pdf",

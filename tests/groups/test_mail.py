@@ -77,7 +77,7 @@ def test_mention_sends_email_when_chosen(smtp, client, auth, owner, member, cadr
         save_settings(member.id, {"group_mention": (True, True)})
     auth.login(cadre)
     body = f"@{member.name}#{member.id} 和 @{owner.name}#{owner.id} 请看"
-    assert client.post(f"/groups/threads/{thread.id}/reply", data={"body": body}).status_code == 302
+    assert client.post(f"/groups/threads/{thread.id}/reply", data={"body": body}).status_code == 303
     # The member chose e-mail for mentions; the owner kept the defaults (in-app only).
     assert [m[0] for m in smtp.messages] == [[member.email]]
     raw = smtp.messages[0][1]
@@ -98,6 +98,6 @@ def test_mail_server_down_does_not_undo_the_post(app_config, client, auth, owner
         save_settings(owner.id, {"group_reply": (True, True)})
     auth.login(member)
     assert (
-        client.post(f"/groups/threads/{thread.id}/reply", data={"body": "收到"}).status_code == 302
+        client.post(f"/groups/threads/{thread.id}/reply", data={"body": "收到"}).status_code == 303
     )
     assert db.session.scalar(select(Post).order_by(Post.id.desc())).body == "收到"

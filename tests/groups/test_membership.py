@@ -41,7 +41,7 @@ def test_join_open_group_without_js(client, auth, owner, cadre) -> None:  # type
     group = make_group(owner, "开放群")
     auth.login(cadre)
     response = client.post(f"/groups/{group.id}/join")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert cadre.id in _members(group)
     db.session.refresh(group)
     assert group.member_count == 2
@@ -120,7 +120,7 @@ def test_decline_and_withdraw(client, auth, owner, cadre, outsider) -> None:  # 
     group = make_group(owner, "申请群", JoinPolicy.REQUEST)
     auth.login(cadre)
     client.post(f"/groups/{group.id}/request")
-    assert client.post(f"/groups/{group.id}/withdraw").status_code == 302
+    assert client.post(f"/groups/{group.id}/withdraw").status_code == 303
     assert client.post(f"/groups/{group.id}/withdraw").status_code == 409
     auth.logout()
     auth.login(outsider)
@@ -136,7 +136,7 @@ def test_decline_and_withdraw(client, auth, owner, cadre, outsider) -> None:  # 
         client.post(
             f"/groups/{group.id}/requests/{req.id}", data={"decision": "decline"}
         ).status_code
-        == 302
+        == 303
     )
     assert (
         client.post(f"/groups/{group.id}/requests/{req.id}", data={"decision": "maybe"}).status_code
@@ -162,7 +162,7 @@ def test_invitation_to_hidden_group(client, auth, owner, cadre) -> None:  # type
     auth.logout()
     auth.login(owner)
     response = client.post(f"/groups/{group.id}/invite", data={"person": cadre.email})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert (
         client.post(f"/groups/{group.id}/invite", data={"person": cadre.email}).status_code == 409
     )
@@ -176,7 +176,7 @@ def test_invitation_to_hidden_group(client, auth, owner, cadre) -> None:  # type
     page = client.get(f"/groups/{group.id}")
     assert page.status_code == 200 and "接受邀请" in page.get_data(as_text=True)
     assert (
-        client.post(f"/groups/{group.id}/invitation", data={"answer": "accept"}).status_code == 302
+        client.post(f"/groups/{group.id}/invitation", data={"answer": "accept"}).status_code == 303
     )
     assert cadre.id in _members(group)
     assert _log(group) == ["create", "invite"]
@@ -189,7 +189,7 @@ def test_declined_invitation_to_hidden_group_disappears(client, auth, owner, cad
     auth.logout()
     auth.login(cadre)
     response = client.post(f"/groups/{group.id}/invitation", data={"answer": "decline"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/groups/")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/groups/")
     assert client.get(f"/groups/{group.id}").status_code == 404
     assert cadre.id not in _members(group)
 
@@ -204,7 +204,7 @@ def test_remove_and_ban(client, auth, owner, cadre, member) -> None:  # type: ig
     response = client.post(
         f"/groups/{group.id}/members/{cadre.id}/remove", data={"ban": "y", "reason": "广告"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert cadre.id not in _members(group)
     assert db.session.scalar(select(func.count()).select_from(GroupBan)) == 1
     client.post(f"/groups/{group.id}/members/{member.id}/remove")
@@ -216,10 +216,10 @@ def test_remove_and_ban(client, auth, owner, cadre, member) -> None:  # type: ig
     assert client.post(f"/groups/{group.id}/join").status_code == 403
     auth.logout()
     auth.login(member)
-    assert client.post(f"/groups/{group.id}/join").status_code == 302
+    assert client.post(f"/groups/{group.id}/join").status_code == 303
     auth.logout()
     auth.login(owner)
-    assert client.post(f"/groups/{group.id}/bans/{cadre.id}/lift").status_code == 302
+    assert client.post(f"/groups/{group.id}/bans/{cadre.id}/lift").status_code == 303
     assert client.post(f"/groups/{group.id}/bans/{cadre.id}/lift").status_code == 404
     assert _log(group) == ["create", "ban", "remove", "unban"]
 
@@ -245,7 +245,7 @@ def test_roles_and_hand_over(client, auth, owner, cadre, member) -> None:  # typ
         client.post(
             f"/groups/{group.id}/members/{cadre.id}/role", data={"role": "moderator"}
         ).status_code
-        == 302
+        == 303
     )
     auth.logout()
     # A moderator moderates but cannot remove another moderator or hand the group over.
@@ -254,7 +254,7 @@ def test_roles_and_hand_over(client, auth, owner, cadre, member) -> None:  # typ
     assert client.post(f"/groups/{group.id}/members/{member.id}/hand-over").status_code == 403
     auth.logout()
     auth.login(owner)
-    assert client.post(f"/groups/{group.id}/members/{member.id}/hand-over").status_code == 302
+    assert client.post(f"/groups/{group.id}/members/{member.id}/hand-over").status_code == 303
     roles = dict(
         db.session.execute(
             select(GroupMember.person_id, GroupMember.role).where(GroupMember.group_id == group.id)
@@ -275,15 +275,15 @@ def test_owner_cannot_leave_member_can(client, auth, owner, member) -> None:  # 
     assert response.status_code == 422 and "移交" in response.get_data(as_text=True)
     auth.logout()
     auth.login(member)
-    assert client.post(f"/groups/{group.id}/leave").status_code == 302
+    assert client.post(f"/groups/{group.id}/leave").status_code == 303
     assert _members(group) == {owner.id}
 
 
 def test_join_rate_limited_per_user(limited, client, auth, owner, cadre) -> None:  # type: ignore[no-untyped-def]
     groups = [make_group(owner, f"群{i}") for i in range(3)]
     auth.login(cadre)
-    assert client.post(f"/groups/{groups[0].id}/join").status_code == 302
-    assert client.post(f"/groups/{groups[1].id}/join").status_code == 302
+    assert client.post(f"/groups/{groups[0].id}/join").status_code == 303
+    assert client.post(f"/groups/{groups[1].id}/join").status_code == 303
     response = client.post(f"/groups/{groups[2].id}/join")
     assert response.status_code == 429
     assert "操作过于频繁" in response.get_data(as_text=True)

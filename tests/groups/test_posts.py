@@ -29,7 +29,7 @@ def test_start_thread_and_read_it(client, auth, owner, member) -> None:  # type:
         f"/groups/{group.id}/threads/new",
         data={"title": "季度例会安排", "body": "请大家**准时**参加 <script>alert(1)</script>"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     thread = db.session.scalar(select(Thread))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "季度例会安排" in page and "<strong>准时</strong>" in page
@@ -85,7 +85,7 @@ def test_reply_without_js_redirects_to_the_post(client, auth, owner, member) -> 
     thread = make_thread(owner, group)
     auth.login(member)
     response = client.post(f"/groups/threads/{thread.id}/reply", data={"body": "收到"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     post = db.session.scalar(select(Post).order_by(Post.id.desc()))
     assert response.headers["Location"].endswith(f"/groups/threads/{thread.id}#post-{post.id}")
     db.session.refresh(thread)
@@ -136,7 +136,7 @@ def test_quote_reply_and_reply_to_deleted_post(client, auth, owner, member, cadr
     response = client.post(
         f"/groups/threads/{thread.id}/reply", data={"body": "同意", "quote_of": str(mine.id)}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     page = client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
     assert "引用 张彤" in page
     kinds = set(
@@ -145,7 +145,7 @@ def test_quote_reply_and_reply_to_deleted_post(client, auth, owner, member, cadr
     assert kinds == {"group_reply"}
     auth.logout()
     auth.login(cadre)
-    assert client.post(f"/groups/posts/{mine.id}/delete").status_code == 302
+    assert client.post(f"/groups/posts/{mine.id}/delete").status_code == 303
     auth.logout()
     auth.login(member)
     before = _posts()
@@ -246,7 +246,7 @@ def test_delete_and_restore(client, auth, owner, member) -> None:  # type: ignor
     auth.login(member)
     client.post(f"/groups/threads/{thread.id}/reply", data={"body": "说错了"})
     post = db.session.scalar(select(Post).order_by(Post.id.desc()))
-    assert client.post(f"/groups/posts/{post.id}/delete").status_code == 302
+    assert client.post(f"/groups/posts/{post.id}/delete").status_code == 303
     assert client.post(f"/groups/posts/{post.id}/delete").status_code == 409
     page = client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
     assert "说错了" not in page and "此回帖已被删除" in page
@@ -260,12 +260,12 @@ def test_delete_and_restore(client, auth, owner, member) -> None:  # type: ignor
     assert "说错了" in client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
     assert (
         client.post(f"/groups/posts/{post.id}/moderate", data={"action": "restore"}).status_code
-        == 302
+        == 303
     )
     db.session.refresh(post)
     assert post.deleted_at is None
     assert (
-        client.post(f"/groups/posts/{post.id}/moderate", data={"action": "hide"}).status_code == 302
+        client.post(f"/groups/posts/{post.id}/moderate", data={"action": "hide"}).status_code == 303
     )
     assert (
         client.post(f"/groups/posts/{post.id}/moderate", data={"action": "zap"}).status_code == 422
@@ -279,7 +279,7 @@ def test_deleting_the_opening_post_deletes_the_thread(client, auth, owner, membe
     thread = make_thread(member, group, "要删的话题")
     auth.login(member)
     response = client.post(f"/groups/posts/{_first_post(thread).id}/delete")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.get(f"/groups/threads/{thread.id}").status_code == 404
     assert "要删的话题" not in client.get(f"/groups/{group.id}").get_data(as_text=True)
 
@@ -301,7 +301,7 @@ def test_pin_and_lock(client, auth, owner, member) -> None:  # type: ignore[no-u
         client.post(
             f"/groups/threads/{old.id}/flags", data={"flag": "pinned", "value": "1"}
         ).status_code
-        == 302
+        == 303
     )
     assert (
         client.post(
@@ -359,7 +359,7 @@ def test_report_and_handle(client, auth, owner, member, cadre) -> None:  # type:
     auth.login(cadre)
     assert client.post(f"/groups/posts/{post.id}/report", data={"reason": ""}).status_code == 422
     assert (
-        client.post(f"/groups/posts/{post.id}/report", data={"reason": "广告"}).status_code == 302
+        client.post(f"/groups/posts/{post.id}/report", data={"reason": "广告"}).status_code == 303
     )
     assert client.get(f"/groups/{group.id}/reports").status_code == 403
     auth.logout()
@@ -371,7 +371,7 @@ def test_report_and_handle(client, auth, owner, member, cadre) -> None:  # type:
         client.post(
             f"/groups/{group.id}/reports", data={"report": report.id, "action": "hide"}
         ).status_code
-        == 302
+        == 303
     )
     assert (
         client.post(
@@ -391,5 +391,5 @@ def test_posting_is_rate_limited_per_user(limited, client, auth, owner, member) 
         client.post(f"/groups/threads/{thread.id}/reply", data={"body": f"第{i}条"}).status_code
         for i in range(3)
     ]
-    assert codes == [302, 302, 429]
+    assert codes == [303, 303, 429]
     assert _posts() == 3

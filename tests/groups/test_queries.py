@@ -41,7 +41,7 @@ def _bulk_thread(group, authors, replies: int) -> Thread:  # type: ignore[no-unt
     return thread
 
 
-def test_thread_page_with_200_replies(client, auth, owner, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_thread_page_with_200_replies(client, auth, owner, queries) -> None:  # type: ignore[no-untyped-def]
     authors = [owner] + [make_person(name=f"作者{i}") for i in range(20)]
     group = make_group(owner, "大群", members=tuple(authors[1:]))
     thread = _bulk_thread(group, authors, 200)
@@ -53,14 +53,14 @@ def test_thread_page_with_200_replies(client, auth, owner, count_queries) -> Non
     auth.login(authors[3])
     thread_id = thread.id
     db.session.expunge_all()
-    with count_queries() as counter:
+    with queries.watch() as counter:
         response = client.get(f"/groups/threads/{thread_id}")
     assert response.status_code == 200
     assert response.get_data(as_text=True).count('<li id="post-') == 201
     assert counter.count <= MAX_QUERIES, counter.statements
 
 
-def test_group_page_with_1000_threads(client, auth, owner, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_group_page_with_1000_threads(client, auth, owner, queries) -> None:  # type: ignore[no-untyped-def]
     authors = [owner] + [make_person(name=f"作者{i}") for i in range(20)]
     group = make_group(owner, "大群", members=tuple(authors[1:]))
     start = datetime(2026, 1, 1)
@@ -79,13 +79,13 @@ def test_group_page_with_1000_threads(client, auth, owner, count_queries) -> Non
     auth.login(authors[2])
     group_id = group.id
     db.session.expunge_all()
-    with count_queries() as counter:
+    with queries.watch() as counter:
         response = client.get(f"/groups/{group_id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "话题999" in html and "加载更多" in html
     # Pinned threads come first.
     assert html.index("话题750") < html.index("话题999")
     assert counter.count <= MAX_QUERIES, counter.statements
-    with count_queries() as counter:
+    with queries.watch() as counter:
         client.get(f"/groups/{group_id}?page=20&rows=1", headers={"HX-Request": "true"})
     assert counter.count <= MAX_QUERIES

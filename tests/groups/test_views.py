@@ -54,7 +54,7 @@ def test_create_group_as_cadre(client, auth, cadre, world) -> None:  # type: ign
             "organisation": f"共青团顺庆区委 #{world.county_org.id}",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     group = db.session.scalar(select(Group))
     assert group.join_policy == JoinPolicy.REQUEST and group.visibility == GroupVisibility.MEMBERS
     assert group.region_id == world.shunqing.id and group.organisation_id == world.county_org.id
@@ -105,7 +105,7 @@ def test_edit_group_only_by_moderators(client, auth, owner, member) -> None:  # 
         f"/groups/{group.id}/edit",
         data={"name": "改名群", "join_policy": "invite", "visibility": "hidden"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.refresh(group)
     assert group.name == "改名群" and group.visibility == GroupVisibility.HIDDEN
 
@@ -118,7 +118,7 @@ def test_notification_settings(client, auth, cadre) -> None:  # type: ignore[no-
         "/groups/settings",
         data={"save": "1", "group_mention-app": "on", "group_mention-email": "on"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     rows = {
         (r.kind, r.in_app, r.email)
         for r in db.session.scalars(

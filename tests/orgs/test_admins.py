@@ -36,7 +36,7 @@ def test_add_admin_by_email_notifies_them(client, auth, world, org_admin, cadre)
     r = client.post(
         f"/orgs/{world.street_org.id}/admins", data={"email": "  ZhangTong@Example.org "}
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert _admin_rows(world.street_org) == {cadre.id}
     note = db.session.scalar(select(Notification).where(Notification.person_id == cadre.id))
     assert "中城街道团工委" in note.message and note.link == f"/orgs/{world.street_org.id}"
@@ -81,7 +81,7 @@ def test_admin_may_remove_themself_when_another_remains(client, auth, world, org
     client.post(f"/orgs/{world.county_org.id}/admins", data={"email": cadre.email})
     r = client.post(f"/orgs/{world.county_org.id}/admins/{org_admin.id}/remove")
     # No longer an admin: sent to the organisation page rather than the admin page.
-    assert r.status_code == 302 and r.headers["Location"].endswith(f"/orgs/{world.county_org.id}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/orgs/{world.county_org.id}")
     assert _admin_rows(world.county_org) == {cadre.id}
 
 
@@ -90,7 +90,7 @@ def test_ancestor_admin_counts_as_remaining_admin(client, auth, world, org_admin
     client.post(f"/orgs/{world.street_org.id}/admins", data={"email": org_admin.email})
     # 李明 also administers the street through the county: removing the direct row is fine.
     r = client.post(f"/orgs/{world.street_org.id}/admins/{org_admin.id}/remove")
-    assert r.status_code == 302 and r.headers["Location"].endswith(
+    assert r.status_code == 303 and r.headers["Location"].endswith(
         f"/orgs/{world.street_org.id}/admins"
     )
     assert _admin_rows(world.street_org) == set()

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from directory.extensions import db
-from directory.orgs.forms import uses_region_picker
 from directory.orgs.models import Organisation
 from tests.browser.conftest import (  # noqa: F401 - fixtures shared with tests/browser
     app_config,
@@ -27,9 +26,6 @@ def _expand(page, name: str) -> None:
 
 
 def _pick_region(page, codes: list[str], javascript: bool) -> None:
-    if not uses_region_picker():
-        page.fill("input[name=region_code]", codes[-1])
-        return
     for i, code in enumerate(codes):
         select = page.locator("select[name=region_code]").nth(i)
         if javascript:

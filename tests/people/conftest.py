@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from directory.extensions import db
 from directory.people.models import Person
@@ -55,28 +52,3 @@ def former_colleague(world: World) -> Person:
         membership_org_id=world.chengdu_org.id,
         positions=[(world.branch, "干事", date(2015, 1, 1), date(2018, 6, 30))],
     )
-
-
-class QueryCounter:
-    """Counts SQL statements sent to the database."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        self.statements.append(statement)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
-@contextmanager
-def count_queries() -> Iterator[QueryCounter]:
-    """Count statements executed on the app's engine inside the block."""
-    counter = QueryCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        yield counter
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)

@@ -6,7 +6,6 @@ import pytest
 
 from directory.extensions import db
 from tests.factories import make_person
-from tests.people.conftest import count_queries
 
 
 @pytest.fixture
@@ -36,8 +35,9 @@ def test_ordered_by_pinyin_and_paginated(client, auth, world, cadre):
     assert "上一页" in second and "下一页" not in second
     beyond = client.get("/people/?page=99")
     assert beyond.status_code == 200 and "没有找到匹配的人" in beyond.get_data(as_text=True)
-    for bad in ("abc", "-1", "0", "1e9"):
-        assert client.get(f"/people/?page={bad}").status_code == 200
+    for bad in ("abc", "-1", "0", "1e9", "²"):
+        r = client.get(f"/people/?page={bad}")
+        assert r.status_code == 400 and "页码无效" in r.get_data(as_text=True)
 
 
 def test_filter_by_name_and_pinyin(client, auth, world, cadre):
@@ -84,24 +84,26 @@ def test_list_fragment(client, auth, cadre):
     assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
 
 
-def _list_queries(client) -> int:
+def _list_queries(client, queries) -> int:
     db.session.expunge_all()
-    with count_queries() as counter:
+    with queries.watch() as counter:
         assert client.get("/people/").status_code == 200
     return counter.count
 
 
-def test_list_query_count_does_not_grow_with_the_page(client, auth, world, cadre, outsider):
+def test_list_query_count_does_not_grow_with_the_page(
+    client, auth, world, cadre, outsider, queries
+):
     auth.login(outsider)
     branch_id, street_id = world.branch.id, world.street_org.id
     make_person(name="甲", membership_org_id=branch_id)
     client.get("/people/")
-    few = _list_queries(client)  # the page holds 3 people
+    few = _list_queries(client, queries)  # the page holds 3 people
     for i in range(6):
         make_person(name=f"乙{i}", membership_org_id=street_id, phone="+8613800138001")
     db.session.commit()
     app = client.application
     app.config["PAGE_SIZE"] = 9
-    many = _list_queries(client)  # the page holds 9 people
+    many = _list_queries(client, queries)  # the page holds 9 people
     assert many == few
     assert many <= 8

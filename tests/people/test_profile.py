@@ -7,7 +7,6 @@ from datetime import date
 from directory.core.enums import CadreKind, Establishment, Gender, PoliticalStatus
 from directory.extensions import db
 from tests.factories import make_org, make_person
-from tests.people.conftest import count_queries
 
 
 def test_profile_shows_facts_and_history(client, auth, world, cadre, outsider):
@@ -77,19 +76,19 @@ def test_profile_fragment(client, auth, cadre):
     assert "HX-Request" in r.headers["Vary"]
 
 
-def _profile_queries(client, person_id: int) -> int:
+def _profile_queries(client, queries, person_id: int) -> int:
     # Requests in tests share the test's session; empty it so nothing comes from its cache.
     db.session.expunge_all()
-    with count_queries() as counter:
+    with queries.watch() as counter:
         r = client.get(f"/people/{person_id}")
     assert r.status_code == 200
     return counter.count
 
 
-def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsider):
+def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsider, queries):
     auth.login(outsider)
     client.get(f"/people/{cadre.id}")  # warm up (catalogues, first connection)
-    few = _profile_queries(client, cadre.id)
+    few = _profile_queries(client, queries, cadre.id)
     for i in range(12):
         region = world.chengdu if i % 2 else world.street_region
         org = make_org(f"测试团支部{i}", region, world.street_org)
@@ -105,6 +104,6 @@ def test_profile_query_count_is_small_and_flat(client, auth, world, cadre, outsi
             )
         )
     db.session.commit()
-    many = _profile_queries(client, cadre.id)
+    many = _profile_queries(client, queries, cadre.id)
     assert many == few, "the profile page must not query once per position"
     assert many <= 8

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.extensions import db
 from directory.regions.models import Region
 from tests.browser import conftest as browser_fixtures
 from tests.factories import make_region
+
+# Imported lazily: without Playwright the module is skipped, not a collection error.
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 
 pytestmark = pytest.mark.browser
 

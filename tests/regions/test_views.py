@@ -7,7 +7,6 @@ import flask_babel
 from directory.core.enums import OrgLevel
 from directory.extensions import db
 from tests.factories import make_org, make_region
-from tests.regions.conftest import count_queries
 
 HX = {"HX-Request": "true"}
 
@@ -84,7 +83,7 @@ def test_unknown_or_malformed_code_is_404(client, auth, cadre, world):
         assert "地区代码不存在" in r.get_data(as_text=True)
 
 
-def test_children_are_paginated_without_n_plus_one(client, auth, cadre, world):
+def test_children_are_paginated_without_n_plus_one(client, auth, cadre, world, queries):
     county = world.shunqing
     for i in range(2, 62):
         town = make_region(f"511302{i:03d}", f"测试镇{i:02d}", county)
@@ -94,14 +93,14 @@ def test_children_are_paginated_without_n_plus_one(client, auth, cadre, world):
     first = client.get("/regions/511302").get_data(as_text=True)
     assert "共 61 个" in first and "测试镇50" in first and "测试镇51" not in first
     assert 'href="/regions/511302?opage=1&amp;page=2"' in first
-    with count_queries() as statements:
+    with queries.watch():
         second = client.get("/regions/511302?page=2")
     text = second.get_data(as_text=True)
     assert second.status_code == 200 and "测试镇51" in text and "测试镇61" in text
     assert "测试镇50" not in text
     assert "511302061 · 1 个团组织" in text
     # user + region chain + children (count, page) + orgs (count, page) + counts
-    assert len(statements) <= 8, statements
+    assert queries.count <= 8, queries.statements
     assert client.get("/regions/511302?page=3").status_code == 404
     bad = client.get("/regions/511302?page=abc")
     assert bad.status_code == 400 and "页码无效" in bad.get_data(as_text=True)

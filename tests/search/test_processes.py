@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.search.outbox import SearchOutbox
+from directory.search.models import SearchOutbox
 from tests.conftest import PG_URL
 from tests.search.helpers import names
 

@@ -12,7 +12,7 @@ from directory.extensions import db
 from directory.people.models import Person
 from directory.search import sync
 from directory.search.backends import get_backend
-from directory.search.outbox import SearchOutbox
+from directory.search.models import SearchOutbox
 from tests.factories import make_person
 from tests.search.helpers import names, run
 

@@ -132,31 +132,21 @@ def test_english_translation(client, auth, directory) -> None:
     assert "Directory" in body and "Sort" in body
 
 
-def _queries_for(client, app, url: str) -> int:
-    import sqlalchemy as sa
-
+def _queries_for(client, queries, url: str) -> int:
     from directory.extensions import db
 
-    count = [0]
-
-    def counter(*_args, **_kwargs) -> None:
-        count[0] += 1
-
     db.session.expire_all()  # both requests load the signed-in user the same way
-    sa.event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with queries.watch():
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", counter)
-    return count[0]
+    return queries.count
 
 
-def test_no_query_per_result(client, auth, app, directory) -> None:
+def test_no_query_per_result(client, auth, app, directory, queries) -> None:
     from tests.factories import make_person
 
     w = directory.world
     auth.login(directory.org_admin)
-    few = _queries_for(client, app, "/search/?region=51")
+    few = _queries_for(client, queries, "/search/?region=51")
     for i in range(12):
         org = (w.branch, w.street_org, w.city_org, w.chengdu_org)[i % 4]
         make_person(
@@ -164,5 +154,5 @@ def test_no_query_per_result(client, auth, app, directory) -> None:
             membership_org_id=org.id,
             positions=[(org, "委员", date(2020, 1, 1), None)],
         )
-    many = _queries_for(client, app, "/search/?region=51")
+    many = _queries_for(client, queries, "/search/?region=51")
     assert many == few <= 9  # user, outbox check, people, posts, ties (2), admin, regions, bell

@@ -43,7 +43,7 @@ def test_selection_batch(client, auth, org_admin, world, receiving):
             "reason": "graduation",
         },
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     batch = db.session.scalars(sa.select(TransferBatch)).one()
     items = db.session.scalars(sa.select(Transfer).where(Transfer.batch_id == batch.id)).all()
     assert len(items) == 3
@@ -105,7 +105,7 @@ def test_csv_upload_with_failures_per_member(client, auth, org_admin, world, rec
         data={"file": (io.BytesIO(csv_text.encode("utf-8-sig")), "list.csv"), "reason": "job"},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     batch = db.session.scalars(sa.select(TransferBatch)).one()
     assert batch.source == "csv"
     made = db.session.scalars(
@@ -134,7 +134,7 @@ def test_gbk_csv_and_bad_encoding(client, auth, org_admin, world, receiving):
         data={"file": (io.BytesIO(gbk), "gbk.csv"), "reason": "job"},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 302 and _count(Transfer) == 1
+    assert r.status_code == 303 and _count(Transfer) == 1
     bad = b"a@b.c,\xff\xfe\xfa\n"
     r = client.post(
         url,
@@ -174,7 +174,7 @@ def test_xlsx_upload(client, auth, org_admin, world, receiving):
         data={"file": (io.BytesIO(buf.getvalue()), "class.xlsx"), "reason": "graduation"},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     rows = db.session.scalars(sa.select(Transfer)).all()
     assert {t.person_id for t in rows} == {p.id for p in people}
     assert {t.reason for t in rows} == {TransferReason.GRADUATION}
@@ -216,7 +216,7 @@ def test_whole_branch_by_scope_and_select_all(client, auth, org_admin, world, re
             "reason": "other",
         },
     )
-    assert r.status_code == 302
+    assert r.status_code == 303
     batch = db.session.scalars(sa.select(TransferBatch)).one()
     moved = set(
         db.session.scalars(sa.select(Transfer.person_id).where(Transfer.batch_id == batch.id))

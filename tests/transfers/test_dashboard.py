@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from directory.core import time as clock
 from directory.extensions import db
 from directory.notifications.models import Notification
 from directory.transfers import accepting, reports
@@ -20,7 +21,7 @@ def _age(t: Transfer, days: int) -> None:
     db.session.execute(
         sa.update(Transfer)
         .where(Transfer.id == t.id)
-        .values(state_since=svc.now_utc() - timedelta(days=days))
+        .values(state_since=clock.now() - timedelta(days=days))
     )
     db.session.commit()
 

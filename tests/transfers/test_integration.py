@@ -48,7 +48,7 @@ def app_config(app_config):
 
 
 def test_completion_queues_the_member_for_the_search_index(cadre, org_admin, receiving, submitted):
-    from directory.search.outbox import SearchOutbox
+    from directory.search.models import SearchOutbox
 
     db.session.execute(sa.delete(SearchOutbox))
     db.session.commit()

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from directory.extensions import db
 from directory.transfers import batches
 from directory.transfers import services as svc
 from directory.transfers.models import TransferReason
+from tests.conftest import QueryCounter
 from tests.factories import make_org, make_person
 
 
-class Counter:
-    """Counts SQL statements while active."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def _on(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        self.statements.append(statement)
-
-    @contextmanager
-    def watch(self) -> Iterator[Counter]:
-        self.statements.clear()
-        event.listen(db.engine, "before_cursor_execute", self._on)
-        try:
-            yield self
-        finally:
-            event.remove(db.engine, "before_cursor_execute", self._on)
-
-
 def _cost(client, url: str) -> int:
-    counter = Counter()
-    with counter.watch():
+    with QueryCounter().watch() as counter:
         r = client.get(url)
     assert r.status_code == 200
     return len(counter.statements)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.core.signals import membership_changed, positions_changed
 from directory.extensions import db
@@ -200,7 +201,7 @@ def test_open_transfer_unique_in_database(cadre, receiving, submitted):
         requested_by_id=cadre.id,
         reason=TransferReason.JOB,
         state=S.RETURNED,
-        state_since=svc.now_utc(),
+        state_since=clock.now(),
     )
     db.session.add(dup)
     with pytest.raises(sa.exc.IntegrityError):

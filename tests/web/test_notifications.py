@@ -14,7 +14,7 @@ def test_bell_counts_and_mark_read(client, auth, cadre, outsider):
     assert bell.get_data(as_text=True).count('class="badge">1<') == 1
     assert "HX-Request" in bell.headers["Vary"]
     r = client.post("/notifications/read", data={})
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert unread_count(cadre.id) == 0
     assert unread_count(outsider.id) == 1
 
