@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from directory.core import enums
 from directory.core.errors import DomainError
@@ -63,7 +64,7 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
 
 
-def signin_redirect() -> Response:
+def signin_redirect() -> WerkzeugResponse:
     """Where a signed-out visitor goes: the sign-in page, which says what 团友录 is.
 
     No yellow warning: a first visit is not an error. A deep link comes back after
