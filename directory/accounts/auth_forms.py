@@ -57,3 +57,14 @@ class ChangePasswordForm(BaseForm, NewPasswordMixin):
 
 class SetPasswordForm(BaseForm, NewPasswordMixin):
     pass
+
+
+class ForgotPasswordForm(BaseForm):
+    email = TrimmedStringField(
+        _l("电子邮箱"),
+        validators=[
+            DataRequired(_l("请输入电子邮箱。")),
+            Length(max=254, message=_l("电子邮箱太长。")),
+            Email(_l("电子邮箱格式不正确。")),
+        ],
+    )

@@ -8,10 +8,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from directory.accounts import services as accounts
-from directory.accounts.auth_forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from directory.accounts.auth_forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from directory.accounts.loader import login_id
 from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
+from directory.core.mail import send_mail
 from directory.extensions import limiter
 from directory.web.limits import per_user
 from directory.web.rendering import render
@@ -109,3 +115,34 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
             )
     status = 422 if request.method == "POST" else 200
     return render("auth/invite.html", "form", form=form, person=person, token=token), status
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_form_key)
+def forgot_password() -> str | tuple[str, int]:
+    """Forgotten password: a set-password link by e-mail when mail is configured.
+
+    The answer is the same whether or not the address has an account, so the page cannot
+    be used to find out who is registered. Without mail the page says whom to ask.
+    """
+    mail_on = bool(current_app.config.get("MAIL_ENABLED"))
+    form = ForgotPasswordForm()
+    sent = False
+    if mail_on and form.validate_on_submit():
+        found = accounts.reset_mail(form.email.data)
+        if found is not None:
+            address, token = found
+            link = url_for("auth.accept_invitation", token=token, _external=True)
+            send_mail(
+                address,
+                _("团友录：重新设置密码"),
+                _(
+                    "有人（希望是你）请求重新设置团友录的密码。请打开下面的链接设置新密码，"
+                    "链接只能使用一次：\n\n%(link)s\n\n如果不是你本人操作，请忽略这封邮件。",
+                    link=link,
+                ),
+            )
+        sent = True
+    status = 422 if request.method == "POST" and not sent and mail_on else 200
+    return render("auth/forgot.html", form=form, mail_on=mail_on, sent=sent), status

@@ -22,10 +22,14 @@ from directory.people.models import Person
 
 
 def init_app(app: Flask) -> None:
+    from directory.web import signin_redirect
+
     login.login_view = "auth.login"
     login.login_message = _l("请先登录。")
     login.login_message_category = "warning"
     login.session_protection = "strong"
+    # A signed-out visitor meets the sign-in page that says what 团友录 is, no warning.
+    login.unauthorized_handler(signin_redirect)
     user_loaded_from_cookie.connect(_bind_restored_session)
 
 

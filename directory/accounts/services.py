@@ -198,3 +198,16 @@ def accept_invitation(token: str, password: str) -> Person:
     person.session_token = new_session_token()
     log.info("person %s accepted an invitation", person.id)
     return person
+
+
+def reset_mail(email: str) -> tuple[str, str] | None:
+    """(address, token) for a forgotten password, or None when no active account has it.
+
+    The token is an invitation token: it sets a new password once and dies when the
+    password changes. Nothing is written, so asking twice is harmless.
+    """
+    address = _normalise_email(email)
+    person = db.session.scalar(select(Person).where(Person.email == address))
+    if person is None or not person.is_active_account:
+        return None
+    return person.email, invitation_token(person)

@@ -12,6 +12,7 @@ from directory.demo import seed as demo
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_activity)
 
 
 @click.command("seed-demo")
@@ -35,3 +36,20 @@ def seed_demo(cadres: int, seed: int, province: str, force: bool) -> None:
     )
     click.echo(f"sign in as admin@, cadre@ or orgadmin@{demo.demo_people.DOMAIN}")
     click.echo(f"password: {demo.DEMO_PASSWORD}")
+
+
+@click.command("demo-activity")
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same activity.")
+def demo_activity(seed: int) -> None:
+    """Fill the demo with discussions, transfers in every state and notifications."""
+    from directory.demo.activity import seed_activity
+
+    try:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            stats = seed_activity(seed=seed)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(
+        f"demo activity: {stats.groups} groups, {stats.threads} threads, "
+        f"{stats.replies} replies, {stats.transfers} transfers"
+    )

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.errors import NotFound
 from directory.core.pagination import ListPage
 from directory.extensions import db
-from directory.groups.models import Group, GroupMember
+from directory.groups.models import (
+    Group,
+    GroupMember,
+    JoinRequest,
+    MemberRole,
+    RequestKind,
+    RequestStatus,
+)
 from directory.groups.permissions import GroupAccess
-from directory.groups.post_models import Post, PostRevision, Thread
+from directory.groups.post_models import Post, PostReport, PostRevision, Thread
 from directory.groups.services import get_visible
 from directory.people.models import Person
 
@@ -94,3 +103,58 @@ def feed_for(viewer: Person, limit: int = 8) -> list[Thread]:
             .limit(limit)
         )
     )
+
+
+@dataclass
+class GroupTodos:
+    """What waits for the viewer in groups (home page): requests, reports, invitations."""
+
+    requests: int = 0
+    request_groups: list[Group] = field(default_factory=list)
+    reports: int = 0
+    report_groups: list[Group] = field(default_factory=list)
+    invitations: list[JoinRequest] = field(default_factory=list)
+
+
+def todos_for(viewer: Person, limit: int = 5) -> GroupTodos:
+    """Pending join requests and open reports in groups the viewer moderates, and pending
+    invitations to the viewer: four small queries."""
+    moderated = select(GroupMember.group_id).where(
+        GroupMember.person_id == viewer.id,
+        GroupMember.role.in_((MemberRole.OWNER, MemberRole.MODERATOR)),
+    )
+    pending = (
+        JoinRequest.group_id.in_(moderated),
+        JoinRequest.kind == RequestKind.REQUEST,
+        JoinRequest.status == RequestStatus.PENDING,
+    )
+    todos = GroupTodos()
+    rows = db.session.execute(
+        select(JoinRequest.group_id, func.count()).where(*pending).group_by(JoinRequest.group_id)
+    ).all()
+    todos.requests = sum(n for _gid, n in rows)
+    open_reports = (PostReport.group_id.in_(moderated), PostReport.handled_at.is_(None))
+    report_rows = db.session.execute(
+        select(PostReport.group_id, func.count()).where(*open_reports).group_by(PostReport.group_id)
+    ).all()
+    todos.reports = sum(n for _gid, n in report_rows)
+    ids = {g for g, _n in rows} | {g for g, _n in report_rows}
+    groups = (
+        {g.id: g for g in db.session.scalars(select(Group).where(Group.id.in_(ids)))} if ids else {}
+    )
+    todos.request_groups = [groups[g] for g, _n in rows if g in groups][:limit]
+    todos.report_groups = [groups[g] for g, _n in report_rows if g in groups][:limit]
+    todos.invitations = list(
+        db.session.scalars(
+            select(JoinRequest)
+            .options(joinedload(JoinRequest.group))
+            .where(
+                JoinRequest.person_id == viewer.id,
+                JoinRequest.kind == RequestKind.INVITATION,
+                JoinRequest.status == RequestStatus.PENDING,
+            )
+            .order_by(JoinRequest.id.desc())
+            .limit(limit)
+        )
+    )
+    return todos

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from directory.core.errors import NotFound, ValidationError
@@ -48,20 +48,71 @@ def get_visible(viewer: Person, group_id: int) -> tuple[Group, GroupAccess]:
     return group, access
 
 
+# Automatic groups of organisations smaller than this are listed only to their members or
+# when the list is filtered to organisation groups (docs/GROUPS.md, "The group list").
+ORG_GROUP_LIST_MIN = 5
+KINDS = ("", "custom", "org")
+
+
 def list_groups(
-    viewer: Person, q: str = "", mine: bool = False, page: int = 1, per_page: int = 50
+    viewer: Person,
+    q: str = "",
+    mine: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+    kind: str = "",
+    region: Region | None = None,
 ) -> ListPage[Group]:
-    """One page of the groups the viewer may know of, most recently active first."""
+    """One page of the groups the viewer may know of: the viewer's own groups first, then
+    the most recently active. Small automatic groups stay out of the default list."""
     cond = [visible_groups(viewer)]
     q = q.strip()[:100]
     if q:
         cond.append(contains(Group.name, q))
+    member_of = select(GroupMember.group_id).where(GroupMember.person_id == viewer.id)
     if mine:
+        cond.append(Group.id.in_(member_of))
+    if kind == "custom":
+        cond.append(Group.auto_org_id.is_(None))
+    elif kind == "org":
+        cond.append(Group.auto_org_id.is_not(None))
+    elif not q:
         cond.append(
-            Group.id.in_(select(GroupMember.group_id).where(GroupMember.person_id == viewer.id))
+            or_(
+                Group.auto_org_id.is_(None),
+                Group.member_count >= ORG_GROUP_LIST_MIN,
+                Group.id.in_(member_of),
+            )
         )
-    query = select(Group).where(*cond).order_by(Group.last_activity_at.desc(), Group.id.desc())
+    if region is not None:
+        cond.append(
+            Group.region_id.in_(select(Region.id).where(Region.code.startswith(region.code)))
+        )
+    query = (
+        select(Group)
+        .options(joinedload(Group.organisation), joinedload(Group.region))
+        .where(*cond)
+        .order_by(
+            case((Group.id.in_(member_of), 0), else_=1),
+            Group.last_activity_at.desc(),
+            Group.id.desc(),
+        )
+    )
     return ListPage.fetch(query, page, per_page)
+
+
+def org_paths(groups: Iterable[Group]) -> dict[int, str]:
+    """ "省委 › 市委 › 县委" above each group's organisation, for the list (one query)."""
+    chains = {g.id: g.organisation.ancestor_ids[:-1] for g in groups if g.organisation}
+    ids = {i for chain in chains.values() for i in chain}
+    if not ids:
+        return {}
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        ).all()
+    )
+    return {gid: " › ".join(names[i] for i in chain if i in names) for gid, chain in chains.items()}
 
 
 def my_roles(viewer: Person, group_ids: Iterable[int]) -> dict[int, MemberRole]:

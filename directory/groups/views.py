@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from directory.accounts.next_url import safe_next
@@ -33,21 +33,59 @@ PAGE = 30
 @bp.route("/")
 @login_required
 def index() -> str:
+    """The group list: mine first; filters by name, kind and region; organisation paths."""
     q = request.args.get("q", "")[:100]
     mine = request.args.get("mine") == "1"
+    kind = request.args.get("kind", "")
+    if kind not in group_service.KINDS:
+        kind = ""
+    code = request.args.get("region", "")
+    region = (
+        db.session.scalar(select(Region).where(Region.code == code))
+        if code.isdigit() and len(code) <= 12
+        else None
+    )
     page = page_arg()
-    result = group_service.list_groups(current_user, q, mine=mine, page=page, per_page=PAGE)
+    result = group_service.list_groups(
+        current_user, q, mine=mine, page=page, per_page=PAGE, kind=kind, region=region
+    )
     roles = group_service.my_roles(current_user, [g.id for g in result.items])
+    # The cities (and provinces) that have groups, for the region filter.
+    prefixes = select(func.substr(Region.code, 1, 4)).join(Group, Group.region_id == Region.id)
+    regions = list(
+        db.session.scalars(
+            select(Region)
+            .where(
+                or_(
+                    Region.code.in_(prefixes),
+                    Region.code.in_(
+                        select(func.substr(Region.code, 1, 2)).join(
+                            Group, Group.region_id == Region.id
+                        )
+                    ),
+                )
+            )
+            .order_by(Region.code)
+        )
+    )
+    args = {"q": q or None, "mine": "1" if mine else None, "kind": kind or None}
+    args["region"] = region.code if region else None
     return render(
         "groups/index.html",
         "results",
         items=result.items,
         total=result.total,
         roles=roles,
+        paths=group_service.org_paths(result.items),
         q=q,
         mine=mine,
+        kind=kind,
+        region=region,
+        regions=regions,
+        args=args,
         page=page,
         more=result.has_next,
+        small=group_service.ORG_GROUP_LIST_MIN,
     )
 
 

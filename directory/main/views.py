@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.accounts.next_url import safe_next
-from directory.groups import reading
+from directory.main.home import load_home
 from directory.web.rendering import render
 
 bp = Blueprint("main", __name__, url_prefix=None)
@@ -16,8 +16,9 @@ bp = Blueprint("main", __name__, url_prefix=None)
 @bp.route("/")
 @login_required
 def index() -> str:
-    """The home page: search, and the latest threads in the user's groups."""
-    return render("main/index.html", person=current_user, feed=reading.feed_for(current_user))
+    """The home page: what waits for me, my groups, my organisation, my profile."""
+    person = current_user._get_current_object()
+    return render("main/index.html", person=person, home=load_home(person))
 
 
 @bp.route("/language/<code>")

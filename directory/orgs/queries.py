@@ -13,6 +13,7 @@ from directory.core.errors import NotFound
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
+from directory.regions.models import Region
 
 ROSTER_LIMIT = 500
 
@@ -79,8 +80,12 @@ def tree_nodes(parent_id: int | None) -> list[TreeNode]:
     )
     rows = db.session.execute(
         select(Organisation, _child_count(), _cadre_count())
+        .join(Region, Region.id == Organisation.region_id)
         .where(where)
-        .order_by(Organisation.dissolved_at.is_not(None), Organisation.name, Organisation.id)
+        # Official order: by division code (成都 5101 before 乐山 5111), then name.
+        .order_by(
+            Organisation.dissolved_at.is_not(None), Region.code, Organisation.name, Organisation.id
+        )
     )
     return [TreeNode(org, children or 0, cadres or 0) for org, children, cadres in rows]
 

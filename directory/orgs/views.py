@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from directory.orgs import queries
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
 from directory.orgs.picker import org_picker
+from directory.orgs.services import lookup as lookup_orgs
 from directory.people.permissions import ContactPolicy
 from directory.transfers.accepting import roster_markers
 from directory.web.rendering import render, wants_fragment
@@ -18,12 +19,22 @@ bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 @bp.route("/")
 @login_required
 def index() -> str:
-    """The top-level organisations; their subtrees open level by level."""
+    """The top-level organisations; their subtrees open level by level.
+
+    `q` filters: the loaded tree in the browser as one types (static/js/app.js), and
+    without JavaScript a list of organisations whose name contains it.
+    """
+    q = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable()).strip()
+    me = current_user._get_current_object()
     return render(
         "orgs/index.html",
         "tree",
         nodes=queries.tree_nodes(None),
-        can_create=can_create_top_level(current_user),
+        can_create=can_create_top_level(me),
+        q=q,
+        matches=lookup_orgs(q, limit=50) if q else [],
+        my_org=me.membership_org
+        or (me.current_positions[0].organisation if me.current_positions else None),
     )
 
 

@@ -317,3 +317,44 @@ def remind(now: datetime | None = None) -> int:
 def is_open(t: Transfer) -> bool:
     """Still in progress (shown as 转接中)."""
     return t.state in OPEN_STATES
+
+
+def waiting_for(viewer: Person, limit: int = 5) -> tuple[int, list[Transfer]]:
+    """Transfers whose next step is the viewer's (home page to-dos): how many, the oldest few.
+
+    A step waits for the admins of the organisation concerned or of an ancestor (the
+    `can_act_out` / `can_act_in` predicates); a returned request waits for its requester.
+    """
+    returned = and_(Transfer.state == S.RETURNED, Transfer.requested_by_id == viewer.id)
+    if viewer.is_admin:
+        mine = or_(Transfer.state.in_((S.SUBMITTED, S.APPROVED_OUT)), returned)
+    else:
+        paths = [p for p in _admin_paths(viewer) if p]
+        sub = subtree_ids(paths)
+        mine = or_(
+            and_(Transfer.state == S.SUBMITTED, Transfer.from_org_id.in_(sub)),
+            and_(Transfer.state == S.APPROVED_OUT, Transfer.to_org_id.in_(sub)),
+            returned,
+        )
+    total = db.session.scalar(select(func.count()).select_from(Transfer).where(mine)) or 0
+    items = (
+        list(
+            db.session.scalars(
+                _eager(
+                    select(Transfer).where(mine).order_by(Transfer.state_since, Transfer.id)
+                ).limit(limit)
+            )
+        )
+        if total
+        else []
+    )
+    return total, items
+
+
+def _admin_paths(viewer: Person) -> list[str]:
+    from directory.people.permissions import admin_org_ids
+
+    ids = admin_org_ids(viewer)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Organisation.path).where(Organisation.id.in_(ids))))

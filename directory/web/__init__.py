@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask import Flask, Response, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from directory.core import enums
 from directory.core.errors import DomainError
@@ -65,8 +66,7 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
         # An untrusted Host header: no URL can be built, so no page either.
         return Response(str(_STATUS_MESSAGES[400]), 400, mimetype="text/plain")
     if status == 401:
-        flash(_("请先登录。"), "warning")
-        return redirect(url_for("auth.login", next=request.full_path))
+        return signin_redirect()
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
 
 
@@ -80,6 +80,17 @@ def _signed_in() -> bool:
 def _can_build_urls() -> bool:
     """False when the request's Host is not trusted (Flask then has no URL adapter)."""
     return not isinstance(getattr(request, "routing_exception", None), SecurityError)
+
+
+def signin_redirect() -> WerkzeugResponse:
+    """Where a signed-out visitor goes: the sign-in page, which says what 团友录 is.
+
+    No yellow warning: a first visit is not an error. A deep link comes back after
+    sign-in (the page says so); the home page needs no `next`.
+    """
+    if request.path == url_for("main.index"):
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login", next=request.full_path))
 
 
 def _headers(response: Response) -> Response:

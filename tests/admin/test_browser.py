@@ -54,7 +54,8 @@ def test_admin_creates_account_and_person_accepts(login_as, new_context, admin, 
 def test_admin_deactivates_and_sees_errors(login_as, admin, cadre, javascript):
     tab = login_as(admin, java_script_enabled=javascript)
     tab.goto(f"/admin/accounts/{cadre.id}")
-    tab.click("text=停用账号")
+    tab.click("text=停用账号")  # a harmful action asks once: the confirm step
+    tab.click("text=确认停用")
     tab.locator("text=账号已停用").first.wait_for()
     tab.locator("text=启用账号").wait_for()
     db.session.expire_all()
