@@ -171,7 +171,7 @@ def _discussions(cadre: Person, boss: Person, people: list[Person], stats: Activ
         ),
     )
     for p in people[6:8]:
-        membership._add_member(branch_group, p.id)
+        membership._add_member(branch_group, p.id, vetted=True)  # the moderator let them in
     db.session.commit()
     for p in people[8:10]:
         membership.request_to_join(
