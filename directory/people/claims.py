@@ -141,7 +141,7 @@ def _decide(actor: Person, position: Position, status: PositionStatus, note: str
         raise Conflict(_("该职务已被处理，请刷新页面。"))
     db.session.refresh(position)
     # The conditional UPDATE bypassed the ORM, so the search outbox is told explicitly.
-    outbox.enqueue(db.session, "person", "person", [position.person_id])
+    outbox.enqueue(db.session(), "person", "person", [position.person_id])
     signals.positions_changed.send(None, person_id=position.person_id)
     return position
 

@@ -68,7 +68,9 @@ def test_positions_without_javascript(login_as, world, cadre):
     me.fill("input[name=start_date]", "2018-05-01")
     me.click("main button[type=submit]")
     me.wait_for_url(re.compile(rf"/people/{cadre.id}$"))
-    assert "职务已添加。" in me.inner_text("#flashes")
+    # The cadre is no admin of the county committee: the post is a claim to confirm.
+    assert "职务已提交，等待该组织管理员确认。" in me.inner_text("#flashes")
+    assert "待确认" in me.inner_text("#positions")
     assert _rows(cadre.id)[-1] == (world.county_org.id, "委员", date(2018, 5, 1), None)
 
     first = db.session.query(Position).filter_by(title="书记").one().id
