@@ -161,7 +161,7 @@ class NumberField(StringField):
         if value is None:
             self.data = None
             raise ValueError(str(INVALID_NUMBER))
-        self.data = value  # type: ignore[assignment]
+        self.data = value
 
 
 def normalise_phone(raw: str) -> str:
