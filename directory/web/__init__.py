@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -19,6 +20,7 @@ from directory.core.errors import DomainError
 from directory.core.time import local_time
 from directory.people import permissions
 from directory.web.args import IdConverter
+from directory.web.forms import strip_control
 from directory.web.rendering import render
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_clean_query)
     app.after_request(_headers)
     app.context_processor(_globals)
     # Modules, not functions: add_template_global is typed for callables.
@@ -68,6 +71,20 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
     if status == 401:
         return signin_redirect()
     return _error_page(status, str(_STATUS_MESSAGES.get(status, _STATUS_MESSAGES[400])))
+
+
+def _clean_query() -> None:
+    """Query arguments are search words and ids: control characters are dropped from them.
+
+    Every view reads the cleaned `request.args` (a NUL reaching PostgreSQL is a 500:
+    text columns refuse it). Dropping, not refusing: a search for "团\\x00委" is
+    answered as one for "团委".
+    """
+    args = request.args
+    if any(strip_control(v) != v for v in args.values()):
+        request.__dict__["args"] = ImmutableMultiDict(
+            [(k, strip_control(v)) for k, v in args.items(multi=True)]
+        )
 
 
 def _signed_in() -> bool:

@@ -44,6 +44,11 @@ def text_problem(value: str, *, single_line: bool) -> str | None:
     return None
 
 
+def strip_control(value: str) -> str:
+    """Single-line text with every control character removed (for query arguments)."""
+    return _SINGLE_LINE_BAD.sub("", value)
+
+
 class Request(FlaskRequest):
     """Keeps the raw body of url-encoded forms, so the UTF-8 check can always read it.
 
@@ -156,7 +161,7 @@ class NumberField(StringField):
         if value is None:
             self.data = None
             raise ValueError(str(INVALID_NUMBER))
-        self.data = value  # type: ignore[assignment]
+        self.data = value
 
 
 def normalise_phone(raw: str) -> str:

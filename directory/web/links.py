@@ -6,6 +6,8 @@ every external link starts with it, in a request or in a CLI command alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -17,7 +19,7 @@ def base_url() -> str | None:
     return str(base).rstrip("/") if base else None
 
 
-def external_url(endpoint: str, *, _base: str | None = None, **values: object) -> str:
+def external_url(endpoint: str, *, _base: str | None = None, **values: Any) -> str:
     """An absolute URL for `endpoint` on the canonical base URL (or the request's host)."""
     base = (_base or "").rstrip("/") or base_url()
     if not base:
@@ -37,7 +39,7 @@ def external_link(path: str) -> str:
     return base + "/" + path.lstrip("/")
 
 
-def trusted_hosts(config: dict[str, object]) -> list[str] | None:
+def trusted_hosts(config: Mapping[str, Any]) -> list[str] | None:
     """The Host names the app answers: TRUSTED_HOSTS, else the base URL's host, else any."""
     hosts = [str(h) for h in (config.get("TRUSTED_HOSTS") or ())]
     base = config.get("BASE_URL")
