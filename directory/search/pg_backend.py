@@ -192,18 +192,19 @@ class PostgresBackend:
         tiers = " ".join(
             f"WHEN {c.condition(node)} THEN {i}" for i, node in enumerate(q.tiers[:-1])
         )
-        tier = f"CASE {tiers} ELSE {len(q.tiers)} END" if tiers else "0"
+        terms = [f"CASE {tiers} ELSE {len(q.tiers)} END"] if tiers else []
         groups = [[f"{n}:{v}" for n, vals in group.items() for v in vals] for group in q.near]
         near = " ".join(
             f"WHEN filters && CAST({c.param(g)} AS text[]) THEN {i}"
             for i, g in enumerate(groups)
             if g
         )
-        closeness = f"CASE {near} ELSE {len(groups)} END" if near else "0"
-        current = (
-            f"CASE WHEN filters && CAST({c.param(['status:current'])} AS text[]) THEN 0 ELSE 1 END"
-        )
-        return f"{tier}, {closeness}, {current}"
+        if near:
+            terms.append(f"CASE {near} ELSE {len(groups)} END")
+        current = c.param(["status:current"])
+        terms.append(f"CASE WHEN filters && CAST({current} AS text[]) THEN 0 ELSE 1 END")
+        # Never a bare integer: ORDER BY 0 would name a column position.
+        return ", ".join(terms)
 
     def _counts(
         self, q: Query, c: _Compiler, base: list[str], filt: dict[str, str]
