@@ -55,6 +55,11 @@ class PickerField(Field):
             if typed is None and self.data is None and self.raw_data:
                 typed = self.raw_data[0]  # a plain client posting the text under the name
             self.text = " ".join((typed or "").split())[:100]
+            shown = formdata.get(f"{self.name}_label")
+            if self.data is not None and shown is not None and self.text != shown:
+                # Without JavaScript nothing clears the id when the text is retyped:
+                # the page says which text went with the id; other text wins.
+                self.data = None
         elif isinstance(data, int):
             self.data = data
 

@@ -11,7 +11,8 @@
     return box && {
       box: box,
       list: box.querySelector("[role=listbox]"),
-      hidden: box.querySelector("input[type=hidden][data-picker-value]")
+      hidden: box.querySelector("input[type=hidden][data-picker-value]"),
+      label: box.querySelector("input[type=hidden][data-picker-label]")
     };
   }
 
@@ -43,6 +44,7 @@
   function choose(input, p, li) {
     input.value = li.dataset.label;
     p.hidden.value = li.dataset.value;
+    if (p.label) { p.label.value = li.dataset.label; }  // the text that goes with the id
     close(input, p);
     input.dispatchEvent(new CustomEvent("picker:chosen", { bubbles: true, detail: { value: li.dataset.value } }));
   }

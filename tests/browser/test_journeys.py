@@ -6,6 +6,8 @@ Every page a journey visits is checked (tests/browser/checks.py): no horizontal 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -69,8 +71,11 @@ def test_search_by_name_initials_and_region(journey, cadre, org_admin, outsider,
     expect(me.locator("#results").get_by_role("link", name="赵丽")).to_be_visible()
     j.step("by initials")
     box.fill("")
+    expect(me.locator("#results").get_by_role("link", name="赵丽")).to_be_visible()
     me.locator("#results").get_by_role("link", name="四川省").first.click()
+    me.wait_for_url(re.compile(r"region=51\b"))
     me.locator("#results").get_by_role("link", name="南充市").first.click()
+    me.wait_for_url(re.compile(r"region=5113\b"))
     expect(me.locator("#results").get_by_role("link", name="李明")).to_be_visible()
     expect(me.locator("#results").get_by_role("link", name="赵丽")).to_have_count(0)
     j.step("by region")

@@ -32,7 +32,8 @@ def test_three_users_full_cycle(login_as, world, cadre, org_admin, javascript):
     member.goto("/transfers/")
     member.click("text=发起转接")
     member.wait_for_url("**/transfers/new")
-    member.fill("input[name=destination]", f"共青团成都市委 #{world.chengdu_org.id}")
+    # Typed as the name the member knows (no id); with htmx this could also be picked.
+    member.fill("input[name=destination_q]", "共青团成都市委")
     member.select_option("select[name=reason]", "job")
     member.fill("textarea[name=note]", "工作调动")
     member.click("#new-transfer button[type=submit]")
@@ -56,7 +57,7 @@ def test_three_users_full_cycle(login_as, world, cadre, org_admin, javascript):
     # 4. The member sees why, corrects the destination and resubmits.
     member.goto(url)
     assert "请改为具体的团支部" in member.inner_text("#transfer")
-    member.fill("form.action-resubmit input[name=destination]", f"成都七中团支部 #{branch.id}")
+    member.fill("form.action-resubmit input[name=destination_q]", "成都七中团支部")
     member.click("form.action-resubmit button")
     member.wait_for_selector("#transfer-state:has-text('待转出审批')")
 
