@@ -26,6 +26,7 @@ from directory.people.permissions import (
     can_see_position,
 )
 from directory.people.picker import person_choice
+from directory.search.colleagues import former_colleagues
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
 from directory.web.rendering import render
@@ -97,6 +98,19 @@ def index() -> str:
 def show(person_id: int) -> str:
     person = people.get_profile(person_id, current_user)
     return render("people/show.html", "profile", **profile_page_context(person))
+
+
+@bp.route("/<id:person_id>/colleagues")
+@login_required
+def colleagues(person_id: int) -> str:
+    """Former colleagues of a person (people you may know, on one's own profile).
+
+    Its own request, loaded by the profile page with htmx (a link without JavaScript),
+    so the profile keeps its few queries.
+    """
+    person = people.get_profile(person_id, current_user)
+    found = former_colleagues(person, limit=6)
+    return render("people/colleagues.html", "colleagues", person=person, colleagues=found)
 
 
 def _initial(person: Person) -> dict[str, Any]:

@@ -57,6 +57,8 @@ def former_colleagues(person: Person, limit: int = 6) -> list[Colleague]:
         .where(
             mine.person_id == person.id,
             theirs.person_id != person.id,
+            mine.grants_access,  # only confirmed posts make colleagues
+            theirs.grants_access,
             Person.is_active_account.is_(True),
             mine.start_date <= func.coalesce(theirs.end_date, now),
             theirs.start_date <= func.coalesce(mine.end_date, now),

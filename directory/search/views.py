@@ -29,19 +29,3 @@ def index() -> tuple[str, int] | str:
             "search/index.html", "results", params=params, page=None, error=err.message
         ), 400
     return render("search/index.html", "results", params=params, page=page, error=None)
-
-
-@bp.route("/colleagues/<int:person_id>")
-@login_required
-def colleagues(person_id: int) -> str:
-    """Former colleagues of a person (people you may know, on one's own profile).
-
-    Its own request, loaded by the profile page with htmx (a link without JavaScript),
-    so the profile keeps its few queries.
-    """
-    from directory.people.services import get_profile
-    from directory.search.colleagues import former_colleagues
-
-    person = get_profile(person_id)
-    found = former_colleagues(person, limit=6)
-    return render("search/colleagues.html", "colleagues", person=person, colleagues=found)

@@ -74,9 +74,10 @@ def new() -> Page:
     elif not form.validate_on_submit():
         status = 422
     else:
-        status = _submit(form)
-        if isinstance(status, Response):
-            return status
+        outcome = _submit(form)
+        if isinstance(outcome, Response):
+            return outcome
+        status = outcome
     return render("transfers/new.html", "form", form=form), status
 
 

@@ -40,8 +40,8 @@ class PickerField(Field):
         self.candidates: list[Choice] = []
         self.not_found = False  # the typed text matched nothing (a view may answer 404)
 
-    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:  # type: ignore[override]
-        self.process_errors = []
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors: list[Any] = []
         self.data = None
         self.raw_data = []
         if formdata is not None and (self.name in formdata or f"{self.name}_q" in formdata):
@@ -90,6 +90,7 @@ def resolve(
         found = by_id(field.data)
         if found is not None:
             return found
+        field.not_found = True  # an id that names nothing, as anywhere else (404)
         field.errors = [*field.errors, _("所选项目已不存在，请重新选择。")]
         return None
     if not field.text:

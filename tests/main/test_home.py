@@ -98,7 +98,7 @@ def test_moderator_home_lists_join_requests_and_reports(
     )
     membership.request_to_join(outsider, group, GroupAccess(outsider, group), "想加入")
     reporter = make_person(name="周举报")
-    membership._add_member(group, reporter.id)
+    membership._add_member(group, reporter.id, vetted=True)
     db.session.commit()
     thread = make_thread(cadre, group, "值班安排", "本周值班")
     post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))

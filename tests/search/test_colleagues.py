@@ -72,17 +72,17 @@ def test_profile_loads_former_colleagues(client, auth, team) -> None:
     viewer, long_ = team[0], team[1]
     auth.login(viewer)
     page = client.get(f"/people/{viewer.id}").get_data(as_text=True)
-    assert f'hx-get="/search/colleagues/{viewer.id}"' in page
-    assert f'href="/search/colleagues/{viewer.id}"' in page  # without JavaScript
-    fragment = client.get(f"/search/colleagues/{viewer.id}", headers={"HX-Request": "true"})
+    assert f'hx-get="/people/{viewer.id}/colleagues"' in page
+    assert f'href="/people/{viewer.id}/colleagues"' in page  # without JavaScript
+    fragment = client.get(f"/people/{viewer.id}/colleagues", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
     assert "你可能认识的人" in body and "孙立" in body and "<html" not in body
     assert "HX-Request" in fragment.headers.get("Vary", "")
-    page = client.get(f"/search/colleagues/{long_.id}").get_data(as_text=True)
+    page = client.get(f"/people/{long_.id}/colleagues").get_data(as_text=True)
     assert "<html" in page and "曾共事的人" in page and "何平" in page and "钱多" in page
 
 
 def test_colleagues_page_needs_sign_in_and_a_person(client, auth, team) -> None:
-    assert client.get(f"/search/colleagues/{team[0].id}").status_code in (302, 401)
+    assert client.get(f"/people/{team[0].id}/colleagues").status_code in (302, 401)
     auth.login(team[0])
-    assert client.get("/search/colleagues/999999").status_code == 404
+    assert client.get("/people/999999/colleagues").status_code == 404
