@@ -27,6 +27,7 @@ from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
+from directory.web.args import parse_int
 
 DEMO_PASSWORD = "demo-password-2026"
 MAX_CADRES = 200_000
@@ -91,7 +92,7 @@ def seed_demo(
     started = time.perf_counter()
     if not 1 <= cadres <= MAX_CADRES:
         raise ValidationError(_("演示人数必须在 1 到 %(n)d 之间。", n=MAX_CADRES))
-    if len(province) != 2 or not province.isdigit():
+    if len(province) != 2 or parse_int(province, 99) is None:
         raise ValidationError(_("省级行政区划代码必须是两位数字，例如 51。"))
     regions = _province_regions(province)
     if not force and _has_people_or_orgs():

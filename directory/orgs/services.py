@@ -59,8 +59,8 @@ def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organi
         raise ValidationError(_("请选择团组织。"))
     m = _REF.search(text)
     org: Organisation | None
-    if m or text.isdigit():
-        org_id = reference_id(text)
+    org_id = reference_id(text)
+    if m or org_id is not None:
         org = db.session.get(Organisation, org_id) if org_id is not None else None
     else:
         matches = list(

@@ -160,8 +160,8 @@ def resolve_person(text: str) -> Person:
     text = (text or "").strip()
     m = _PERSON_REF.search(text)
     person: Person | None = None
-    if m or text.isdigit():
-        person_id = reference_id(text)
+    person_id = reference_id(text)
+    if m or person_id is not None:
         person = db.session.get(Person, person_id) if person_id is not None else None
     elif "@" in text:
         person = db.session.scalar(select(Person).where(Person.email == text.lower()))
