@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 from wtforms import Field
 
+from directory.web.args import parse_id
+
 T = TypeVar("T")
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,8 @@ class PickerField(Field):
         if formdata is not None and (self.name in formdata or f"{self.name}_q" in formdata):
             self.raw_data = formdata.getlist(self.name)
             for raw in self.raw_data:
-                raw = (raw or "").strip()
-                if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-                    self.data = int(raw)
+                self.data = parse_id((raw or "").strip())
+                if self.data is not None:
                     break
             typed = formdata.get(f"{self.name}_q")
             if typed is None and self.data is None and self.raw_data:
