@@ -17,6 +17,7 @@ from directory.extensions import db
 from directory.groups import reading
 from directory.groups.post_models import Thread
 from directory.orgs.models import Organisation
+from directory.people.claims import count_reviewable
 from directory.people.models import Person, Position
 from directory.people.permissions import ContactPolicy, is_any_org_admin
 from directory.transfers import reports as transfer_reports
@@ -52,6 +53,7 @@ class OrgCard:
 class Home:
     transfers_waiting: int
     transfers: list[Transfer]
+    claims_waiting: int  # positions claimed in organisations I administer
     groups: reading.GroupTodos
     feed: list[Thread]
     orgs: list[OrgCard]
@@ -64,6 +66,7 @@ class Home:
     def todo_count(self) -> int:
         return (
             self.transfers_waiting
+            + self.claims_waiting
             + self.groups.requests
             + self.groups.reports
             + len(self.groups.invitations)
@@ -79,15 +82,17 @@ def load_home(viewer: Person) -> Home:
     if not viewer.current_positions:
         missing.append(_l("现任职务"))
     total = len(_PROFILE_FIELDS) + 1
+    is_admin = is_any_org_admin(viewer)
     return Home(
         transfers_waiting=waiting,
         transfers=transfers,
+        claims_waiting=count_reviewable(viewer) if is_admin else 0,
         groups=reading.todos_for(viewer),
         feed=reading.feed_for(viewer),
         orgs=orgs,
         missing=missing,
         completeness=round(100 * (total - len(missing)) / total),
-        is_org_admin=is_any_org_admin(viewer),
+        is_org_admin=is_admin,
         policy=ContactPolicy(viewer, people),
     )
 

@@ -11,6 +11,7 @@ from directory.orgs.models import Organisation
 from directory.regions.forms import RegionField
 from directory.regions.picker import REFINE_BUTTON
 from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.picker import PickerField
 
 
 class OrgRegionField(RegionField):
@@ -53,12 +54,6 @@ class OrgForm(BaseForm):
 
 
 class AdminForm(BaseForm):
-    """Appoint an admin by the e-mail of an existing account."""
+    """Appoint an admin: an existing account, picked by name, pinyin, organisation or e-mail."""
 
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            InputRequired(message=_l("请填写电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-        ],
-    )
+    person = PickerField(_l("新管理员"))

@@ -5,16 +5,22 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
+from directory.extensions import db
 from directory.orgs import queries
 from directory.orgs import services as service
 from directory.orgs.forms import AdminForm, OrgForm, wants_refine
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.orgs.views import bp
+from directory.people.models import Person
+from directory.people.picker import person_choice
+from directory.people.services import pick_people
+from directory.web.picker import PickerField, resolve
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
@@ -125,6 +131,28 @@ def dissolve(org_id: int) -> Page:
     return render("orgs/dissolve.html", "confirm", org=org, error=error), status
 
 
+def pick_account(field: PickerField) -> Person | None:
+    """The active account picked in `field`: by the autocomplete, or typed as a name, its
+    pinyin, an organisation or an e-mail address (None with the reason on the field)."""
+
+    def by_text(text: str) -> list[Person]:
+        if "@" in text:
+            found = db.session.scalar(
+                select(Person).where(Person.email == text.lower()[:254], Person.is_active_account)
+            )
+            return [found] if found is not None else []
+        return pick_people(text)
+
+    return resolve(
+        field,
+        lambda i: db.session.scalar(select(Person).where(Person.id == i, Person.is_active_account)),
+        by_text,
+        person_choice,
+        missing=_("请选择要设为管理员的人。"),
+        not_found=_("找不到“%(text)s”，请输入姓名、拼音或电子邮箱。", text=field.text),
+    )
+
+
 def _admins_page(
     org: Organisation, form: AdminForm, status: int = 200, *, notice: str = "", error: str = ""
 ) -> tuple[str, int]:
@@ -143,14 +171,14 @@ def _admins_page(
 @bp.route("/<id:org_id>/admins", methods=["GET", "POST"])
 @login_required
 def admins(org_id: int) -> Page:
-    """The organisation's admins; add one by the e-mail of an existing account."""
+    """The organisation's admins; add one by picking an existing account."""
     org = _manager_of(org_id)
     form = AdminForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (picked := pick_account(form.person)) is not None:
         try:
-            person = service.add_org_admin(current_user, org.id, form.email.data)
+            person = service.add_org_admin(current_user, org.id, picked.id)
         except ValidationError as err:
-            form.add_service_error(err, "email")
+            form.add_service_error(err, "person")
         else:
             notice = _("已将 %(name)s 设为管理员。", name=person.name)
             if wants_fragment():

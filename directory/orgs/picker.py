@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from directory.core.errors import DomainError
 from directory.extensions import db
+from directory.orgs.matching import org_paths, own_name_matches
 from directory.orgs.models import Organisation
 from directory.orgs.services import lookup as lookup_orgs
 from directory.orgs.services import org_reference, resolve_org_reference
@@ -18,14 +19,18 @@ from directory.web.rendering import wants_fragment
 PICKER_ARGS = ("q", "organisation", "membership_org", "destination", "branch")
 
 
-def org_choice(org: Organisation) -> Choice:
-    """How a picker shows an organisation: its name, told apart by its region and parent."""
-    detail = " · ".join(
-        name
-        for name in (org.region.name if org.region else "", org.parent.name if org.parent else "")
-        if name
-    )
-    return Choice(org.id, org.name, detail)
+def org_choice(org: Organisation, path: str | None = None) -> Choice:
+    """How a picker shows an organisation: its name, told apart by the organisations above
+    it (`path`, from org_paths; computed when not given), or its region at the top."""
+    if path is None:
+        path = org_paths([org]).get(org.id, "")
+    return Choice(org.id, org.name, path or (org.region.name if org.region else ""))
+
+
+def org_choices(orgs: list[Organisation]) -> list[Choice]:
+    """Choices for several organisations, their paths read in one query."""
+    paths = org_paths(orgs)
+    return [org_choice(o, paths.get(o.id, "")) for o in orgs]
 
 
 def picker_query() -> str:
@@ -43,7 +48,7 @@ def picker_query() -> str:
 def org_picker(
     find: Callable[[str], list[Organisation]] = lookup_orgs, *, page: bool = True
 ) -> str:
-    """The one organisation picker: `<option>`s for a `<datalist>` (htmx), else a search page.
+    """The one organisation picker: options for the autocomplete (htmx), else a search page.
 
     `find` chooses the organisations for the typed text (default: live ones by name);
     `page=False` answers with the options even without htmx.
@@ -51,9 +56,7 @@ def org_picker(
     q = picker_query()
     orgs = find(q)
     if request.args.get("field"):
-        return render_template(
-            "_macros/picker_options.html", q=q, choices=[org_choice(o) for o in orgs]
-        )
+        return render_template("_macros/picker_options.html", q=q, choices=org_choices(orgs))
     if page and not wants_fragment():
         return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
     return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)
@@ -71,19 +74,27 @@ def pick_org(
     service checks whether that organisation may be used (dissolved, outside a subtree).
     """
 
+    paths: dict[int, str] = {}
+
     def by_text(text: str) -> list[Organisation]:
-        if "#" in text:
+        if "#" in text:  # "名称 #编号" from older forms and batch files
             try:
-                return [resolve_org_reference(text, allow_dissolved=True)]
+                found = [resolve_org_reference(text, allow_dissolved=True)]
             except DomainError:
                 return []
-        return find(text)
+        else:
+            found = find(text)
+            # Typed and sent without picking: what the name itself matches wins over what
+            # lies below it ("顺庆区委" is the committee, not its branches).
+            found = [o for o in found if own_name_matches(text, o.name)] or found
+        paths.update(org_paths(found))
+        return found
 
     return resolve(
         field,
         lambda org_id: db.session.get(Organisation, org_id),
         by_text,
-        org_choice,
+        lambda org: org_choice(org, paths.get(org.id, "")),
         missing=missing,
         not_found=_("团组织不存在：%(text)s", text=field.text),
     )

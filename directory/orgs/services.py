@@ -10,15 +10,14 @@ from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from directory.core.sql import contains
 from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
+from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.people.models import OrgAdmin, Person, Position
@@ -34,22 +33,9 @@ def org_reference(org: Organisation) -> str:
 
 
 def lookup(text: str, limit: int = 15) -> list[Organisation]:
-    """Live (not dissolved) organisations whose name contains `text`, shortest names first."""
-    text = text.strip()[:100]
-    if not text:
-        return []
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .options(joinedload(Organisation.region))
-            .where(
-                contains(Organisation.name, text),
-                Organisation.dissolved_at.is_(None),
-            )
-            .order_by(db.func.length(Organisation.name), Organisation.id)
-            .limit(limit)
-        )
-    )
+    """Live (not dissolved) organisations matching `text` by name, pinyin, initials or
+    the names above them, best first (see orgs/matching.py)."""
+    return find_orgs(text, limit=limit)
 
 
 def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organisation:
@@ -274,19 +260,18 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
         return work()
 
 
-def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
-    """Make the existing account with this e-mail an admin of the organisation."""
+def add_org_admin(actor: Person, org_id: int, person_id: int) -> Person:
+    """Make an existing, active account an admin of the organisation."""
 
     def work() -> Person:
         org = _get_org(org_id, lock=True)
         _require_manager(actor, org)
         _require_live(org)
-        address = (email or "").strip().lower()
-        if not address:
-            raise ValidationError(_("请填写电子邮箱。"), field="email")
-        person = db.session.scalar(select(Person).where(Person.email == address[:254]))
+        person = db.session.scalar(
+            select(Person).where(Person.id == person_id, Person.is_active_account)
+        )
         if person is None:
-            raise ValidationError(_("没有使用该电子邮箱的账号。"), field="email")
+            raise ValidationError(_("该账号不存在或已停用。"), field="person")
         exists = db.session.scalar(
             select(OrgAdmin.id).where(
                 OrgAdmin.organisation_id == org.id, OrgAdmin.person_id == person.id
@@ -294,7 +279,7 @@ def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
         )
         if exists is not None:
             raise ValidationError(
-                _("%(name)s 已经是该组织的管理员。", name=person.name), field="email"
+                _("%(name)s 已经是该组织的管理员。", name=person.name), field="person"
             )
         db.session.add(OrgAdmin(organisation_id=org.id, person_id=person.id))
         notify(

@@ -21,6 +21,7 @@ from directory.core.enums import (
 )
 from directory.people.services import MIN_BIRTH_YEAR, max_birth_year
 from directory.web.forms import BaseForm, TrimmedStringField, valid_phone
+from directory.web.picker import PickerField
 
 _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 
@@ -106,11 +107,7 @@ class ProfileForm(BaseForm):
     phone_visibility = EnumField(_l("手机号码谁可见"), Visibility, blank=False)
     email_visibility = EnumField(_l("电子邮箱谁可见"), Visibility, blank=False)
     wechat_visibility = EnumField(_l("微信号谁可见"), Visibility, blank=False)
-    membership_org = TrimmedStringField(
-        _l("组织关系所在团组织"),
-        validators=[Length(max=200, message=_l("内容太长。"))],
-        render_kw={"autocomplete": "off"},
-    )
+    membership_org = PickerField(_l("组织关系所在团组织"))
 
     PROFILE_FIELDS = (
         "name",
@@ -130,14 +127,7 @@ class ProfileForm(BaseForm):
 
 
 class PositionForm(BaseForm):
-    organisation = TrimmedStringField(
-        _l("团组织"),
-        validators=[
-            DataRequired(_l("请选择团组织。")),
-            Length(max=200, message=_l("内容太长。")),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    organisation = PickerField(_l("团组织"))
     title = TrimmedStringField(
         _l("职务"),
         validators=[

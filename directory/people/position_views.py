@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 from directory.core.enums import POSITION_TITLES
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
-from directory.orgs.services import org_reference
+from directory.orgs.picker import org_choice
 from directory.people import services as people
 from directory.people.forms import EndPositionForm, PositionForm
 from directory.people.models import Person, Position
 from directory.people.permissions import can_edit_profile, can_manage_position
-from directory.people.views import bp, profile_context, profile_page_context, resolve_org_field
+from directory.people.views import bp, pick_position_org, profile_context, profile_page_context
 from directory.web.forms import BaseForm
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
@@ -94,9 +94,10 @@ claim_limit = limiter.limit(_claim_limit, key_func=_user_key, methods=["POST"])
 def add_position(person_id: int):
     person = _editable_person(person_id)
     form = PositionForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    org = pick_position_org(form.organisation) if request.method == "POST" else None
+    if valid and org is not None:
         try:
-            org = resolve_org_field(form.organisation.data, "organisation")
             position = people.add_position(
                 current_user,
                 person,
@@ -134,15 +135,21 @@ def edit_position(person_id: int, position_id: int):
         abort(403)  # admins of the post's organisation end or delete it, not rewrite it
     form = PositionForm(
         data={
-            "organisation": org_reference(position.organisation),
             "title": position.title,
             "start_date": position.start_date.isoformat(),
             "end_date": position.end_date.isoformat() if position.end_date else "",
         }
     )
-    if form.validate_on_submit():
+    if request.method == "GET":
+        form.organisation.show(org_choice(position.organisation))
+    valid = form.validate_on_submit()
+    org = (
+        pick_position_org(form.organisation, allow_dissolved=True)
+        if request.method == "POST"
+        else None
+    )
+    if valid and org is not None:
         try:
-            org = resolve_org_field(form.organisation.data, "organisation", allow_dissolved=True)
             people.update_position(
                 current_user,
                 position,

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.core.enums import Visibility
-from directory.core.errors import DomainError, ValidationError
+from directory.core.errors import ValidationError
+from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
-from directory.orgs.picker import org_picker
-from directory.orgs.services import org_reference, resolve_org_reference
+from directory.orgs.picker import org_choice, org_picker, pick_org
 from directory.people import services as people
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
@@ -29,6 +29,7 @@ from directory.people.picker import person_choice
 from directory.search.colleagues import former_colleagues
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
+from directory.web.picker import PickerField
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 
@@ -119,7 +120,6 @@ def _initial(person: Person) -> dict[str, Any]:
         value = getattr(person, name)
         data[name] = getattr(value, "value", value)
     data["birth_year"] = str(person.birth_year or "")
-    data["membership_org"] = org_reference(person.membership_org) if person.membership_org else ""
     return data
 
 
@@ -129,18 +129,26 @@ def edit(person_id: int) -> Response | tuple[str, int]:
     person = people.get_profile(person_id, current_user)
     if not can_edit_profile(current_user, person):
         abort(403)
-    initial = _initial(person)
     # A post is read as sent: a missing field is an error, not "keep the old value".
-    form = ProfileForm() if request.method == "POST" else ProfileForm(data=initial)
+    form = ProfileForm() if request.method == "POST" else ProfileForm(data=_initial(person))
     if not current_user.is_admin:
         # Membership moves through transfers; only a system admin may correct it here.
         del form.membership_org
-    if form.validate_on_submit():
+    elif request.method == "GET":
+        form.membership_org.show(
+            org_choice(person.membership_org) if person.membership_org else None
+        )
+    valid = form.validate_on_submit()
+    org = None
+    if request.method == "POST" and "membership_org" in form:
+        picked = form.membership_org
+        org = pick_org(picked) if picked.data or picked.text else None
+        valid = valid and not picked.errors
+    if valid:
         fields = {name: getattr(form, name).data for name in ProfileForm.PROFILE_FIELDS}
+        if org is not None:
+            fields["membership_org"] = org
         try:
-            text = form.membership_org.data if "membership_org" in form else ""
-            if text and text != initial["membership_org"]:
-                fields["membership_org"] = resolve_org_field(text, "membership_org")
             people.update_profile(current_user, person, **fields)
         except ValidationError as err:
             form.add_service_error(err, "name")
@@ -152,12 +160,17 @@ def edit(person_id: int) -> Response | tuple[str, int]:
     return render("people/edit.html", "form", form=form, person=person), status
 
 
-def resolve_org_field(text: str, field: str, *, allow_dissolved: bool = False) -> Organisation:
-    """resolve_org_reference whose errors (even "not found") become messages on `field`."""
-    try:
-        return resolve_org_reference(text, allow_dissolved=allow_dissolved)
-    except DomainError as err:
-        raise ValidationError(err.message, field=field) from None
+def pick_position_org(field: PickerField, *, allow_dissolved: bool = False) -> Organisation | None:
+    """The organisation picked for a position (None with the reason on the field)."""
+    org = pick_org(
+        field,
+        lambda text: find_orgs(text, include_dissolved=allow_dissolved),
+        missing=_("请选择团组织。"),
+    )
+    if org is not None and org.is_dissolved and not allow_dissolved:
+        field.errors = [*field.errors, _("团组织“%(name)s”已撤销。", name=org.name)]
+        return None
+    return org
 
 
 @bp.route("/org-options")

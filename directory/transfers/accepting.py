@@ -15,8 +15,8 @@ from directory.core import signals
 from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
-from directory.core.sql import contains
 from directory.extensions import db
+from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.transfers.models import OPEN_STATES, Transfer, TransferAction, TransferState
@@ -49,7 +49,8 @@ def open_transfer_ids(person_ids: Iterable[int]) -> set[int]:
 
 
 def branches_under(org: Organisation, text: str = "", limit: int = 15) -> list[Organisation]:
-    """Live branches below a committee whose name contains `text` (where a member may go)."""
+    """Live branches below a committee matching `text` (name, pinyin, initials or path:
+    where a member may go); all of them, by name, for an empty text."""
     stmt = select(Organisation).where(
         Organisation.path.startswith(org.path),
         Organisation.id != org.id,
@@ -57,7 +58,7 @@ def branches_under(org: Organisation, text: str = "", limit: int = 15) -> list[O
         Organisation.dissolved_at.is_(None),
     )
     if text.strip():
-        stmt = stmt.where(contains(Organisation.name, text.strip()[:100]))
+        return find_orgs(text, limit=limit, under=org, level=OrgLevel.BRANCH)
     return list(db.session.scalars(stmt.order_by(Organisation.name).limit(limit)))
 
 

@@ -12,28 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.extensions import db
+from tests.browser.actions import go, open_filters
 from tests.conftest import PASSWORD
 
 SIZES = ["phone", "desktop"]
-
-
-def go(page, label: str) -> None:
-    """Follow a main-navigation link as a user does: through the menu on a phone."""
-    wide = page.locator("nav.mainnav")
-    if wide.is_visible():
-        wide.get_by_role("link", name=label).click()
-        return
-    menu = page.locator("details.navmenu")
-    if menu.get_attribute("open") is None:
-        menu.get_by_text("菜单", exact=True).click()
-    menu.get_by_role("link", name=label).click()
-
-
-def open_filters(page) -> None:
-    """Open the search filters (folded behind 筛选 on phones) as a user would."""
-    panel = page.locator("#search-filters")
-    if panel.get_attribute("open") is None:
-        panel.get_by_text("筛选").first.click()
 
 
 @pytest.mark.parametrize("size", SIZES)

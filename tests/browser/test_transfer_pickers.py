@@ -17,6 +17,7 @@ from directory.core.enums import OrgLevel, Sector
 from directory.extensions import db
 from directory.people.models import Person
 from directory.transfers.models import Transfer, TransferState
+from tests.browser.actions import pick
 from tests.factories import make_org, make_person
 
 SIZES = ["phone", "desktop"]
@@ -39,23 +40,6 @@ def chengdu(world):
     )
     db.session.commit()
     return {"first": first, "second": second, "school": school, "receiver": receiver}
-
-
-def pick(page, label: str, typed: str, option: str) -> None:
-    """Type into the picker labelled `label`, then take `option` with the keyboard."""
-    box = page.get_by_role("combobox", name=label)
-    box.fill("")
-    box.press_sequentially(typed, delay=30)
-    listbox = page.get_by_role("listbox", name=f"{label}：候选项")
-    expect(listbox.get_by_role("option").filter(has_text=option).first).to_be_visible()
-    names = listbox.get_by_role("option").all_inner_texts()
-    index = next(i for i, text in enumerate(names) if option in text)
-    for _ in range(index + 1):
-        box.press("ArrowDown")
-    expect(box).to_have_attribute("aria-expanded", "true")
-    box.press("Enter")
-    expect(box).to_have_value(re.compile(re.escape(option.split()[0])))
-    expect(box).to_have_attribute("aria-expanded", "false")
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -131,3 +131,26 @@ def test_home_runs_a_fixed_number_of_queries(app, client, auth, world, cadre) ->
         event.remove(engine, "before_cursor_execute", count)
     assert "同事0" in body and "还有 4 位" in body  # 8 shown, the rest behind a search link
     assert len(counts) < 25
+
+
+def test_admin_home_lists_claims_to_confirm(client, auth, world, cadre, org_admin, outsider):
+    """A post claimed in an organisation I administer waits on my home, with a link."""
+    auth.login(outsider)
+    r = client.post(
+        f"/people/{outsider.id}/positions/new",
+        data={
+            "organisation": str(world.county_org.id),
+            "organisation_q": world.county_org.name,
+            "organisation_label": world.county_org.name,
+            "title": "委员",
+            "start_date": "2020-01-01",
+            "end_date": "",
+        },
+    )
+    assert r.status_code == 303
+    # The claimant has nothing to confirm.
+    assert "待确认的职务" not in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login(org_admin)
+    body = client.get("/").get_data(as_text=True)
+    assert "待确认的职务" in body and 'href="/people/claims"' in body

@@ -100,7 +100,7 @@ def test_errors_write_nothing(world, org_admin, cadre):
         )
     assert _org_count() == 6
     with pytest.raises(ValidationError):
-        svc.add_org_admin(org_admin, world.county_org.id, "nobody@example.org")
+        svc.add_org_admin(org_admin, world.county_org.id, 999_999)
     assert db.session.scalar(select(func.count()).select_from(OrgAdmin)) == 1
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
 
@@ -157,7 +157,7 @@ def test_dissolve_rules(world, admin, cadre):
 
 def test_remove_admin_rules(world, org_admin, admin):
     helper = make_person(name="助手", email="helper@example.org")
-    svc.add_org_admin(org_admin, world.county_org.id, "HELPER@example.org")
+    svc.add_org_admin(org_admin, world.county_org.id, helper.id)
     svc.remove_org_admin(org_admin, world.county_org.id, helper.id)
     with pytest.raises(ValidationError):
         svc.remove_org_admin(org_admin, world.county_org.id, org_admin.id)

@@ -52,3 +52,9 @@ def former_colleague(world: World) -> Person:
         membership_org_id=world.chengdu_org.id,
         positions=[(world.branch, "干事", date(2015, 1, 1), date(2018, 6, 30))],
     )
+
+
+def picked(obj, field: str = "organisation") -> dict[str, str]:
+    """What a browser sends for a picker (web/picker.py) after the user took `obj` from its
+    list: the id in the hidden input, the name typed and the name that went with the id."""
+    return {field: str(obj.id), f"{field}_q": obj.name, f"{field}_label": obj.name}

@@ -17,13 +17,14 @@ from directory.notifications.models import Notification
 from directory.people.models import Position
 from directory.search.documents import PersonDocuments
 from tests.factories import make_person
+from tests.people.conftest import picked
 
 PHONE = "13800138000"
 
 
 def _claim(client, who, org, title="书记", **extra) -> int:
     data = {
-        "organisation": f"{org.name} #{org.id}",
+        **picked(org),
         "title": title,
         "start_date": "2015-01-01",
         "end_date": "",
@@ -174,7 +175,7 @@ def test_editing_a_confirmed_post_into_another_org_is_a_claim_again(
     assert position.status == PositionStatus.CONFIRMED
     auth.login(cadre)
     data = {
-        "organisation": f"{world.chengdu_org.name} #{world.chengdu_org.id}",
+        **picked(world.chengdu_org),
         "title": "书记",
         "start_date": "2021-03-01",
         "end_date": "",
@@ -229,7 +230,7 @@ def test_open_claims_are_capped(app, client, auth, world, outsider):
     for i in range(cap):
         _claim(client, outsider, world.branch, title=f"委员{i}")
     data = {
-        "organisation": f"{world.branch.name} #{world.branch.id}",
+        **picked(world.branch),
         "title": "又一个",
         "start_date": "2015-01-01",
         "end_date": "",
@@ -258,7 +259,7 @@ def limited(app_config):
 def test_position_claims_are_rate_limited(limited, client, auth, world, outsider):
     auth.login(outsider)
     data = {
-        "organisation": f"{world.branch.name} #{world.branch.id}",
+        **picked(world.branch),
         "title": "委员",
         "start_date": "2015-01-01",
         "end_date": "2015-02-01",
@@ -305,7 +306,7 @@ def test_org_admin_of_the_post_cannot_rewrite_it(client, auth, world, org_admin)
     url = f"/people/{stranger.id}/positions/{position.id}/edit"
     assert client.get(url).status_code == 403
     data = {
-        "organisation": f"{world.branch.name} #{world.branch.id}",
+        **picked(world.branch),
         "title": "委员",
         "start_date": "2020-01-01",
         "end_date": "",

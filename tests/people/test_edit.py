@@ -12,6 +12,7 @@ from directory.core.errors import PermissionDenied, ValidationError
 from directory.extensions import db
 from directory.people.models import Person
 from directory.people.services import update_profile
+from tests.people.conftest import picked
 
 GOOD = {
     "name": "张彤彤",
@@ -191,7 +192,7 @@ def test_invalid_utf8_is_422(client, auth, cadre):
 
 def test_membership_org_cannot_be_forged_by_the_person(client, auth, world, cadre):
     auth.login(cadre)
-    r = _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
+    r = _post(client, cadre, **picked(world.chengdu_org, "membership_org"))
     assert r.status_code == 303
     assert _snapshot(cadre.id)["membership_org_id"] == world.branch.id
 
@@ -199,25 +200,35 @@ def test_membership_org_cannot_be_forged_by_the_person(client, auth, world, cadr
 def test_membership_org_by_system_admin(client, auth, world, cadre, admin):
     auth.login(admin)
     page = client.get(f"/people/{cadre.id}/edit").get_data(as_text=True)
-    assert f'value="模范街社区团支部 #{world.branch.id}"' in page
-    r = _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
+    # The picker shows the name (the id only in its hidden input), never "名称 #编号".
+    assert 'role="combobox"' in page and 'value="模范街社区团支部"' in page
+    assert f"#{world.branch.id}" not in page
+    r = _post(client, cadre, **picked(world.chengdu_org, "membership_org"))
     assert r.status_code == 303
     assert _snapshot(cadre.id)["membership_org_id"] == world.chengdu_org.id
+    # Typed without the list (no JavaScript), by name or by pinyin, as a user knows it.
+    r = _post(client, cadre, membership_org_q="顺庆区委")
+    assert r.status_code == 303
+    assert _snapshot(cadre.id)["membership_org_id"] == world.county_org.id
+    r = _post(client, cadre, membership_org_q="nanchong shiwei")
+    assert r.status_code == 303
+    assert _snapshot(cadre.id)["membership_org_id"] == world.city_org.id
 
 
 def test_org_admin_cannot_change_membership(client, auth, world, cadre, org_admin):
     auth.login(org_admin)
     page = client.get(f"/people/{cadre.id}/edit").get_data(as_text=True)
     assert 'name="membership_org"' not in page
-    _post(client, cadre, membership_org=str(world.chengdu_org.id))
+    _post(client, cadre, **picked(world.chengdu_org, "membership_org"))
     assert _snapshot(cadre.id)["membership_org_id"] == world.branch.id
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("不存在的组织 #99999", "团组织不存在"),
-        ("没有这个组织", "团组织不存在"),
+        ({"membership_org": "99999"}, "所选项目已不存在"),
+        ({"membership_org_q": "没有这个组织"}, "团组织不存在"),
+        ({"membership_org_q": "共青团"}, "有多个匹配，请从下面的列表中选择一个"),
         ("dissolved", "已撤销"),
     ],
 )
@@ -225,10 +236,10 @@ def test_membership_org_errors(client, auth, world, cadre, admin, text, message)
     world.chengdu_org.dissolved_at = datetime.now(UTC).replace(tzinfo=None)
     db.session.commit()
     if text == "dissolved":
-        text = f"共青团成都市委 #{world.chengdu_org.id}"
+        text = picked(world.chengdu_org, "membership_org")
     before = _snapshot(cadre.id)
     auth.login(admin)
-    r = _post(client, cadre, membership_org=text)
+    r = _post(client, cadre, **text)
     assert r.status_code == 422
     assert message in r.get_data(as_text=True)
     assert _snapshot(cadre.id) == before
@@ -284,8 +295,8 @@ def test_membership_change_by_system_admin_sends_the_signal(client, auth, world,
     signals.membership_changed.connect(receiver)
     try:
         auth.login(admin)
-        _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
-        _post(client, cadre, membership_org=f"共青团成都市委 #{world.chengdu_org.id}")
+        _post(client, cadre, **picked(world.chengdu_org, "membership_org"))
+        _post(client, cadre, **picked(world.chengdu_org, "membership_org"))
     finally:
         signals.membership_changed.disconnect(receiver)
     assert seen == [

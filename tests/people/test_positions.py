@@ -11,6 +11,7 @@ from directory.core import signals
 from directory.extensions import db
 from directory.people.models import Position
 from tests.factories import make_org
+from tests.people.conftest import picked
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def _positions(person_id: int) -> list[tuple]:
 
 def _new(world, **changes) -> dict[str, str]:
     return {
-        "organisation": f"共青团南充市委 #{world.city_org.id}",
+        **picked(world.city_org),
         "title": "兼职副书记",
         "start_date": "2022-01-01",
         "end_date": "",
@@ -77,8 +78,11 @@ def test_add_position_without_js(request, client, auth, world, cadre, changes, e
 
 def test_add_position_by_exact_name_and_past_dates(client, auth, world, cadre):
     auth.login(cadre)
-    data = _new(
-        world, organisation="中城街道团工委", end_date="2020-12-31", start_date="1950-01-01"
+    data = _new(  # typed in full without picking from the list
+        world,
+        **{**NOTHING_PICKED, "organisation_q": "中城街道团工委"},
+        end_date="2020-12-31",
+        start_date="1950-01-01",
     )
     assert client.post(f"/people/{cadre.id}/positions/new", data=data).status_code == 303
     assert _positions(cadre.id)[-1][1:] == (
@@ -113,6 +117,7 @@ def _tomorrow() -> str:
     return (date.today() + timedelta(days=1)).isoformat()
 
 
+NOTHING_PICKED = {"organisation": "", "organisation_q": "", "organisation_label": ""}
 BAD = [
     ({"title": ""}, "请输入职务名称"),
     ({"title": "书" * 41}, "职务名称应为 1 到 40 个字"),
@@ -123,10 +128,11 @@ BAD = [
     ({"start_date": "__tomorrow__"}, "开始日期不能晚于今天"),
     ({"end_date": "2021-12-31"}, "卸任日期不能早于开始日期"),
     ({"end_date": "__tomorrow__"}, "卸任日期不能晚于今天"),
-    ({"organisation": ""}, "请选择团组织"),
-    ({"organisation": "不存在的团组织 #99999"}, "团组织不存在"),
-    ({"organisation": "不存在的团组织"}, "团组织不存在"),
-    ({"organisation": "团" * 201}, "内容太长"),
+    (NOTHING_PICKED, "请选择团组织"),
+    ({**NOTHING_PICKED, "organisation_q": "不存在的团组织"}, "团组织不存在"),
+    ({**NOTHING_PICKED, "organisation_q": "团" * 201}, "团组织不存在"),
+    ({"organisation": "99999"}, "所选项目已不存在"),  # taken from the list, since removed
+    ({**NOTHING_PICKED, "organisation_q": "共青团"}, "有多个匹配，请从下面的列表中选择一个"),
     ({"title": "书\x00记"}, "包含无效字符"),
 ]
 
@@ -159,9 +165,15 @@ def test_ambiguous_and_dissolved_organisations(client, auth, world, cadre):
     before = _positions(cadre.id)
     auth.login(cadre)
     url = f"/people/{cadre.id}/positions/new"
-    r = client.post(url, data=_new(world, organisation="共青团某某村支部"))
-    assert r.status_code == 422 and "有多个同名团组织" in r.get_data(as_text=True)
-    r = client.post(url, data=_new(world, organisation=f"x #{world.chengdu_org.id}"))
+    r = client.post(
+        url, data=_new(world, **{**NOTHING_PICKED, "organisation_q": "共青团某某村支部"})
+    )
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and "有多个匹配，请从下面的列表中选择一个" in body
+    # The two namesakes are offered with the organisations above them, never an id.
+    assert "共青团顺庆区委 › 中城街道团工委" in body and "共青团四川省委 › 共青团成都市委" in body
+    assert "#" + str(world.street_org.id) not in body.replace('"#', "")
+    r = client.post(url, data=_new(world, **picked(world.chengdu_org)))
     assert r.status_code == 422 and "已撤销" in r.get_data(as_text=True)
     assert _positions(cadre.id) == before
 
@@ -213,11 +225,12 @@ def test_edit_position_in_place(client, auth, world, cadre, changes):
     r = client.get(url, headers={"HX-Request": "true"})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.strip().startswith(f'<li id="position-{pid}"')
-    assert f'value="模范街社区团支部 #{world.branch.id}"' in body and 'value="2021-03-01"' in body
+    assert 'value="模范街社区团支部"' in body and f'value="{world.branch.id}"' in body
+    assert f"#{world.branch.id}" not in body and 'value="2021-03-01"' in body
     assert "HX-Request" in r.headers["Vary"]
     data = _new(
         world,
-        organisation=f"模范街社区团支部 #{world.branch.id}",
+        **picked(world.branch),
         title="组织委员",
         start_date="2021-03-01",
         end_date="2023-06-30",
@@ -244,14 +257,14 @@ def test_edit_keeps_dissolved_organisation_but_cannot_move_into_one(client, auth
     db.session.commit()
     auth.login(cadre)
     url = f"/people/{cadre.id}/positions/{pid}/edit"
-    kept = _new(world, organisation=f"模范街社区团支部 #{world.branch.id}", start_date="2021-03-01")
+    kept = _new(world, **picked(world.branch), start_date="2021-03-01")
     r = client.post(url, data={**kept, "end_date": "2022-12-31"})
     assert r.status_code == 303
     assert _positions(cadre.id)[0][4] == date(2022, 12, 31)
     assert "已撤销" in client.get(f"/people/{cadre.id}").get_data(as_text=True)
     world.chengdu_org.dissolved_at = datetime.now(UTC).replace(tzinfo=None)
     db.session.commit()
-    r = client.post(url, data={**kept, "organisation": f"共青团成都市委 #{world.chengdu_org.id}"})
+    r = client.post(url, data={**kept, **picked(world.chengdu_org)})
     assert r.status_code == 422 and "已撤销" in r.get_data(as_text=True)
     assert _positions(cadre.id)[0][1] == world.branch.id
 

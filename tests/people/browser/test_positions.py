@@ -9,6 +9,7 @@ import pytest
 
 from directory.extensions import db
 from directory.people.models import Position
+from tests.browser.actions import pick
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +28,8 @@ def test_positions_in_place_with_htmx(login_as, world, cadre):
     me.click("#position-new a")
     me.wait_for_selector("#position-new form")
     assert me.url.endswith(f"/people/{cadre.id}")  # swapped in place, no navigation
-    me.fill("#position-new input[name=organisation]", "南充")
-    option = f"#orgs-position-new option[value='共青团南充市委 #{world.city_org.id}']"
-    me.wait_for_selector(option, state="attached")  # suggestions arrived through htmx
-    me.fill("#position-new input[name=organisation]", f"共青团南充市委 #{world.city_org.id}")
+    # The one picker: typed as pinyin, taken from the suggestions with the keyboard.
+    pick(me, "团组织", "nanchong", "共青团南充市委", within=me.locator("#position-new"))
     me.fill("#position-new input[name=title]", "兼职副书记")
     me.fill("#position-new input[name=start_date]", "2022-01-01")
     me.click("#position-new button[type=submit]")
@@ -60,7 +59,8 @@ def test_positions_without_javascript(login_as, world, cadre):
     me.goto(f"/people/{cadre.id}")
     me.click("#position-new a")
     me.wait_for_url(f"**/people/{cadre.id}/positions/new")
-    me.fill("input[name=organisation]", "共青团顺庆区委")  # the exact name works without a list
+    # Without JavaScript there is no list: the name typed in full is enough.
+    me.get_by_role("combobox", name="团组织").fill("共青团顺庆区委")
     me.fill("input[name=title]", "委员")
     me.fill("input[name=start_date]", "1949-05-01")
     me.click("main button[type=submit]")

@@ -1,0 +1,149 @@
+"""Finding organisations by what users know: a part of the name, its pinyin or initials,
+or the names above it ("成都 三合村" finds the 三合村团支部 under 共青团成都市委).
+
+Every word typed must match the organisation's own name or one of its ancestors' names:
+Han characters as a substring, Latin letters as the pinyin or the initials of the name
+from any syllable on ("nanchong", "ncs" and "sw" all find 共青团南充市委). Organisations
+whose own name matches every word come before those found through their path.
+
+The tree has no pinyin column: the pinyin of each distinct name is computed once per
+process (a name never changes its reading) and the live tree is read as (id, name, path)
+rows per query, which stays well under the picker's budget for tens of thousands of
+organisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from directory.core.enums import OrgLevel
+from directory.extensions import db
+from directory.orgs.models import Organisation
+
+MAX_WORDS = 4
+
+
+def _latin(chunk: str) -> str:
+    """A non-Han run kept as lower-case letters and digits, one "syllable"."""
+    return "".join(c for c in chunk.lower() if c.isascii() and c.isalnum())
+
+
+@lru_cache(maxsize=65536)
+def name_readings(name: str) -> tuple[str, ...]:
+    """Latin strings the name can be typed as from each syllable on: full pinyin and
+    initials ("共青团南充市委" → gongqingtuannanchongshiwei, ..., gqtncsw, ..., w)."""
+    syllables = [s for s in lazy_pinyin(name, style=Style.NORMAL, errors=_latin) if s]
+    forms = []
+    for i in range(len(syllables)):
+        forms.append("".join(syllables[i:]))
+        forms.append("".join(s[0] for s in syllables[i:]))
+    return tuple(dict.fromkeys(forms))
+
+
+def _word_matches(word: str, name: str) -> bool:
+    if word in name.lower():
+        return True
+    if word.isascii() and word.isalnum():
+        return any(form.startswith(word) for form in name_readings(name))
+    return False
+
+
+def own_name_matches(text: str, name: str) -> bool:
+    """Every word of `text` matches the name itself (not only the names above it)."""
+    words = [w.lower() for w in text.split()][:MAX_WORDS]
+    return bool(words) and all(_word_matches(w, name) for w in words)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    name: str
+    path: str
+    level: OrgLevel
+    live: bool
+
+    @property
+    def chain(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+
+def find_orgs(
+    text: str,
+    *,
+    limit: int = 15,
+    under: Organisation | None = None,
+    level: OrgLevel | None = None,
+    include_dissolved: bool = False,
+) -> list[Organisation]:
+    """Organisations matching every word of `text` (see the module), best first.
+
+    `under` keeps those strictly below an organisation, `level` those of one level;
+    dissolved organisations only with `include_dissolved`.
+    """
+    words = [w.lower() for w in " ".join(text.split())[:100].split()][:MAX_WORDS]
+    if not words:
+        return []
+    rows = [
+        _Row(r.id, r.name, r.path, r.level, r.dissolved_at is None)
+        for r in db.session.execute(
+            select(
+                Organisation.id,
+                Organisation.name,
+                Organisation.path,
+                Organisation.level,
+                Organisation.dissolved_at,
+            )
+        )
+    ]
+    names = {r.id: r.name for r in rows}
+    whole = " ".join(text.split())
+    ranked: list[tuple[tuple[int, int, int, int], int]] = []
+    for r in rows:
+        if not (r.live or include_dissolved) or (level is not None and r.level != level):
+            continue
+        if under is not None and (r.id == under.id or not r.path.startswith(under.path)):
+            continue
+        own = [w for w in words if _word_matches(w, r.name)]
+        if len(own) < len(words):
+            above = [names[i] for i in r.chain if i != r.id and i in names]
+            if not all(w in own or any(_word_matches(w, n) for n in above) for w in words):
+                continue
+        tier = 0 if r.name == whole else 1 if len(own) == len(words) else 2
+        ranked.append(((tier, len(r.chain), len(r.name), r.id), r.id))
+    ranked.sort()
+    ids = [i for _key, i in ranked[:limit]]
+    if not ids:
+        return []
+    found = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organisation)
+            .options(joinedload(Organisation.region), joinedload(Organisation.parent))
+            .where(Organisation.id.in_(ids))
+        ).unique()
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def org_paths(orgs: Iterable[Organisation]) -> dict[int, str]:
+    """ "共青团四川省委 › 共青团南充市委" above each organisation (one query)."""
+    chains = {o.id: o.ancestor_ids[:-1] for o in orgs}
+    ids = {i for chain in chains.values() for i in chain}
+    if not ids:
+        return {}
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        ).all()
+    )
+    return {
+        oid: " › ".join(names[i] for i in chain if i in names)
+        for oid, chain in chains.items()
+        if chain
+    }

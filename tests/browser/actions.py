@@ -1,0 +1,61 @@
+"""What a user does, spelt once for every browser test: follow the main navigation, open
+the search filters, take a name from a picker with the keyboard. Only labels, roles and
+visible text; the active language's words come from `t` (see i18n below).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+# The few words the helpers below look for, in each language the journeys run in.
+WORDS = {
+    "zh": {"menu": "菜单", "filters": "筛选", "options": "{label}：候选项"},
+    "en": {"menu": "Menu", "filters": "Filters", "options": "{label}: options"},
+}
+
+
+def lang_of(page: Any) -> str:
+    """The page's language ("zh" or "en"), from <html lang>."""
+    lang = page.locator("html").get_attribute("lang") or "zh"
+    return "en" if lang.startswith("en") else "zh"
+
+
+def go(page: Any, label: str) -> None:
+    """Follow a main-navigation link as a user does: through the menu on a phone."""
+    wide = page.locator("nav.mainnav")
+    if wide.is_visible():
+        wide.get_by_role("link", name=label).click()
+        return
+    menu = page.locator("details.navmenu")
+    if menu.get_attribute("open") is None:
+        menu.get_by_text(WORDS[lang_of(page)]["menu"], exact=True).click()
+    menu.get_by_role("link", name=label).click()
+
+
+def open_filters(page: Any) -> None:
+    """Open the search filters (folded behind 筛选 on phones) as a user would."""
+    panel = page.locator("#search-filters")
+    if panel.get_attribute("open") is None:
+        panel.get_by_text(WORDS[lang_of(page)]["filters"]).first.click()
+
+
+def pick(page: Any, label: str, typed: str, option: str, *, within: Any = None) -> None:
+    """Type into the picker labelled `label`, then take `option` with the keyboard
+    (arrow keys to it, Enter), as the one autocomplete (web/picker.py) allows."""
+    scope = within if within is not None else page
+    box = scope.get_by_role("combobox", name=label)
+    box.fill("")
+    box.press_sequentially(typed, delay=30)
+    listbox = scope.get_by_role("listbox", name=WORDS[lang_of(page)]["options"].format(label=label))
+    expect(listbox.get_by_role("option").filter(has_text=option).first).to_be_visible()
+    names = listbox.get_by_role("option").all_inner_texts()
+    index = next(i for i, text in enumerate(names) if option in text)
+    for _ in range(index + 1):
+        box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Enter")
+    expect(box).to_have_value(re.compile(re.escape(option.split()[0])))
+    expect(box).to_have_attribute("aria-expanded", "false")
