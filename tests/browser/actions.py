@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 # The few words the helpers below look for, in each language the journeys run in.
 WORDS = {
     "zh": {"menu": "菜单", "filters": "筛选", "options": "{label}：候选项"},
-    "en": {"menu": "Menu", "filters": "Filters", "options": "{label}: options"},
+    "en": {"menu": "Menu", "filters": "Filters", "options": "{label}: suggestions"},
 }
 
 
