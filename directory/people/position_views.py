@@ -135,6 +135,7 @@ def edit_position(person_id: int, position_id: int):
         abort(403)  # admins of the post's organisation end or delete it, not rewrite it
     form = PositionForm(
         data={
+            "organisation": position.organisation_id,
             "title": position.title,
             "start_date": position.start_date.isoformat(),
             "end_date": position.end_date.isoformat() if position.end_date else "",
