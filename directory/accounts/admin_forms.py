@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length
 
 from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.picker import PickerField
 
 
 class AccountForm(BaseForm):
@@ -27,8 +28,5 @@ class AccountForm(BaseForm):
             Email(_l("电子邮箱格式不正确。")),
         ],
     )
-    membership_org = TrimmedStringField(
-        _l("所属团组织"),
-        validators=[Optional(), Length(max=120, message=_l("团组织名称太长。"))],
-    )
+    membership_org = PickerField(_l("所属团组织"))
     is_admin = BooleanField(_l("系统管理员"))

@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from directory.accounts import admin as account_admin
 from directory.accounts import services as accounts
 from directory.accounts.admin_forms import AccountForm
-from directory.core.errors import DomainError, NotFound, PermissionDenied
+from directory.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from directory.extensions import login
-from directory.orgs.services import resolve_org_reference
+from directory.orgs.picker import pick_org
 from directory.people import permissions
 from directory.people.models import Person
 from directory.web.args import page_arg
@@ -68,12 +68,12 @@ def new() -> Response | str | tuple[str, int]:
 
 def _create(form: AccountForm) -> Person:
     org_id = None
-    if form.membership_org.data:
-        try:
-            org_id = resolve_org_reference(form.membership_org.data).id
-        except DomainError as err:
-            err.field = "membership_org"
-            raise
+    picked = form.membership_org
+    if picked.data or picked.text:
+        org = pick_org(picked)
+        if org is None:  # the field says why (and lists the candidates when several match)
+            raise ValidationError(picked.errors[-1], field="membership_org")
+        org_id = org.id
     return accounts.create_account(
         actor=current_user,
         name=form.name.data,

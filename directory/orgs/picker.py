@@ -12,7 +12,7 @@ from directory.extensions import db
 from directory.orgs.matching import org_paths, own_name_matches
 from directory.orgs.models import Organisation
 from directory.orgs.services import lookup as lookup_orgs
-from directory.orgs.services import org_reference, resolve_org_reference
+from directory.orgs.services import resolve_org_reference
 from directory.web.picker import Choice, PickerField, resolve
 from directory.web.rendering import wants_fragment
 
@@ -48,18 +48,17 @@ def picker_query() -> str:
 def org_picker(
     find: Callable[[str], list[Organisation]] = lookup_orgs, *, page: bool = True
 ) -> str:
-    """The one organisation picker: options for the autocomplete (htmx), else a search page.
+    """The one organisation picker: options for the autocomplete (htmx), else a page.
 
-    `find` chooses the organisations for the typed text (default: live ones by name);
-    `page=False` answers with the options even without htmx.
+    `find` chooses the organisations for the typed text (default: live ones by name,
+    pinyin, initials or path); `page=False` answers with the options even without htmx.
+    Options and page show names told apart by their paths, never an id.
     """
     q = picker_query()
-    orgs = find(q)
-    if request.args.get("field"):
-        return render_template("_macros/picker_options.html", q=q, choices=org_choices(orgs))
-    if page and not wants_fragment():
-        return render_template("orgs/picker.html", orgs=orgs, q=q, org_reference=org_reference)
-    return render_template("orgs/_options.html", orgs=orgs, org_reference=org_reference)
+    choices = org_choices(find(q))
+    if page and not request.args.get("field") and not wants_fragment():
+        return render_template("orgs/picker.html", choices=choices, q=q)
+    return render_template("_macros/picker_options.html", q=q, choices=choices)
 
 
 def pick_org(

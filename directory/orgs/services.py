@@ -27,11 +27,6 @@ from directory.web.args import reference_id
 _REF = re.compile(r"#(\d{1,12})\s*$")
 
 
-def org_reference(org: Organisation) -> str:
-    """The text an organisation field shows and accepts back: "共青团南充市委 #12"."""
-    return f"{org.name} #{org.id}"
-
-
 def lookup(text: str, limit: int = 15) -> list[Organisation]:
     """Live (not dissolved) organisations matching `text` by name, pinyin, initials or
     the names above them, best first (see orgs/matching.py)."""

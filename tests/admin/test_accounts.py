@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.people.models import Person
 from tests.factories import make_person
+from tests.people.conftest import picked
 
 
 def _count() -> int:
@@ -146,14 +147,14 @@ def test_create_account_and_invitation_link(client, auth, admin, world):
     assert other.get("/").status_code == 200
 
 
-def test_create_account_with_org_reference_as_htmx(client, auth, org_admin, world):
+def test_create_account_with_org_picked_as_htmx(client, auth, org_admin, world):
     auth.login(org_admin)
     r = client.post(
         "/admin/accounts/new",
         data={
             "name": "周洋",
             "email": "zhouyang@example.org",
-            "membership_org": f"x #{world.branch.id}",
+            **picked(world.branch, "membership_org"),
         },
         headers={"HX-Request": "true"},
     )
@@ -217,9 +218,9 @@ def test_create_account_bad_input(client, auth, admin, cadre):
             "团组织不存在",
         ),
         (
-            {"name": "甲", "email": "x@example.org", "membership_org": "#999999"},
+            {"name": "甲", "email": "x@example.org", "membership_org": "999999"},
             422,
-            "团组织不存在",
+            "所选项目已不存在",
         ),
         ({"name": "甲\x07", "email": "x@example.org"}, 422, "包含无效字符"),
     ]

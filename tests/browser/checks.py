@@ -11,7 +11,7 @@ after each user action that shows a new page or changes one; the step:
   violation, a 404 favicon, a JavaScript exception are all console errors);
 - runs axe-core (vendored from npm in vendor/axe-core) and records every serious or
   critical violation;
-- on an English page, records interface text holding a full-width colon "：" (what people
+- on an English page, records interface text holding a full-width colon "：" or a "、" (what people
   wrote themselves, such as posts and bios, is skipped).
 
 Problems are collected, not raised one by one, so one run tells everything wrong with a
@@ -65,10 +65,11 @@ _OVERFLOW = """() => {
 }"""
 
 
-# In English, interface text with a full-width colon is a Chinese habit left behind (issue
-# 10); what people wrote themselves (posts, bios, names) is theirs and is skipped, and so
-# is `.stored-text`: notifications are stored as sent, in the sender's language (a known
-# gap: they would need their message id and values stored to be shown in the reader's).
+# In English, interface text with a full-width colon "：" or an enumeration comma "、" is a
+# Chinese habit left behind (issue 10). What people wrote themselves (posts, bios, names) is
+# theirs and is skipped, and so is `.stored-text`: notifications are stored as sent, in the
+# sender's language (a known gap: shown in the reader's language they would need their
+# message id and values stored instead of the text).
 _FULL_WIDTH_IN_ENGLISH = """() => {
   if (!(document.documentElement.lang || '').startsWith('en')) return [];
   const theirs = 'textarea, input, select, script, style, [lang]:not(html), .post-body, .bio, .stored-text';
@@ -78,7 +79,7 @@ _FULL_WIDTH_IN_ENGLISH = """() => {
     const node = walker.currentNode;
     const el = node.parentElement;
     if (!el || el.closest(theirs) || !el.checkVisibility()) continue;
-    if (node.data.includes('\uff1a')) found.push(node.data.trim().slice(0, 80));
+    if (/[\uff1a\u3001]/.test(node.data)) found.push(node.data.trim().slice(0, 80));
   }
   return found;
 }"""
@@ -162,7 +163,9 @@ class Journey:
         for text in self.console:
             self.problems.append(Problem(label, url, "console", text))
         for text in page.evaluate(_FULL_WIDTH_IN_ENGLISH):
-            self.problems.append(Problem(label, url, "english", f"full-width colon in {text!r}"))
+            self.problems.append(
+                Problem(label, url, "english", f"full-width colon or 、 in {text!r}")
+            )
         self.console.clear()
         if axe:
             for v in self.axe():

@@ -229,13 +229,15 @@ def test_org_options(client, auth, cadre, receiving):
     auth.login(cadre)
     frag = client.get("/transfers/org-options?destination=成都", headers=HX)
     html = frag.get_data(as_text=True)
-    assert f'value="成都七中团支部 #{receiving.branch.id}"' in html and "<html" not in html
+    assert 'data-label="成都七中团支部"' in html and "<html" not in html
+    assert f'data-value="{receiving.branch.id}"' in html
     page = client.get("/transfers/org-options?q=成都").get_data(as_text=True)
-    assert "<html" in page and f"共青团成都市委 #{receiving.committee.id}" in page
+    assert "<html" in page and f'href="/orgs/{receiving.committee.id}">共青团成都市委</a>' in page
+    assert f"#{receiving.committee.id}" not in page  # no id shown to copy
     within = client.get(
         f"/transfers/org-options?branch=&within={receiving.committee.id}", headers=HX
     ).get_data(as_text=True)
-    assert "成都七中团支部" in within and "共青团成都市委" not in within
+    assert 'data-label="成都七中团支部"' in within and 'data-label="共青团成都市委"' not in within
 
 
 def test_member_markers_are_loaded_by_views_not_templates(app, cadre, submitted, outsider):
