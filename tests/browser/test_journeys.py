@@ -317,3 +317,38 @@ def test_transfer_started_approved_and_accepted_by_picking_names(
     member.finish()
     admin.finish()
     recv.finish()
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES)
+def test_admins_pick_people_and_organisations_by_name(
+    journey, ui_for, world, cadre, org_admin, admin, size, lang
+) -> None:
+    """Appointing an organisation admin and correcting a membership: both pickers are the
+    one autocomplete, used with the keyboard; nobody types or reads an id."""
+    ui = ui_for(lang)
+    j = ui.start(journey, org_admin, size)
+    me = j.page
+    me.goto(f"/orgs/{world.street_org.id}/admins")
+    j.step("admins page")
+    pick(me, ui("新管理员"), "zhangt", "张彤")
+    j.step("person picked")
+    me.get_by_role("button", name=ui("添加"), exact=True).click()
+    expect(me.locator("#org-admins")).to_contain_text(ui("已将 %(name)s 设为管理员。", name="张彤"))
+    j.step("appointed")
+
+    sysadmin = ui.start(journey, admin, size)
+    you = sysadmin.page
+    you.goto(f"/people/{cadre.id}")
+    you.get_by_role("link", name=ui("编辑资料")).click()
+    box = you.get_by_role("combobox", name=ui("组织关系所在团组织"))
+    expect(box).to_have_value("模范街社区团支部")  # the name, never "名称 #编号"
+    pick(you, ui("组织关系所在团组织"), "nanchong", "共青团南充市委")
+    sysadmin.step("membership picked")
+    you.get_by_role("button", name=ui("保存"), exact=True).click()
+    expect(you.locator("#flashes")).to_contain_text(ui("资料已保存。"))
+    expect(you.get_by_role("main")).to_contain_text("共青团南充市委")
+    sysadmin.step("membership saved")
+    db.session.expire_all()
+    assert db.session.get(Person, cadre.id).membership_org_id == world.city_org.id
+    j.finish()
+    sysadmin.finish()
