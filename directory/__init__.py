@@ -62,6 +62,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         api,
         demo,
         groups,
+        jobs,
         main,
         notifications,
         orgs,
@@ -79,6 +80,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     # document types and privacy affiliation sources.
     for feature in (
         main,
+        jobs,
         accounts,
         people,
         orgs,

@@ -59,6 +59,15 @@ class Config:
     GROUP_CREATE_RATE_LIMIT = "5 per hour;20 per day"
     GROUP_INVITE_RATE_LIMIT = "30 per hour;200 per day"
     PASSWORD_CHANGE_RATE_LIMIT = "5 per minute;20 per hour"
+    # Background jobs (directory/jobs): "" picks "redis" when REDIS_URL is set, else
+    # "sqlite" (its own file, consumed by a thread of the serving process when
+    # JOBS_IN_PROCESS; otherwise by `flask jobs run`); "immediate" runs them at once.
+    JOBS_BACKEND = ""
+    JOBS_NAME = "directory"
+    JOBS_SQLITE_PATH = str(INSTANCE / "jobs.sqlite")
+    JOBS_IN_PROCESS = True
+    # A running job whose heartbeat stopped this many seconds ago is shown as failed.
+    JOBS_STALE_AFTER = 300
     MAIL_ENABLED = False
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -108,5 +117,6 @@ class TestConfig(DevConfig):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_FAST = True
+    JOBS_BACKEND = "immediate"
     # Tests post forms directly; tests of CSRF itself turn it back on.
     WTF_CSRF_ENABLED = False
