@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.numbers import reference_id
 from directory.core.sql import contains
 from directory.core.uow import unit_of_work
 from directory.extensions import db
@@ -23,7 +24,6 @@ from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
-from directory.web.args import reference_id
 
 _REF = re.compile(r"#(\d{1,12})\s*$")
 

@@ -15,7 +15,7 @@ from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 from directory.core.errors import DomainError
-from directory.web.args import MAX_ID, parse_int
+from directory.core.numbers import MAX_ID, parse_int
 
 # Single-line text: no C0/C1 control characters at all (CR, LF and tab included) and no
 # Unicode line or paragraph separators. Multi-line text keeps tab, LF and CR.
