@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.forms import BaseForm, TrimmedStringField, email_field
 
 
 class AccountForm(BaseForm):
@@ -19,14 +19,7 @@ class AccountForm(BaseForm):
             Length(max=40, message=_l("姓名太长（最多 40 个字符）。")),
         ],
     )
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            DataRequired(_l("请输入电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-            Email(_l("电子邮箱格式不正确。")),
-        ],
-    )
+    email = email_field()
     membership_org = TrimmedStringField(
         _l("所属团组织"),
         validators=[Optional(), Length(max=120, message=_l("团组织名称太长。"))],
