@@ -60,6 +60,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from directory import (
         accounts,
         api,
+        audit,
         demo,
         groups,
         main,
@@ -87,6 +88,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         groups,
         transfers,
         search,
+        audit,
         api,
         demo,
     ):
