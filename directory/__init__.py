@@ -60,6 +60,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from directory import (
         accounts,
         api,
+        audit,
         demo,
         groups,
         jobs,
@@ -89,6 +90,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         groups,
         transfers,
         search,
+        audit,
         api,
         demo,
     ):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
+from directory import audit
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -297,6 +298,7 @@ def add_org_admin(actor: Person, org_id: int, email: str) -> Person:
                 _("%(name)s 已经是该组织的管理员。", name=person.name), field="email"
             )
         db.session.add(OrgAdmin(organisation_id=org.id, person_id=person.id))
+        audit.record("org.admin_add", actor=actor, subject_person=person, org=org)
         notify(
             [person.id],
             "org_admin_added",
@@ -333,6 +335,7 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
                 raise ValidationError(
                     _("你是该组织唯一的管理员，不能移除自己。请先添加另一位管理员。")
                 )
+        audit.record("org.admin_remove", actor=actor, subject_person=row.person, org=org)
         db.session.delete(row)
 
     with unit_of_work():
