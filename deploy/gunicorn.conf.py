@@ -43,10 +43,12 @@ errorlog = _env("ERRORLOG", "-")
 loglevel = _env("LOGLEVEL", "info")
 # Client, time, request line, status, bytes, duration in ms (%(M)s), worker pid, referer
 # and agent: what a slow or failing request needs.
-access_log_format = (
-    '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms pid=%(p)s "%(f)s" "%(a)s"'
-)
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms %(p)s "%(f)s" "%(a)s"'
 proc_name = _env("PROC_NAME", "tuanyoulu")
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl),
+# which two instances on one machine would share: off unless a path is given.
+control_socket = _env("CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def when_ready(server):  # noqa: ANN001, ANN201  (gunicorn's hook signature)
