@@ -42,6 +42,13 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_HOSTS"] is None and not app.config.get("DEBUG_DEFAULT_SECRET"):
         log.warning("DIRECTORY_BASE_URL and DIRECTORY_TRUSTED_HOSTS are unset: any Host accepted")
 
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address and scheme as the trusted proxies saw them (per-address
+        # rate limits, HSTS, Secure cookies); the Host header stays the client's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]  # the WSGI middleware pattern
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     # Keeps url-encoded bodies for the UTF-8 check that every form runs (web/forms.py).
@@ -60,8 +67,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from directory import (
         accounts,
         api,
+        audit,
         demo,
         groups,
+        health,
+        jobs,
         main,
         notifications,
         orgs,
@@ -78,7 +88,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     # The features, each wiring its own blueprints, commands, signal receivers, search
     # document types and privacy affiliation sources.
     for feature in (
+        health,
         main,
+        jobs,
         accounts,
         people,
         orgs,
@@ -87,6 +99,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         groups,
         transfers,
         search,
+        audit,
         api,
         demo,
     ):

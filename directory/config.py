@@ -35,6 +35,15 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in each worker's memory until it is back (checked with back-off),
+    # rather than failing requests; a limiter error never turns a request into a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A dead Redis must cost milliseconds, not the default (no) socket timeout.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -46,6 +55,13 @@ class Config:
     # 400. Empty with no BASE_URL means any host (a warning is logged in production).
     TRUSTED_HOSTS: tuple[str, ...] = ()
     DEBUG_DEFAULT_SECRET = False
+    # Reverse proxies in front of the app that append to X-Forwarded-For / set
+    # X-Forwarded-Proto (nginx alone: 1; a load balancer then nginx: 2). 0 = none: the
+    # headers are ignored, so a client cannot forge its address to dodge the per-address
+    # rate limits. See docs/DEPLOY.md.
+    PROXY_COUNT = 0
+    # Strict-Transport-Security on HTTPS responses (seconds; 0 = not sent).
+    HSTS_MAX_AGE = 60 * 60 * 24 * 365
     # Groups: uploads live outside the web root; mail is off unless configured.
     UPLOAD_DIR = str(INSTANCE / "uploads")
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -59,6 +75,15 @@ class Config:
     GROUP_CREATE_RATE_LIMIT = "5 per hour;20 per day"
     GROUP_INVITE_RATE_LIMIT = "30 per hour;200 per day"
     PASSWORD_CHANGE_RATE_LIMIT = "5 per minute;20 per hour"
+    # Background jobs (directory/jobs): "" picks "redis" when REDIS_URL is set, else
+    # "sqlite" (its own file, consumed by a thread of the serving process when
+    # JOBS_IN_PROCESS; otherwise by `flask jobs run`); "immediate" runs them at once.
+    JOBS_BACKEND = ""
+    JOBS_NAME = "directory"
+    JOBS_SQLITE_PATH = str(INSTANCE / "jobs.sqlite")
+    JOBS_IN_PROCESS = True
+    # A running job whose heartbeat stopped this many seconds ago is shown as failed.
+    JOBS_STALE_AFTER = 300
     MAIL_ENABLED = False
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -108,5 +133,6 @@ class TestConfig(DevConfig):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_FAST = True
+    JOBS_BACKEND = "immediate"
     # Tests post forms directly; tests of CSRF itself turn it back on.
     WTF_CSRF_ENABLED = False

@@ -105,6 +105,11 @@ class World:
 
 @pytest.fixture
 def world(app: Flask) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """Build the regions and organisations of `World` (committed; needs an app context)."""
     sichuan = make_region("51", "四川省")
     nanchong = make_region("5113", "南充市", sichuan)
     shunqing = make_region("511302", "顺庆区", nanchong)

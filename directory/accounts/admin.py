@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from directory import audit
 from directory.core.errors import Conflict, NotFound, PermissionDenied
 from directory.core.pagination import ListPage
 from directory.core.sql import contains
@@ -81,6 +82,7 @@ def reissue_invitation(actor: Person, person_id: int) -> Person:
         raise Conflict(_("账号已停用，请先启用。"))
     person.password_hash = None
     person.session_token = new_session_token()
+    audit.record("account.reset", actor=actor, subject_person=person)
     log.info("password of account %s reset by %s", person.id, actor.id)
     return person
 
@@ -100,6 +102,9 @@ def set_active(actor: Person, person_id: int, active: bool) -> Person:
     db.session.flush()
     if not active and person.is_admin:
         _require_an_active_admin()
+    audit.record(
+        "account.activate" if active else "account.deactivate", actor=actor, subject_person=person
+    )
     log.info("account %s %s by %s", person.id, "reactivated" if active else "deactivated", actor.id)
     return person
 
@@ -118,6 +123,11 @@ def set_system_admin(actor: Person, person_id: int, is_admin: bool) -> Person:
     db.session.flush()
     if not is_admin:
         _require_an_active_admin()
+    audit.record(
+        "account.admin_grant" if is_admin else "account.admin_revoke",
+        actor=actor,
+        subject_person=person,
+    )
     log.info(
         "system admin %s for account %s by %s",
         "granted" if is_admin else "revoked",

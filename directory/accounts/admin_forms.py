@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
-from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.forms import BaseForm, TrimmedStringField, email_field
 from directory.web.picker import PickerField
 
 
@@ -20,13 +20,6 @@ class AccountForm(BaseForm):
             Length(max=40, message=_l("姓名太长（最多 40 个字符）。")),
         ],
     )
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            DataRequired(_l("请输入电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-            Email(_l("电子邮箱格式不正确。")),
-        ],
-    )
+    email = email_field()
     membership_org = PickerField(_l("所属团组织"))
     is_admin = BooleanField(_l("系统管理员"))

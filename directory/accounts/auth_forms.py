@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from directory.web.forms import BaseForm, TrimmedStringField
+from directory.web.forms import BaseForm, email_field
 
 
 class LoginForm(BaseForm):
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            DataRequired(_l("请输入电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-            Email(_l("电子邮箱格式不正确。")),
-        ],
-    )
+    email = email_field()
     password = PasswordField(
         _l("密码"),
         validators=[
@@ -60,11 +53,4 @@ class SetPasswordForm(BaseForm, NewPasswordMixin):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            DataRequired(_l("请输入电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-            Email(_l("电子邮箱格式不正确。")),
-        ],
-    )
+    email = email_field()

@@ -16,6 +16,7 @@ from directory.accounts.auth_forms import (
 )
 from directory.accounts.loader import login_id
 from directory.accounts.next_url import safe_next
+from directory.audit import services as audit_services
 from directory.core.errors import ValidationError
 from directory.core.mail import send_mail
 from directory.extensions import limiter
@@ -51,6 +52,7 @@ def login() -> Response | str | tuple[str, int]:
             session.clear()
             person.stamp_login(login_id(person, remember))
             login_user(person, remember=remember)
+            audit_services.signed_in(person)
             session.permanent = False
             flash(_("欢迎回来，%(name)s。", name=person.name), "success")
             return redirect(safe_next(request.args.get("next")))

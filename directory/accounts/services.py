@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from directory import audit
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.core.passwords import hash_password, needs_rehash, verify_password
@@ -151,6 +152,10 @@ def create_account(
     try:
         with unit_of_work():
             db.session.add(person)
+            db.session.flush()
+            audit.record(
+                "account.create", actor=actor, subject_person=person, details={"admin": is_admin}
+            )
     except IntegrityError:
         # Another request took the address between our check and our insert.
         raise Conflict(_("该电子邮箱已被使用。"), field="email") from None

@@ -175,6 +175,24 @@ class PositionStatus(LabelledEnum):
         return {"confirmed": _l("已确认"), "pending": _l("待确认"), "rejected": _l("未通过")}
 
 
+class JobStatus(LabelledEnum):
+    """Where a background job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {
+            "queued": _l("排队中"),
+            "running": _l("进行中"),
+            "done": _l("已完成"),
+            "failed": _l("失败"),
+        }
+
+
 def enum_type(cls: type[LabelledEnum]) -> SAEnum:
     """A portable column type storing the enum's value and loading the member."""
     return SAEnum(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from directory.core.enums import OrgLevel, PositionStatus, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.numbers import parse_int
 from directory.core.passwords import hash_password
 from directory.core.sql import startswith
 from directory.core.uow import unit_of_work
@@ -27,7 +28,6 @@ from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
-from directory.web.args import parse_int
 
 DEMO_PASSWORD = "demo-password-2026"
 MAX_CADRES = 200_000

@@ -18,6 +18,21 @@ def sync_org_groups() -> None:
     click.echo(f"synced automatic groups for {count} people")
 
 
+@groups_cli.command("rerender-posts")
+def rerender_posts() -> None:
+    """Render every stored post's HTML again (idempotent; run after each upgrade)."""
+    from flask import current_app
+
+    from directory.groups.posts import rerender_stored_posts
+    from directory.web.links import base_url
+
+    # Mentions link to profile paths: build them as a request to the canonical base would
+    # (its path prefix included).
+    with current_app.test_request_context("/", base_url=base_url()):
+        seen, changed = rerender_stored_posts()
+    click.echo(f"re-rendered {changed} of {seen} posts")
+
+
 def register(app: Flask) -> None:
     """Add the `groups` command group to the app."""
     app.cli.add_command(groups_cli)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select, update
 
 from directory.core import markdown, uow
@@ -64,6 +65,42 @@ def _render(body: str) -> tuple[str, set[int]]:
             field="body",
         ) from None
     return html, set(people)
+
+
+def rerender_stored_posts(batch: int = 500) -> tuple[int, int]:
+    """Render every stored post's HTML again from its Markdown; returns (seen, changed).
+
+    Stored HTML keeps whatever the renderer of its day produced: posts written before
+    the mention escape (issue 9, finding 6) still link a name like `[x](https://...)` to
+    an outside site. Idempotent: a post whose HTML is already current is not written,
+    so a second run changes nothing. One transaction per batch (keyset by id); a body
+    that the current renderer refuses (nested too deep) is stored as escaped text.
+    Run by `flask groups rerender-posts` after an upgrade (docs/DEPLOY.md).
+    """
+    seen = changed = 0
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            select(Post.id, Post.body, Post.body_html)
+            .where(Post.id > last_id)
+            .order_by(Post.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return seen, changed
+        last_id = rows[-1].id
+        seen += len(rows)
+        with uow.unit_of_work():
+            for post_id, body, old_html in rows:
+                try:
+                    html, _mentioned = _render(body)
+                except ValidationError:
+                    html = markdown.sanitise("<p>" + escape(body) + "</p>")
+                if html != old_html:
+                    db.session.execute(
+                        update(Post).where(Post.id == post_id).values(body_html=html)
+                    )
+                    changed += 1
 
 
 def _readers(group: Group, ids: set[int]) -> set[int]:

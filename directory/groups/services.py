@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from directory import audit
 from directory.core.errors import NotFound, ValidationError
 from directory.core.pagination import ListPage
 from directory.core.sql import contains
@@ -226,6 +227,25 @@ def log_action(
             detail=detail[:500],
         )
     )
+    _audit(group_id, actor_id, action, target_person_id, thread_id, post_id, detail)
+
+
+def _audit(group_id, actor_id, action, target_person_id, thread_id, post_id, detail) -> None:
+    """The same step in the audit log, scoped to the group's organisation or the target's."""
+    with db.session.no_autoflush:
+        group = db.session.get(Group, group_id)
+        actor = db.session.get(Person, actor_id) if actor_id else None
+        target = db.session.get(Person, target_person_id) if target_person_id else None
+    org = group.auto_org if group is not None else None
+    someone = target or actor
+    if org is None and someone is not None:
+        org = someone.membership_org
+    details = {"group_id": group_id, "group": group.name if group else "", "detail": detail[:200]}
+    if thread_id:
+        details["thread_id"] = thread_id
+    if post_id:
+        details["post_id"] = post_id
+    audit.record(f"group.{action}", actor=actor, subject_person=target, org=org, details=details)
 
 
 def moderation_log(group: Group, limit: int = 200) -> list[ModerationLog]:

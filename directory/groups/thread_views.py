@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.core.errors import NotFound, ValidationError
+from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.groups import attachments, moderation, post_search, reading
 from directory.groups import posts as post_service
@@ -16,7 +17,6 @@ from directory.groups.forms import EditPostForm, ReplyForm, ReportForm, ThreadFo
 from directory.groups.post_models import Attachment
 from directory.groups.view_helpers import load, post_limit
 from directory.groups.views import bp
-from directory.web.args import parse_id
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 

@@ -28,7 +28,14 @@ def language(code: str) -> Response:
 
     response = redirect(safe_next(request.args.get("next")))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            "lang",
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        )
     return response
 
 

@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
+from directory import audit
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.numbers import reference_id
 from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
@@ -22,7 +24,6 @@ from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
-from directory.web.args import reference_id
 
 _REF = re.compile(r"#(\d{1,12})\s*$")
 
@@ -277,6 +278,7 @@ def add_org_admin(actor: Person, org_id: int, person_id: int) -> Person:
                 _("%(name)s 已经是该组织的管理员。", name=person.name), field="person"
             )
         db.session.add(OrgAdmin(organisation_id=org.id, person_id=person.id))
+        audit.record("org.admin_add", actor=actor, subject_person=person, org=org)
         notify(
             [person.id],
             "org_admin_added",
@@ -313,6 +315,7 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
                 raise ValidationError(
                     _("你是该组织唯一的管理员，不能移除自己。请先添加另一位管理员。")
                 )
+        audit.record("org.admin_remove", actor=actor, subject_person=row.person, org=org)
         db.session.delete(row)
 
     with unit_of_work():

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import joinedload
 
+from directory import audit
 from directory.core import signals
 from directory.core.enums import PositionStatus
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
@@ -143,6 +144,13 @@ def _decide(actor: Person, position: Position, status: PositionStatus, note: str
     # The conditional UPDATE bypassed the ORM, so the search outbox is told explicitly.
     outbox.enqueue(db.session(), "person", "person", [position.person_id])
     signals.positions_changed.send(None, person_id=position.person_id)
+    audit.record(
+        "claim.confirm" if status == PositionStatus.CONFIRMED else "claim.reject",
+        actor=actor,
+        subject_person=position.person,
+        org=position.organisation,
+        details={"title": position.title, "position_id": position.id, "note": note},
+    )
     return position
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from directory.core.enums import (
     CadreKind,
@@ -20,7 +20,7 @@ from directory.core.enums import (
     Visibility,
 )
 from directory.people.services import MIN_BIRTH_YEAR, max_birth_year
-from directory.web.forms import BaseForm, TrimmedStringField, valid_phone
+from directory.web.forms import BaseForm, TrimmedStringField, email_field, valid_phone
 from directory.web.picker import PickerField
 
 _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
@@ -91,15 +91,7 @@ class ProfileForm(BaseForm):
         validators=[Length(max=30, message=_l("电话号码太长。")), valid_phone],
         render_kw={"type": "tel"},
     )
-    email = TrimmedStringField(
-        _l("电子邮箱"),
-        validators=[
-            DataRequired(_l("请输入电子邮箱。")),
-            Length(max=254, message=_l("电子邮箱太长。")),
-            Email(_l("电子邮箱格式不正确。")),
-        ],
-        render_kw={"type": "email"},
-    )
+    email = email_field()
     wechat = TrimmedStringField(_l("微信号"), validators=[valid_wechat])
     bio = TextAreaField(
         _l("简介"), validators=[Length(max=2000, message=_l("简介不能超过 2000 字。"))]

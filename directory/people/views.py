@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from directory.audit import services as audit_services
 from directory.core.enums import Visibility
 from directory.core.errors import ValidationError
 from directory.orgs.matching import find_orgs
@@ -98,7 +99,12 @@ def index() -> str:
 @login_required
 def show(person_id: int) -> str:
     person = people.get_profile(person_id, current_user)
-    return render("people/show.html", "profile", **profile_page_context(person))
+    context = profile_page_context(person)
+    shown = [row["field"] for row in context["contacts"] if row["visible"] and row["value"]]
+    page = render("people/show.html", "profile", **context)
+    # After rendering: the commit expires the loaded objects, which the page would reload.
+    audit_services.contacts_revealed(current_user, person, shown)
+    return page
 
 
 @bp.route("/<id:person_id>/colleagues")

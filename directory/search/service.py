@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
+from directory.core.numbers import page_error, parse_id, parse_int
 from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -26,7 +27,6 @@ from directory.regions.models import Region
 from directory.search import sync, text
 from directory.search.backends import get_backend
 from directory.search.query import Query, build
-from directory.web.args import page_error, parse_id, parse_int
 
 MAX_PAGE = 500
 ENUM_FILTERS = {

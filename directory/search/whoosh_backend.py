@@ -226,6 +226,11 @@ class WhooshBackend:
         if entry is not None:
             entry.checked = 0.0
 
+    def ready(self, doc_type: str) -> bool:
+        """A live index exists for `doc_type` (readiness probes; cheap: no segment read)."""
+        path = self._current(doc_type)
+        return path is not None and index.exists_in(str(path))
+
     # -- reading ---------------------------------------------------------
     def _entry(self, doc_type: str) -> _Open | None:
         with self._mutex:

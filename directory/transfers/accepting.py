@@ -15,6 +15,7 @@ from directory.core import signals
 from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.numbers import reference_id
 from directory.extensions import db
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
@@ -27,7 +28,6 @@ from directory.transfers.services import (
     load_for_action,
     transfer_unit,
 )
-from directory.web.args import reference_id
 
 A = TransferAction
 S = TransferState

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
 from directory.core.errors import DomainError, NotFound
+from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
@@ -19,7 +20,6 @@ from directory.transfers.forms import BatchSelectionForm, BatchUploadForm
 from directory.transfers.models import TransferBatch, TransferReason, TransferState
 from directory.transfers.permissions import subtree_ids
 from directory.transfers.views import bp
-from directory.web.args import parse_id
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 

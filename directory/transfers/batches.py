@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, DomainError, NotFound, ValidationError
+from directory.core.numbers import reference_id
 from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
@@ -34,7 +35,6 @@ from directory.transfers.models import (
     TransferReason,
 )
 from directory.transfers.notify import acting_admin_ids, transfer_link
-from directory.web.args import reference_id
 
 MAX_ROWS = 5000
 _REF = re.compile(r"#(\d{1,12})\s*$")

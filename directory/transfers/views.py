@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from directory.core.errors import DomainError
+from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker
@@ -28,7 +29,6 @@ from directory.transfers.forms import (
     StepForm,
 )
 from directory.transfers.models import TransferAction, TransferReason
-from directory.web.args import parse_id
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 

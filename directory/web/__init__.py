@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,6 +19,7 @@ from directory.core import enums
 from directory.core.errors import DomainError
 from directory.core.time import local_time
 from directory.people import permissions
+from directory.web import unavailable
 from directory.web.args import IdConverter
 from directory.web.forms import strip_control
 from directory.web.rendering import render
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    unavailable.init_app(app)
     app.before_request(_clean_query)
     app.after_request(_headers)
     app.context_processor(_globals)
@@ -121,6 +123,11 @@ def _headers(response: Response) -> Response:
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Referrer-Policy", "same-origin")
+    hsts = int(current_app.config.get("HSTS_MAX_AGE") or 0)
+    if hsts and request.is_secure:
+        # Only over HTTPS (behind the proxy: X-Forwarded-Proto, trusted through
+        # PROXY_COUNT); a browser ignores it on plain HTTP anyway.
+        h.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     h.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

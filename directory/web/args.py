@@ -1,44 +1,18 @@
-"""The one parser for ids and page numbers in URLs, query strings and forms.
+"""Ids and page numbers from URLs, query strings and forms, answering 404/400.
 
-Only plain ASCII decimals are numbers here: `str.isdigit` and `int()` also accept
-Unicode digits ("²", "٣") and `int()` signs and spaces, and an id beyond the database's
-32-bit column makes the query fail (a 500) instead of finding nothing (a 404).
+The parsing itself is directory/core/numbers.py (services use it too); this module turns
+its "no number" into the HTTP answer and provides the `<id:...>` URL converter.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import abort, request
-from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter, ValidationError
 
 from directory.core.errors import DomainError
-
-MAX_ID = 2**31 - 1
-MAX_PAGE = 10_000
-_DECIMAL = re.compile(r"[0-9]{1,10}")  # [0-9], not \d: only ASCII digits
-_REFERENCE = re.compile(r"#([0-9]{1,12})\s*$")
-
-
-def parse_int(raw: object, maximum: int, minimum: int = 1) -> int | None:
-    """`raw` as an int in minimum..maximum if it is a plain ASCII decimal, else None."""
-    if not isinstance(raw, str) or not _DECIMAL.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if minimum <= value <= maximum else None
-
-
-def reference_id(text: str) -> int | None:
-    """The id in an "name #id" reference or a bare id, through the one parser; else None."""
-    m = _REFERENCE.search(text)
-    return parse_id(m.group(1) if m else text.strip())
-
-
-def parse_id(raw: object) -> int | None:
-    """An id (1..2**31-1) from text, or None."""
-    return parse_int(raw, MAX_ID)
+from directory.core.numbers import MAX_PAGE, page_error, parse_id, parse_int
 
 
 def id_or_404(raw: object) -> int:
@@ -53,11 +27,6 @@ def optional_id(name: str) -> int | None:
     """The id in query argument `name`; None when absent or empty, 404 when malformed."""
     raw = request.args.get(name, "")
     return id_or_404(raw) if raw else None
-
-
-def page_error(raw: str, maximum: int = MAX_PAGE) -> str:
-    """The message for a malformed page number."""
-    return _("页码无效：%(value)s（应为 1 到 %(max)d 之间的整数）。", value=raw[:20], max=maximum)
 
 
 def page_arg(name: str = "page", maximum: int = MAX_PAGE) -> int:

@@ -12,10 +12,10 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from directory.core.errors import DomainError
-from directory.web.args import MAX_ID, parse_int
+from directory.core.numbers import MAX_ID, parse_int
 
 # Single-line text: no C0/C1 control characters at all (CR, LF and tab included) and no
 # Unicode line or paragraph separators. Multi-line text keeps tab, LF and CR.
@@ -173,6 +173,19 @@ def normalise_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError("invalid number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_field(label: str | None = None) -> TrimmedStringField:
+    """The e-mail field of every form that asks for one: required, at most 254 characters."""
+    return TrimmedStringField(
+        label or _l("电子邮箱"),
+        validators=[
+            DataRequired(_l("请输入电子邮箱。")),
+            Length(max=254, message=_l("电子邮箱太长。")),
+            Email(_l("电子邮箱格式不正确。")),
+        ],
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
 
 
 def valid_phone(form: FlaskForm, field: Field) -> None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 from wtforms import Field
 
-from directory.web.args import parse_id
+from directory.core.numbers import parse_id
 
 T = TypeVar("T")
 

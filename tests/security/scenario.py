@@ -1,7 +1,12 @@
 """One small world in which every route has something real to act on.
 
 Used by the permission matrix and the hostile-input sweep. The people are the
-matrix's personas; `Targets` holds the ids each URL argument takes.
+matrix's personas; `Scenario.targets` holds the ids each URL argument takes.
+
+It is built once per test session into its own database (`prepare`), with every
+persona signed in; each test module then gets a copy of that database (a file copy on
+SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL) and the saved cookies, so no
+module builds or signs in anything (see tests/security/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,21 +20,29 @@ from sqlalchemy import select
 from directory.accounts import services as accounts
 from directory.extensions import db
 from directory.groups import membership
-from directory.groups.models import GroupVisibility, JoinPolicy, JoinRequest, MemberRole
+from directory.groups.models import (
+    Group,
+    GroupMember,
+    GroupVisibility,
+    JoinPolicy,
+    JoinRequest,
+    MemberRole,
+)
+from directory.groups.org_groups import sync_all_org_groups
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Post
+from directory.people import services as people
 from directory.people.models import Person, Position
 from directory.transfers import services as transfers
 from directory.transfers.models import TransferReason
-from tests.factories import PASSWORD, World, make_person
+from tests.factories import PASSWORD, make_person, make_world
 from tests.groups.conftest import make_group, make_thread
 
-# Column order of the matrix table; "claim" is the slot for "cadre with a pending
-# claim in the target organisation" (filled when the provenance work merges).
+# Column order of the matrix table.
 PERSONAS = (
     "anonymous",
     "cadre",
-    "claim",
+    "claim",  # a cadre of another organisation with a pending claim in the target one
     "member",
     "moderator",
     "other_admin",
@@ -38,38 +51,84 @@ PERSONAS = (
     "sysadmin",
 )
 
+# Extra matrix lines (`RULE@variant`): the same rule aimed at other targets.
+# "org-group": the target organisation's automatic group (members-only: its confirmed
+# cadres), to show that a pending claim there opens nothing.
+# "confirmed": the claim routes aimed at a confirmed position (nothing to decide).
+VARIANT_ENDPOINTS = {
+    "org-group": (
+        "groups.show",
+        "groups.members",
+        "groups.new_thread",
+        "groups.thread",
+        "groups.reply",
+        "groups.join",
+        "groups.request_join",
+        "groups.report",
+        "groups.post_fragment",
+        "groups.leave",
+        "groups.edit_post",
+        "groups.history",
+    ),
+    "confirmed": ("people.confirm_claim", "people.reject_claim"),
+}
+
 
 @dataclass
 class Scenario:
-    people: dict[str, Person]
-    # URL argument -> value, per persona ("*" for everyone unless overridden).
+    # Persona (and "owner", the group's owner, used by the sweep) -> person id.
+    people: dict[str, int]
+    # Persona -> the cookies of its signed-in client.
+    cookies: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # URL argument -> value, per persona ("*" for everyone unless overridden) or endpoint.
     targets: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Variant -> URL argument -> value (applied last).
+    variants: dict[str, dict[str, object]] = field(default_factory=dict)
     # POST data per endpoint: valid input, so the permission check (not the form's
     # validation) decides. Endpoints not listed are posted empty.
     forms: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def values(self, persona: str, endpoint: str) -> dict[str, object]:
+    def values(self, persona: str, endpoint: str, variant: str = "") -> dict[str, object]:
         """The URL arguments this persona's request to `endpoint` uses."""
         return {
             **self.targets["*"],
             **self.targets.get(persona, {}),
             **self.targets.get(endpoint, {}),
+            **(self.variants[variant] if variant else {}),
         }
 
 
-def build(app: Flask, world: World) -> Scenario:
-    """Create the scenario (committed); returns the personas and the targets."""
+def build(app: Flask) -> Scenario:
+    """Create the world and the scenario (committed) and sign every persona in."""
     with app.test_request_context("/"):
-        return _build(world)
+        scenario = _build()
+    db.session.remove()
+    for persona, person_id in scenario.people.items():
+        person = db.session.get(Person, person_id)
+        assert person is not None
+        client = app.test_client()
+        login(client, person)
+        scenario.cookies[persona] = [(c.key, c.value) for c in client._cookies.values()]
+        db.session.remove()
+    return scenario
 
 
-def _build(world: World) -> Scenario:
+def _build() -> Scenario:
+    world = make_world()
     start = date(2021, 1, 1)
     cadre = make_person(
         name="张彤",
         membership_org_id=world.branch.id,
         positions=[(world.branch, "委员", start, None)],
     )
+    # The claimant: a confirmed cadre in Chengdu who claims a post in the target
+    # organisation (the branch) through the real form's service: pending, announced.
+    claimant = make_person(
+        name="黄磊",
+        membership_org_id=world.chengdu_org.id,
+        positions=[(world.chengdu_org, "委员", start, None)],
+    )
+    claim = people.add_position(claimant, claimant, world.branch, "副书记", start)
     owner = make_person(name="陈红", membership_org_id=world.street_org.id)
     member = make_person(name="刘洋", membership_org_id=world.street_org.id)
     moderator = make_person(name="孙悦", membership_org_id=world.street_org.id)
@@ -104,29 +163,40 @@ def _build(world: World) -> Scenario:
         GroupVisibility.PUBLIC,
         members=(member, moderator),
     )
-    from directory.groups.models import GroupMember
-
     row = db.session.scalar(
         select(GroupMember).where(
             GroupMember.group_id == group.id, GroupMember.person_id == moderator.id
         )
     )
+    assert row is not None
     row.role = MemberRole.MODERATOR
     db.session.commit()
     thread = make_thread(owner, group, "工作交流", "大家好")
     member_thread = make_thread(member, group, "刘洋的帖子", "内容")
     post = db.session.scalar(select(Post).where(Post.thread_id == member_thread.id))
+    assert post is not None
     membership.request_to_join(target, group, GroupAccess(target, group), "我想加入")
     join_request = db.session.scalar(select(JoinRequest).where(JoinRequest.group_id == group.id))
+    assert join_request is not None
+    # The automatic groups of every organisation (members: its confirmed current cadres,
+    # so the branch's holds 张彤 and 吴敏, not the claimant), and a thread in the branch's.
+    sync_all_org_groups()
+    org_group = db.session.scalar(select(Group).where(Group.auto_org_id == world.branch.id))
+    assert org_group is not None
+    org_thread = make_thread(cadre, org_group, "支部通知", "本周五开会")
+    org_post = db.session.scalar(select(Post).where(Post.thread_id == org_thread.id))
+    assert org_post is not None
     transfer = transfers.submit(
         target, target, world.chengdu_org, TransferReason.JOB, "工作调动到成都"
     )
     position = db.session.scalar(select(Position).where(Position.person_id == target.id))
     higher_position = db.session.scalar(select(Position).where(Position.person_id == higher.id))
+    assert position is not None and higher_position is not None
     token = accounts.invitation_token(invitee)
     db.session.commit()
-    people = {
+    persons = {
         "cadre": cadre,
+        "claim": claimant,
         "member": member,
         "moderator": moderator,
         "other_admin": other_admin,
@@ -147,12 +217,13 @@ def _build(world: World) -> Scenario:
         "action": "approve",
         "batch_id": 1,  # none exists: 404 for everyone (no batch in this scenario)
         "attachment_id": 1,  # none exists: 404 for everyone
+        "job_id": 1,  # none exists: 404 for everyone signed in (tests/jobs covers owners)
         "filename": "a.pdf",
         "code": "511302",
         "token": token,
     }
     return Scenario(
-        people=people,
+        people={k: p.id for k, p in persons.items()},
         targets={
             "*": everyone,
             # Lower admin against a higher account: the person routes aim at `higher`.
@@ -162,6 +233,17 @@ def _build(world: World) -> Scenario:
             "groups.role": {"person_id": member.id},
             "groups.remove": {"person_id": member.id},
             "groups.hand_over": {"person_id": member.id},
+            # The claims queue's actions aim at the pending claim in the target organisation.
+            "people.confirm_claim": {"position_id": claim.id},
+            "people.reject_claim": {"position_id": claim.id},
+        },
+        variants={
+            "org-group": {
+                "group_id": org_group.id,
+                "thread_id": org_thread.id,
+                "post_id": org_post.id,
+            },
+            "confirmed": {"position_id": position.id},
         },
         forms={
             "groups.decide": {"decision": "approve"},
@@ -176,6 +258,7 @@ def _build(world: World) -> Scenario:
             "admin.set_active": {"active": "0"},
             "admin.set_admin": {"admin": "1"},
             "transfers.act": {"version": str(transfer.version)},
+            "people.reject_claim": {"reason": "查无此职务"},
         },
     )
 

@@ -13,14 +13,16 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from flask import request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import NotFound
 
 from directory.extensions import db
 from directory.web.forms import BaseForm
-from tests.security.scenario import build, login
 
 ROOT = Path(__file__).resolve().parents[2]
 INVALID_UTF8 = "%FF%FE%C3%28"  # already percent-encoded: bytes that are not UTF-8
@@ -92,6 +94,44 @@ def form_fields(view) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(names)
 
 
+class _Recording(ImmutableMultiDict):
+    """request.args / request.form that note every key a view asks for, however it asks
+    (a form's field, a picker's `<name>_q`, `web/args` helpers, `request.form.get`)."""
+
+    def _note(self, key: object) -> None:
+        if not isinstance(key, str):
+            return
+        stored = request.__dict__
+        if self is stored.get("args"):
+            READ["args"].add(key)
+        elif self is stored.get("form"):
+            READ["form"].add(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return super().__contains__(key)
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None, type=None):  # type: ignore[no-untyped-def]
+        self._note(key)
+        return super().get(key, default, type)
+
+    def getlist(self, key, type=None):  # type: ignore[no-untyped-def]
+        self._note(key)
+        return super().getlist(key, type)
+
+
+# What the current request read: query keys, form keys, and the fields (name -> type) of
+# every BaseForm it validated.
+READ: dict[str, set[str]] = {"args": set(), "form": set()}
+VALIDATED: dict[str, str] = {}
+# Fields the form layer does not check as text (web/forms.py: _SKIPPED_FIELDS).
+NOT_TEXT = {"CSRFTokenField", "FileField", "MultipleFileField", "BooleanField"}
+
+
 def _url(rule, values: dict[str, object], hostile_arg: str | None, raw: str) -> str:  # type: ignore[no-untyped-def]
     args = {k: values[k] for k in rule._converters}
     if hostile_arg is not None:
@@ -104,25 +144,47 @@ def _url(rule, values: dict[str, object], hostile_arg: str | None, raw: str) -> 
     return url
 
 
+# The audit log records reads as well (a profile's contacts shown to a viewer, once a
+# day): a row there is the log doing its work, not refused input being stored.
+NOT_STORED_INPUT = {"audit_event"}
+
+
 def _counts() -> dict[str, int]:
-    return {
-        t.name: db.session.scalar(select(func.count()).select_from(t))
-        for t in db.metadata.sorted_tables
-    }
+    """Rows per table (but the audit log), in one statement."""
+    tables = [t for t in db.metadata.sorted_tables if t.name not in NOT_STORED_INPUT]
+    query = union_all(
+        *(
+            select(literal(t.name).label("t"), func.count().label("n")).select_from(t)
+            for t in tables
+        )
+    )
+    return {name: n for name, n in db.session.execute(query)}
 
 
-def test_hostile_input_sweep(app, world, monkeypatch):
-    scenario = build(app, world)
-    cookies = {}
-    for persona in ("sysadmin", "owner"):
-        client = app.test_client()
-        login(client, scenario.people[persona])
-        cookies[persona] = [(c.key, c.value) for c in client._cookies.values()]
+def _routing_refuses(app, method: str, url: str) -> bool:  # type: ignore[no-untyped-def]
+    """True when no rule matches `url` (the router answers 404 before any view runs)."""
+    with app.test_request_context(url, method=method) as ctx:
+        return isinstance(ctx.request.routing_exception, NotFound)
+
+
+def test_hostile_input_sweep(scenario_app, monkeypatch):
+    app, scenario = scenario_app
+    # Every view's reads of request.args / request.form are recorded (see _Recording).
+    monkeypatch.setattr(app.request_class, "parameter_storage_class", _Recording)
+    validate = BaseForm.validate
+
+    def recording_validate(self, extra_validators=None):  # type: ignore[no-untyped-def]
+        VALIDATED.update((f.name, f.type) for f in self)
+        return validate(self, extra_validators)
+
+    monkeypatch.setattr(BaseForm, "validate", recording_validate)
     db.session.rollback()
     before = _counts()
     names = query_names()
     failures: list[str] = []
     sent = 0
+    cases = 0
+    routed = 0  # cases answered by the router's 404, checked without a request
     real_commit = Session.commit
     commits = {"real": True}
 
@@ -132,12 +194,17 @@ def test_hostile_input_sweep(app, world, monkeypatch):
     monkeypatch.setattr(Session, "commit", commit)
 
     def send(
-        persona: str, method: str, url: str, body: bytes | None = None, real: bool = True
+        persona: str,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        real: bool = True,
+        unwritten: dict[str, int] | None = None,
     ) -> None:
         nonlocal sent
         commits["real"] = real
         client = app.test_client()
-        for key, value in cookies[persona]:
+        for key, value in scenario.cookies[persona]:
             client.set_cookie(key, value)
         sent += 1
         try:
@@ -148,6 +215,9 @@ def test_hostile_input_sweep(app, world, monkeypatch):
                 content_type="application/x-www-form-urlencoded" if body is not None else None,
             )
             status = r.status_code
+            if unwritten is not None and (now := _counts()) != unwritten:
+                grew = {t: n - unwritten[t] for t, n in now.items() if n != unwritten[t]}
+                failures.append(f"{method} {url[:80]} {body!r:.120} as {persona} wrote {grew}")
         except Exception as exc:  # an exception is a 500 in production
             status = f"{type(exc).__name__}: {exc}"[:200]
         finally:
@@ -155,35 +225,85 @@ def test_hostile_input_sweep(app, world, monkeypatch):
         if not isinstance(status, int) or status >= 500:
             failures.append(f"{method} {url[:120]} as {persona}: {status}")
 
+    # Hostile path values the router refuses never reach a view: the answer is the 404
+    # page, whatever the rule. Each is checked at the router for every rule, argument and
+    # method, and requested for real once per blueprint, method and value.
+    requested_404: set[tuple[str, str, str]] = set()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
         if rule.endpoint in SKIP:
             continue
         methods = [m for m in ("GET", "POST") if m in (rule.methods or ())]
         values = scenario.values("sysadmin", rule.endpoint)
+        # Group forms as the group's owner, the rest as the system admin.
+        persona = "owner" if rule.rule.startswith("/groups") else "sysadmin"
+        valid = scenario.forms.get(rule.endpoint, {})
+        base = _url(rule, values, None, "")
         for method in methods:
             # Hostile path arguments, one at a time.
             for arg in sorted(rule._converters):
                 is_id = type(rule._converters[arg]).__name__ == "IdConverter"
                 for raw in IDS if is_id else REFUSED:
-                    send("sysadmin", method, _url(rule, values, arg, raw))
-            # Hostile query arguments (all at once, one value at a time).
-            base = _url(rule, values, None, "")
+                    cases += 1
+                    url = _url(rule, values, arg, raw)
+                    if _routing_refuses(app, method, url):
+                        key = (rule.endpoint.split(".")[0], method, raw)
+                        if key in requested_404:
+                            routed += 1
+                            continue
+                        requested_404.add(key)
+                    send("sysadmin", method, url)
+            # What the view reads: sent once with valid data (commits only flush).
+            for seen in (*READ.values(), VALIDATED):
+                seen.clear()
+            body = urlencode(valid).encode() if method == "POST" else None
+            send(persona, method, base, body, real=False)
             if method == "GET":
+                # Hostile query arguments (every one the code reads, all at once).
+                query = sorted(set(names) | READ["args"])
                 for raw in QUERY:
-                    send("sysadmin", "GET", base + "?" + "&".join(f"{n}={raw}" for n in names))
-            # Hostile form fields, for views that read a form.
-            fields = form_fields(app.view_functions[rule.endpoint]) if method == "POST" else []
-            # Group forms as the group's owner, the rest as the system admin.
-            persona = "owner" if rule.rule.startswith("/groups") else "sysadmin"
+                    cases += 1
+                    send("sysadmin", "GET", base + "?" + "&".join(f"{n}={raw}" for n in query))
+                continue
+            # Hostile form fields: every field the view's code names, every field of the
+            # forms it validated, every form key it was seen reading.
+            fields = sorted(
+                (
+                    set(form_fields(app.view_functions[rule.endpoint]))
+                    | READ["form"]
+                    | set(VALIDATED)
+                )
+                - {"csrf_token"}
+            )
+            # Text fields of a validated form refuse the REFUSED values, whatever the rest.
+            text_fields = {n for n, kind in VALIDATED.items() if kind not in NOT_TEXT}
             for raw in (REFUSED + ODD) if fields else []:
+                # All fields at once ...
+                cases += 1
                 body = "&".join(f"{n}={raw}" for n in fields).encode()
                 send(persona, "POST", base, body, real=raw in REFUSED)
+                # ... and, where valid data exists, one field at a time among valid ones,
+                # so the hostile value reaches as deep as the view goes (commits only
+                # flush; for a refused value in a text field the flushed rows are counted
+                # before the rollback: none may have been written).
+                for field in fields if valid and len(fields) > 1 else []:
+                    cases += 1
+                    others = {k: v for k, v in valid.items() if k != field}
+                    body = (urlencode(others) + f"&{field}={raw}").lstrip("&").encode()
+                    must_refuse = raw in REFUSED and field in text_fields
+                    send(
+                        persona,
+                        "POST",
+                        base,
+                        body,
+                        real=False,
+                        unwritten=before if must_refuse else None,
+                    )
         after = _counts()
         changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
         if changed:
             failures.append(f"{rule.rule}: rows written {changed}")
             before = after
-    assert sent > 800, sent
-    print(f"sweep: {sent} requests")
+    assert cases > 1400, cases
+    print(f"sweep: {cases} cases, {sent} requests, {routed} cases checked at the router only")
     assert not failures, f"{len(failures)} of {sent} requests:\n" + "\n".join(failures[:60])

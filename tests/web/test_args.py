@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from directory.web.args import MAX_ID, MAX_PAGE, parse_id, parse_int
+from directory.core.numbers import MAX_ID, MAX_PAGE, parse_id, parse_int
 
 HUGE = "99999999999999999999"
 BAD_VALUES = [HUGE, str(MAX_ID + 1), "²", "٣", "-1", "0", " 1", "1.0", "0x1"]
