@@ -7,6 +7,7 @@ FAULTS_REDIS_PORT, FAULTS_HTTP_PORT). Everything lives under the session's tmp d
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -96,10 +97,8 @@ def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Priva
     try:
         yield pg
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             pg.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
 
 
 @dataclass
@@ -114,8 +113,19 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
             stdout=subprocess.DEVNULL,
         )
         for _ in range(100):
