@@ -1,7 +1,7 @@
 """Private servers for fault tests: a PostgreSQL cluster and a Redis that the tests may
 stop and restart (never the shared ones), and gunicorn serving the app over them.
 
-Ports: PostgreSQL 5440, Redis 6390, gunicorn 5108 (override with FAULTS_PG_PORT,
+Ports: PostgreSQL 5440, Redis 6390, gunicorn 5109 (override with FAULTS_PG_PORT,
 FAULTS_REDIS_PORT, FAULTS_HTTP_PORT). Everything lives under the session's tmp directory.
 """
 
@@ -25,7 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5440"))
 REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6390"))
-HTTP_PORT = int(os.environ.get("FAULTS_HTTP_PORT", "5108"))
+HTTP_PORT = int(os.environ.get("FAULTS_HTTP_PORT", "5109"))
 
 
 def _pg_bin(name: str) -> str | None:
