@@ -16,7 +16,7 @@ import pytest
 from flask_sqlalchemy.session import Session
 
 from directory.extensions import db
-from tests.security.scenario import build, login
+from tests.security.scenario import build
 from tests.security.test_matrix import _rules
 
 HTTPS = "https://localhost"
