@@ -81,7 +81,7 @@ def unaudited(data: dict) -> list[str]:
 def service_works(pip_audit: str) -> tuple[bool, str]:
     """True when the advisory service reports the known advisory of the probe pin."""
     try:
-        code, data, err = run_pip_audit(pip_audit, [PROBE])
+        _code, data, err = run_pip_audit(pip_audit, [PROBE])
     except (subprocess.TimeoutExpired, OSError) as exc:
         return False, f"pip-audit did not run: {exc}"
     if data is None:
@@ -103,7 +103,7 @@ def main() -> int:
         print(f"pip-audit SKIPPED: advisory database unreachable or empty ({why})")
         return 0
     pins = freeze(args.python)
-    code, data, err = run_pip_audit(args.pip_audit, pins)
+    _code, data, err = run_pip_audit(args.pip_audit, pins)
     if data is None:
         print(f"pip-audit SKIPPED: the audit itself could not reach the service ({err[-300:]})")
         return 0

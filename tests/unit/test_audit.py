@@ -80,5 +80,5 @@ def test_the_real_freeze_lists_our_pins():
     spec.loader.exec_module(module)
     pins = module.freeze(sys.executable)
     assert any(p.lower().startswith("flask==") for p in pins)
-    assert not any(p.startswith("-e") or "directory" == p.split("==")[0] for p in pins)
+    assert not any(p.startswith("-e") or p.split("==")[0] == "directory" for p in pins)
     assert os.path.exists(sys.executable)
