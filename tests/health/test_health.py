@@ -158,3 +158,10 @@ def test_a_connection_dying_after_the_response_is_not_a_500(app, monkeypatch):
     release_session()  # does not raise
     monkeypatch.undo()
     assert db.session.execute(text("SELECT 1")).scalar() == 1  # a fresh session works
+
+
+def test_health_jobs_sees_a_ping_job_done(app, runner):
+    """`flask health jobs` (immediate queue in tests; a real runner in bin/smoke)."""
+    result = runner.invoke(args=["health", "jobs", "--timeout", "5"])
+    assert result.exit_code == 0, result.output
+    assert "done by runner pid" in result.output
