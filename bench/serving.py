@@ -229,9 +229,8 @@ def main() -> int:
     lines = [
         "## Serving: memory per worker and requests per core (`bench/serving.py`)",
         "",
-        f"Machine: {machine()}. Load average before/after: "
-        f"{load_before[0]:.1f} / {load_after[0]:.1f} (the machine is shared: other "
-        "sessions' work runs at the same time). Database: "
+        f"{machine()} Load average before/after this run: "
+        f"{load_before[0]:.1f} / {load_after[0]:.1f}. Database: "
         f"{os.environ.get('DIRECTORY_SEARCH_BACKEND', 'whoosh')} search, "
         f"`{re.sub(r'//[^@]*@', '//', os.environ['DIRECTORY_DATABASE_URL'])}`.",
         "",
