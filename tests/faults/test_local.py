@@ -182,3 +182,80 @@ def test_disk_really_full(app, client, auth, cadre, tiny_upload_dir) -> None:
     assert "存储空间不足" in r.get_data(as_text=True)
     _nothing_written(app, posts_before)
     assert client.get(f"/groups/threads/{thread.id}").status_code == 200
+
+
+JOB_RUNNER = textwrap.dedent(
+    """
+    import sys, time
+    from directory import create_app
+    from directory.config import TestConfig
+    from directory.extensions import db
+    from directory.jobs import job_task, submit
+    from directory.jobs.runner import consume
+    from directory.people.models import Person
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = sys.argv[1]
+        SEARCH_INDEX_DIR = sys.argv[2]
+        JOBS_BACKEND = "sqlite"
+        JOBS_SQLITE_PATH = sys.argv[3]
+        JOBS_IN_PROCESS = False
+
+    @job_task("faults.slow")
+    def slow(job, params):
+        db.session.add(Person(name="半途而废", email="halfway@example.org"))
+        db.session.flush()
+        print("working", flush=True)  # the task's write is made, not committed
+        time.sleep(600)
+
+    app = create_app(Config)
+    with app.app_context():
+        job = submit("faults.slow", owner_id=None, params={})
+        print(job.id, flush=True)
+    consume(app, 1)
+    """
+)
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="the runner shares the test's SQLite file")
+def test_kill_9_of_a_job_runner_in_the_middle_of_a_job(app, tmp_path) -> None:
+    """Nothing the job wrote is committed; the job is then reported failed, not running."""
+    from directory.core.enums import JobStatus
+    from directory.jobs import Job
+    from directory.jobs.runner import settle_if_stale
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            JOB_RUNNER,
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["SEARCH_INDEX_DIR"],
+            str(tmp_path / "jobs.sqlite"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        job_id = int(proc.stdout.readline())
+        line = proc.stdout.readline()
+        assert line.strip() == "working", proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(Person.name == "半途而废")) == 0
+    job = db.session.get(Job, job_id)
+    assert job is not None and job.status == JobStatus.RUNNING
+    app.config["JOBS_STALE_AFTER"] = 0
+    with app.test_request_context("/"):
+        settle_if_stale(job)
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.status == JobStatus.FAILED and job.message
