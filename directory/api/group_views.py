@@ -76,8 +76,8 @@ def _post(p: Post) -> dict[str, Any]:
 @spec.validate(query=GroupQuery, resp=responses(GroupList, 400), tags=["groups"])
 def group_list() -> Response:
     """The groups the caller may know of (as on the group list), theirs first."""
-    page_no = int(request.args.get("page") or 1)
-    mine = (request.args.get("mine") or "").lower() in ("1", "true")
+    page_no: int = request.context.query.page  # type: ignore[attr-defined]  # set by spectree
+    mine: bool = request.context.query.mine  # type: ignore[attr-defined]  # set by spectree
     page = groups.list_groups(
         current_user,
         q=request.args.get("q", ""),
@@ -108,7 +108,7 @@ def group_threads(group_id: int) -> Response:
     g, access = groups.get_visible(current_user, group_id)
     if not access.can_read:
         raise NotFound(_("群组不存在。"))
-    page_no = int(request.args.get("page") or 1)
+    page_no: int = request.context.query.page  # type: ignore[attr-defined]  # set by spectree
     page = reading.list_threads(g, page_no)
     return respond.ok(
         {

@@ -47,10 +47,8 @@ def _node(n: TreeNode) -> dict[str, Any]:
 @spec.validate(query=OrgQuery, resp=responses(OrgList, 404), tags=["organisations"])
 def organisations() -> Response:
     """One level of the organisation tree: the top level, or the children of `parent`."""
-    parent = request.args.get("parent")
-    parent_id = None
-    if parent:
-        parent_id = queries.get_org(int(parent)).id
+    parent: int | None = request.context.query.parent  # type: ignore[attr-defined]  # set by spectree
+    parent_id = None if parent is None else queries.get_org(parent).id
     nodes = queries.tree_nodes(parent_id)
     return respond.ok({"items": [_node(n) for n in nodes], "next": None})
 

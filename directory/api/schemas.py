@@ -238,7 +238,9 @@ class PeopleQuery(Strict):
     pol: str = ""
     status: str = Field("", description="current or former")
     sort: str = Field("relevance", description="relevance or name")
-    page: int = Field(1, ge=1, le=500)
+    # Read by the search's own parser, like every other argument here: a bad value is a
+    # 400 with the same message as on the search page.
+    page: str = Field("1", description="Page number, 1 to 500")
 
 
 class PageQuery(Strict):

@@ -82,8 +82,8 @@ def _detail(t: Transfer) -> dict[str, Any]:
 @spec.validate(query=TransferQuery, resp=responses(TransferList, 400), tags=["transfers"])
 def transfer_list() -> Response:
     """The transfers the caller may see (as on the pages), newest first."""
-    page_no = int(request.args.get("page") or 1)
-    state = request.args.get("state", "")
+    page_no: int = request.context.query.page  # type: ignore[attr-defined]  # set by spectree
+    state: str = request.context.query.state  # type: ignore[attr-defined]  # set by spectree
     cond = [visible_clause(current_user)]
     if state:
         if state not in {s.value for s in TransferState}:
