@@ -14,7 +14,6 @@ from directory.api.schemas import (
     OrgList,
     OrgOut,
     OrgQuery,
-    PageQuery,
     RegionDetail,
     RegionList,
 )
@@ -50,7 +49,7 @@ def organisations() -> Response:
     parent: int | None = request.context.query.parent  # type: ignore[attr-defined]  # set by spectree
     parent_id = None if parent is None else queries.get_org(parent).id
     nodes = queries.tree_nodes(parent_id)
-    return respond.ok({"items": [_node(n) for n in nodes], "next": None})
+    return respond.ok({"items": [_node(n) for n in nodes]})
 
 
 @bp.route("/organisations/<id:org_id>")
@@ -104,7 +103,7 @@ def _region(r: Region) -> dict[str, Any]:
 
 
 @bp.route("/regions")
-@spec.validate(query=PageQuery, resp=responses(RegionList, 400), tags=["regions"])
+@spec.validate(resp=responses(RegionList), tags=["regions"])
 def region_list() -> Response:
     """The provinces."""
     provinces = db.session.scalars(regions.children_select(None)).all()

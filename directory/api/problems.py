@@ -80,7 +80,7 @@ def problem(
         "errors": errors or [],
     }
     response = current_app.response_class(
-        current_app.json.dumps(body), status=status, mimetype=PROBLEM_TYPE
+        current_app.json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_TYPE
     )
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -15,7 +15,7 @@ from directory.people.models import Position
 def ok(data: dict[str, Any], status: int = 200) -> Response:
     """A JSON answer; a read carries an ETag and answers 304 to a matching If-None-Match."""
     response = current_app.response_class(
-        current_app.json.dumps(data), status=status, mimetype="application/json"
+        current_app.json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
     )
     if request.method == "GET" and status == 200:
         response.add_etag()

@@ -8,10 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from directory.web.args import MAX_ID
 
-Id = int  # documented by the `Field`s below: 1..2**31-1
-
 
 class Strict(BaseModel):
+    """A request body: unknown fields are refused (a typo must not pass silently).
+    Query models ignore unknown arguments instead (`?lang=en` works everywhere)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -83,7 +84,7 @@ class OrgNode(BaseModel):
     cadre_count: int
 
 
-class OrgList(PageLinks):
+class OrgList(BaseModel):
     items: list[OrgNode]
 
 
@@ -228,7 +229,7 @@ class TransferList(PageLinks):
 # ---- query and request bodies ----
 
 
-class PeopleQuery(Strict):
+class PeopleQuery(BaseModel):
     q: str = Field("", max_length=500, description="Name, pinyin, organisation or title words")
     region: str = Field("", description="Division code (2, 4, 6, 9 or 12 digits)")
     org: str = Field("", description="Organisation id")
@@ -243,11 +244,11 @@ class PeopleQuery(Strict):
     page: str = Field("1", description="Page number, 1 to 500")
 
 
-class PageQuery(Strict):
+class PageQuery(BaseModel):
     page: int = Field(1, ge=1, le=10_000)
 
 
-class OrgQuery(PageQuery):
+class OrgQuery(BaseModel):
     parent: int | None = Field(None, ge=1, le=MAX_ID, description="Children of this organisation")
 
 

@@ -30,7 +30,7 @@ API_ARGS = ("q", "region", "org", "sector", "kind", "est", "pol", "status", "sor
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API (public: it holds no personal data)."""
     return current_app.response_class(
-        current_app.json.dumps(document()), mimetype="application/json"
+        current_app.json.dumps(document(), ensure_ascii=False), mimetype="application/json"
     )
 
 
