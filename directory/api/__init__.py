@@ -11,7 +11,6 @@ def init_app(app: Flask) -> None:
     from directory.web import register_error_renderer
 
     del group_views, org_views, transfer_views  # imported for the routes they add to `api`
-    app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.register_blueprint(views.bp)
     app.register_blueprint(token_views.bp)
     register_error_renderer("/api/v1/", hooks.render_error)
