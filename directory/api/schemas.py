@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from directory.web.args import MAX_ID
+from directory.core.numbers import MAX_ID
 
 
 class Strict(BaseModel):

@@ -17,7 +17,7 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
 from directory.api.problems import PROBLEM_TYPE, ApiProblem, Problem
-from directory.web.args import MAX_ID
+from directory.core.numbers import MAX_ID
 
 
 def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter: Any) -> None:

@@ -1,7 +1,7 @@
 """personal access tokens of the JSON API
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 12:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

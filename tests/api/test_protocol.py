@@ -126,3 +126,16 @@ def test_worked_example(app, client, api_world: ApiWorld) -> None:
     assert approved.status_code == 200
     assert approved.get_json()["state"] == "approved_out"
     assert [e["action"] for e in approved.get_json()["events"]] == ["submit", "approve_out"]
+
+
+def test_token_use_lands_in_the_audit_log(app, client, api_world: ApiWorld) -> None:
+    from directory.audit.models import AuditEvent
+
+    h = bearer(make_token(app, api_world.cadre))
+    client.get("/api/v1/notifications", headers=h)
+    rows = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("api.%"))))
+    actions = sorted(r.action for r in rows)
+    assert actions == ["api.token_created", "api.token_used"]
+    used = next(r for r in rows if r.action == "api.token_used")
+    assert used.actor_id == api_world.cadre.id
+    assert used.details["path"] == "/api/v1/notifications" and used.details["status"] == 200
