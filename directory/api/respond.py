@@ -54,6 +54,7 @@ def position(pos: Position) -> dict[str, Any]:
         organisation=OrgRef(
             id=pos.organisation_id, name=pos.organisation.name, region=pos.organisation.region.code
         ),
+        region=pos.organisation.region.code,
         title=pos.title,
         start=pos.start_date,
         end=pos.end_date,

@@ -29,6 +29,7 @@ class OrgRef(BaseModel):
 class PositionOut(BaseModel):
     id: int
     organisation: OrgRef
+    region: str = Field(description="Division code of the organisation's region")
     title: str
     start: date
     end: date | None
@@ -230,7 +231,9 @@ class TransferList(PageLinks):
 
 
 class PeopleQuery(BaseModel):
-    q: str = Field("", max_length=500, description="Name, pinyin, organisation or title words")
+    q: str = Field(
+        "", description="Name, pinyin, organisation or title words (first 500 characters)"
+    )
     region: str = Field("", description="Division code (2, 4, 6, 9 or 12 digits)")
     org: str = Field("", description="Organisation id")
     sector: str = ""
