@@ -181,7 +181,13 @@ def for_org(viewer: Person, org: Organisation) -> list[A]:
 
 
 def for_member(viewer: Person, person: Person) -> list[A]:
-    """The organisations a person is liaison for, as far as the viewer may see them."""
+    """The organisations a person is liaison for, as far as the viewer may see them.
+
+    Only current committee members are liaisons, so a person without a confirmed current
+    post in a committee costs no query (the profile page already has their posts).
+    """
+    if not any(p.organisation.level in COMMITTEE_LEVELS for p in person.current_positions):
+        return []
     rows = db.session.scalars(
         select(A)
         .options(joinedload(A.target_org), joinedload(A.committee))
