@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
+from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.core.uow import transactional
 from directory.extensions import db
@@ -25,6 +26,7 @@ from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 
 A = LiaisonAssignment
+BELOW_COMMITTEE = (OrgLevel.GENERAL_BRANCH, OrgLevel.BRANCH)
 
 
 def committee_members(committee: Organisation) -> list[Person]:
@@ -170,7 +172,13 @@ def coverage(committee: Organisation) -> CommitteeCoverage:
 
 
 def for_org(viewer: Person, org: Organisation) -> list[A]:
-    """The current liaisons of an organisation that the viewer may see."""
+    """The current liaisons of an organisation that the viewer may see.
+
+    Liaisons keep contact with organisations below a township committee: for the levels
+    from the township up there is nothing to ask the database.
+    """
+    if org.level not in BELOW_COMMITTEE:
+        return []
     rows = db.session.scalars(
         select(A)
         .options(joinedload(A.member), joinedload(A.committee))
