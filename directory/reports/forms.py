@@ -24,7 +24,7 @@ class ReportForm(BaseForm):
 
 class DecisionForm(BaseForm):
     action = SelectField(
-        _l("处理"),
+        _l("处理结果"),
         choices=[
             SelectChoice("receive", _l("已收到")),
             SelectChoice("adopt", _l("采用")),
