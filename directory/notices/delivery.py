@@ -13,7 +13,7 @@ import logging
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select, true, update
 
 from directory.core import time as clock
 from directory.core.errors import NotFound
@@ -81,14 +81,8 @@ def deliver(notice_id: int) -> int:
         who = audience(notice).subquery()
         db.session.execute(
             insert(NoticeRecipient).from_select(
-                ["notice_id", "person_id", "org_id", "org_path", "reply"],
-                select(
-                    literal(notice.id),
-                    who.c.person_id,
-                    who.c.org_id,
-                    Organisation.path,
-                    literal(""),
-                ).join(Organisation, Organisation.id == who.c.org_id),
+                ["notice_id", "person_id", "org_id", "reply"],
+                select(literal(notice.id), who.c.person_id, who.c.org_id, literal("")),
             )
         )
         now = clock.now()
@@ -124,8 +118,23 @@ def deliver(notice_id: int) -> int:
     return count
 
 
-def mail_recipients(notice_id: int, subject: str, only_unread_under: str | None = None) -> int:
-    """E-mail the notice's recipients (or the unread ones under a path); after the commit."""
+def under(notice: Notice, org: Organisation) -> ColumnElement[bool]:
+    """Recipients reached through `org` or an organisation below it.
+
+    For the notice's own organisation that is every recipient (no condition); below it, the
+    organisation ids come from the tree's path index, matched against the coverage index.
+    """
+    if org.id == notice.org_id:
+        return true()
+    return NoticeRecipient.org_id.in_(
+        select(Organisation.id).where(Organisation.path.startswith(org.path, autoescape=True))
+    )
+
+
+def mail_recipients(
+    notice_id: int, subject: str, only_unread_under: ColumnElement[bool] | None = None
+) -> int:
+    """E-mail the notice's recipients (or the unread ones matching a condition); after commit."""
     from directory.core.mail import send_mail
 
     stmt = (
@@ -134,10 +143,7 @@ def mail_recipients(notice_id: int, subject: str, only_unread_under: str | None 
         .where(NoticeRecipient.notice_id == notice_id)
     )
     if only_unread_under is not None:
-        stmt = stmt.where(
-            NoticeRecipient.org_path.startswith(only_unread_under, autoescape=True),
-            NoticeRecipient.read_at.is_(None),
-        )
+        stmt = stmt.where(only_unread_under, NoticeRecipient.read_at.is_(None))
     link = current_app.config.get("BASE_URL", "").rstrip("/") + notice_link(notice_id)
     sent = 0
     for email in db.session.scalars(stmt):

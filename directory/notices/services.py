@@ -218,25 +218,35 @@ class Coverage:
 
 
 def coverage(notice: Notice, org: Organisation) -> Coverage:
-    """Read / unread / replied under `org`, by child organisation (one GROUP BY on the path)."""
-    counts = db.session.execute(
+    """Read / unread / replied under `org`, by child organisation.
+
+    One query: the counts grouped by the (integer) organisation id, read in index order,
+    joined to the organisations for their paths; the roll-up to `org`'s children is done
+    here, over at most one row per organisation.
+    """
+    counts = (
         select(
-            NoticeRecipient.org_path,
-            func.count(),
-            func.count(NoticeRecipient.read_at),
-            func.count(NoticeRecipient.replied_at),
+            NoticeRecipient.org_id.label("org_id"),
+            func.count().label("n"),
+            func.count(NoticeRecipient.read_at).label("read"),
+            func.count(NoticeRecipient.replied_at).label("replied"),
         )
-        .where(
-            NoticeRecipient.notice_id == notice.id,
-            NoticeRecipient.org_path.startswith(org.path, autoescape=True),
+        .where(NoticeRecipient.notice_id == notice.id, delivery.under(notice, org))
+        .group_by(NoticeRecipient.org_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Organisation.path, counts.c.n, counts.c.read, counts.c.replied).join(
+            Organisation, Organisation.id == counts.c.org_id
         )
-        .group_by(NoticeRecipient.org_path)
     ).all()
     total = CoverageRow(org)
     own = CoverageRow(None)
     by_child: dict[int, CoverageRow] = {}
     prefix = len(org.path)
-    for path, n, read, replied in counts:
+    for path, n, read, replied in rows:
+        if not path.startswith(org.path):
+            continue  # an organisation moved away since delivery
         rest = path[prefix:].strip("/")
         if rest:
             child_id = int(rest.split("/", 1)[0])
@@ -251,23 +261,33 @@ def coverage(notice: Notice, org: Organisation) -> Coverage:
         orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(by_child)))
         for o in orgs:
             by_child[o.id].org = o
-    rows = sorted(by_child.values(), key=lambda r: (-r.unread, r.org.name if r.org else ""))
-    return Coverage(org, total, own, rows)
+    children = [r for r in by_child.values() if r.org is not None]
+    children.sort(key=lambda r: (-r.unread, r.org.name if r.org else ""))
+    return Coverage(org, total, own, children)
 
 
-def unread_people(notice: Notice, org: Organisation, page: int) -> ListPage[NoticeRecipient]:
-    """Who under `org` has not read the notice yet, by organisation then name."""
+def unread_people(
+    notice: Notice, org: Organisation, page: int, total: int | None = None
+) -> ListPage[NoticeRecipient]:
+    """Who under `org` has not read the notice yet, by organisation then person.
+
+    Read in the coverage index's order, so a page costs the rows it shows; `total` (the
+    coverage's unread count) saves counting them again.
+    """
     stmt = (
         select(NoticeRecipient)
         .options(joinedload(NoticeRecipient.person), joinedload(NoticeRecipient.org))
         .where(
             NoticeRecipient.notice_id == notice.id,
-            NoticeRecipient.org_path.startswith(org.path, autoescape=True),
+            delivery.under(notice, org),
             NoticeRecipient.read_at.is_(None),
         )
-        .order_by(NoticeRecipient.org_path, NoticeRecipient.person_id)
+        .order_by(NoticeRecipient.org_id, NoticeRecipient.person_id)
     )
-    return ListPage.fetch(stmt, page, UNREAD_PER_PAGE)
+    result = ListPage.fetch(stmt, page, UNREAD_PER_PAGE, count=total is None)
+    if total is not None:
+        result.total = total
+    return result
 
 
 def replies(notice: Notice, org: Organisation, limit: int = 100) -> list[NoticeRecipient]:
@@ -278,7 +298,7 @@ def replies(notice: Notice, org: Organisation, limit: int = 100) -> list[NoticeR
             .options(joinedload(NoticeRecipient.person), joinedload(NoticeRecipient.org))
             .where(
                 NoticeRecipient.notice_id == notice.id,
-                NoticeRecipient.org_path.startswith(org.path, autoescape=True),
+                delivery.under(notice, org),
                 NoticeRecipient.replied_at.is_not(None),
             )
             .order_by(NoticeRecipient.replied_at.desc())
@@ -297,7 +317,7 @@ def remind(actor: Person, notice: Notice, org: Organisation) -> int:
         now = clock.now()
         unread = (
             NoticeRecipient.notice_id == notice.id,
-            NoticeRecipient.org_path.startswith(org.path, autoescape=True),
+            delivery.under(notice, org),
             NoticeRecipient.read_at.is_(None),
         )
         message = _("提醒：请阅读通知《%(title)s》", title=notice.title)[:500]
@@ -317,5 +337,5 @@ def remind(actor: Person, notice: Notice, org: Organisation) -> int:
             update(NoticeRecipient).where(*unread).values(reminded_at=now)
         ).rowcount  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
     if count and current_app.config.get("MAIL_ENABLED"):
-        delivery.mail_recipients(notice.id, message, only_unread_under=org.path)
+        delivery.mail_recipients(notice.id, message, only_unread_under=delivery.under(notice, org))
     return int(count)

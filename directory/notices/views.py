@@ -183,14 +183,15 @@ def coverage(notice_id: int) -> str:
         )
         if root is not None and o.path.startswith(root.path)
     ]
+    cov = services.coverage(notice, org)
     return render(
         "notices/coverage.html",
         "coverage",
         notice=notice,
         org=org,
         trail=trail,
-        cov=services.coverage(notice, org),
-        unread=services.unread_people(notice, org, page_arg()),
+        cov=cov,
+        unread=services.unread_people(notice, org, page_arg(), cov.total.unread),
         replies=services.replies(notice, org) if notice.reply_required else [],
         form=RemindForm(formdata=None, org=str(org.id)),
     )
