@@ -1,25 +1,19 @@
-"""The one place liaison changes are written to the audit log (directory/audit, when present).
+"""The one place liaison changes are written to the audit log (directory/audit).
 
 The assignment rows themselves keep who assigned and who ended what, and when; the shared
-audit log (helper desk's `directory.audit.record`) gets an entry too once it is installed.
+audit log gets an entry too, in the same transaction.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from directory.audit import record
 from directory.liaison.models import LiaisonAssignment
 from directory.people.models import Person
 
 
-def record_change(action: str, actor: Person, assignment: LiaisonAssignment) -> bool:
-    """Add an audit row for a liaison change to the current transaction; False if no audit log."""
-    try:
-        audit: Any = importlib.import_module("directory.audit")
-    except ModuleNotFoundError:
-        return False
-    audit.record(
+def record_change(action: str, actor: Person, assignment: LiaisonAssignment) -> None:
+    """Add an audit row for a liaison change ("assign" / "end") to the current transaction."""
+    record(
         f"liaison.{action}",
         actor=actor,
         subject_person=assignment.member,
@@ -30,4 +24,3 @@ def record_change(action: str, actor: Person, assignment: LiaisonAssignment) -> 
             "target_org_id": assignment.target_org_id,
         },
     )
-    return True

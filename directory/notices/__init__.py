@@ -6,10 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and, when directory/jobs is there, the delivery job."""
-    from directory.notices import views
+    """Register the blueprint and the delivery job (`notices.deliver`)."""
+    from directory.notices import jobs, views  # noqa: F401  # jobs registers its task
 
     app.register_blueprint(views.bp)
-    from directory.notices import jobs
-
-    jobs.register()

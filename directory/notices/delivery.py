@@ -8,7 +8,6 @@ a background job when directory/jobs is there, else directly after the notice is
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from flask import current_app, has_request_context, url_for
@@ -17,8 +16,9 @@ from sqlalchemy import ColumnElement, Select, func, insert, literal, select, tru
 
 from directory.core import time as clock
 from directory.core.errors import NotFound
-from directory.core.uow import unit_of_work
+from directory.core.uow import required, unit_of_work
 from directory.extensions import db
+from directory.jobs import Job, submit
 from directory.notices.models import Notice, NoticeRecipient, NoticeStatus
 from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
@@ -112,9 +112,11 @@ def deliver(notice_id: int) -> int:
             .where(Notice.id == notice.id)
             .values(status=NoticeStatus.SENT, recipient_count=count, sent_at=now)
         )
-        title = notice.title
-    if current_app.config.get("MAIL_ENABLED"):
-        mail_recipients(notice_id, _("新通知：%(title)s", title=title))
+        if current_app.config.get("MAIL_ENABLED"):
+            subject = _("新通知：%(title)s", title=notice.title)
+            # After the commit (of the job's unit when this runs as one): never mail for
+            # rows that roll back.
+            required().after_commit(lambda: mail_recipients(notice_id, subject))
     return count
 
 
@@ -151,13 +153,9 @@ def mail_recipients(
     return sent
 
 
-def schedule(notice: Notice) -> None:
-    """Deliver in the background when the jobs feature is there; else deliver right now."""
-    try:
-        jobs = importlib.import_module("directory.jobs")
-    except ModuleNotFoundError:
-        deliver(notice.id)
-        return
-    job = jobs.submit("notices.deliver", owner=notice.author, params={"notice_id": notice.id})
+def schedule(notice: Notice) -> Job:
+    """Queue the delivery as a background job (`notices.deliver`); returns the job."""
+    job = submit("notices.deliver", owner_id=notice.author_id, params={"notice_id": notice.id})
     with unit_of_work():
         db.session.execute(update(Notice).where(Notice.id == notice.id).values(job_id=job.id))
+    return job

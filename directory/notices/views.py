@@ -13,6 +13,7 @@ from directory.core.enums import CadreKind, OrgLevel, Sector
 from directory.core.errors import ValidationError
 from directory.extensions import db
 from directory.groups import attachments
+from directory.jobs import Job
 from directory.notices import services
 from directory.notices.forms import NoticeForm, RemindForm, ReplyForm
 from directory.notices.models import NoticeAttachment
@@ -184,6 +185,9 @@ def coverage(notice_id: int) -> str:
         if root is not None and o.path.startswith(root.path)
     ]
     cov = services.coverage(notice, org)
+    job = None
+    if not notice.is_sent and notice.job_id and (me.is_admin or me.id == notice.author_id):
+        job = db.session.get(Job, notice.job_id)  # its page is for its owner (and admins)
     return render(
         "notices/coverage.html",
         "coverage",
@@ -191,6 +195,7 @@ def coverage(notice_id: int) -> str:
         org=org,
         trail=trail,
         cov=cov,
+        job=job,
         unread=services.unread_people(notice, org, page_arg(), cov.total.unread),
         replies=services.replies(notice, org) if notice.reply_required else [],
         form=RemindForm(formdata=None, org=str(org.id)),

@@ -1,7 +1,7 @@
 """league work: notices (通知公告) with recipients, information reports (信息报送) with photos, liaison assignments (定点联系)
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 13:05:10.298187
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -79,3 +79,21 @@ def test_committee_page_assign_and_end(league, auth, client):
     auth.login(league.street_admin)
     assert client.post(f"/liaison/assignments/{row.id}/end").status_code == 303
     assert client.get(f"/liaison/{league.world.branch.id}").status_code == 404  # not a committee
+
+
+def test_changes_are_audited(league):
+    from directory.audit.models import AuditEvent
+
+    street = league.world.street_org
+    row = services.assign(league.street_admin, street, league.street_member, league.world.branch)
+    services.end(league.street_admin, row)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    mine = [
+        (e.action, e.actor_id, e.subject_person_id)
+        for e in events
+        if e.action.startswith("liaison.")
+    ]
+    assert mine == [
+        ("liaison.assign", league.street_admin.id, league.street_member.id),
+        ("liaison.end", league.street_admin.id, league.street_member.id),
+    ]

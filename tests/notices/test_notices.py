@@ -274,3 +274,13 @@ def test_index_lists_inbox_and_managed(league, auth, client):
     auth.login(league.outsider)
     r = client.get("/notices/")
     assert notice.title not in r.text
+
+
+def test_delivery_runs_as_a_background_job(league):
+    from directory.jobs.models import Job, JobStatus
+
+    notice = _send(league)
+    job = db.session.get(Job, notice.job_id)
+    assert job is not None and job.kind == "notices.deliver"
+    assert job.status == JobStatus.DONE and job.owner_id == league.county_admin.id
+    assert job.result["url"].endswith(f"/notices/{notice.id}/coverage")
