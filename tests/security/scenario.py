@@ -218,7 +218,7 @@ def _build() -> Scenario:
         "action": "approve",
         "batch_id": 1,  # none exists: 404 for everyone (no batch in this scenario)
         "attachment_id": 1,  # none exists: 404 for everyone
-        "job_id": 1,  # none exists: 404 for everyone signed in (tests/jobs covers owners)
+        "job_id": 999_999,  # none exists (the notice has job 1): 404 for everyone signed in (tests/jobs covers owners)
         "filename": "a.pdf",
         "code": "511302",
         "token": token,
