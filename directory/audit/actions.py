@@ -39,6 +39,8 @@ ACTIONS = {
     "group.hand_over": _l("移交群组"),
     "roster.export": _l("导出花名册"),
     "roster.import": _l("导入花名册"),
+    "liaison.assign": _l("安排定点联系"),
+    "liaison.end": _l("结束定点联系"),
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from directory.core.enums import OrgLevel
 from directory.core.errors import NotFound
+from directory.demo import league_work
 from directory.demo.people import DOMAIN
 from directory.extensions import db
 from directory.groups import membership, moderation, posts
@@ -45,6 +46,9 @@ class ActivityStats:
     threads: int = 0
     replies: int = 0
     transfers: int = 0
+    notices: int = 0
+    reports: int = 0
+    liaisons: int = 0
 
 
 def _account(local: str) -> Person:
@@ -83,16 +87,22 @@ def _mention(p: Person) -> str:
 def seed_activity(seed: int = 2026) -> ActivityStats:
     """Write the demo's groups, threads and transfers (each step its own unit of work)."""
     stats = ActivityStats()
-    if db.session.scalar(select(Group.id).where(Group.name == FIRST_GROUP)):
-        return stats
     rng = random.Random(seed)
     with current_app.test_request_context("/"):
         cadre, org_admin, admin = _account("cadre"), _account("orgadmin"), _account("admin")
         city = next(a.organisation for a in org_admin.admin_of)
-        taken = {cadre.id, org_admin.id, admin.id}
-        locals_ = _cadres_under(city, taken, 24, rng)
-        _discussions(cadre, org_admin, locals_, stats)
-        _transfers(cadre, org_admin, admin, city, locals_[12:], rng, stats)
+        if not db.session.scalar(select(Group.id).where(Group.name == FIRST_GROUP)):
+            taken = {cadre.id, org_admin.id, admin.id}
+            locals_ = _cadres_under(city, taken, 24, rng)
+            _discussions(cadre, org_admin, locals_, stats)
+            _transfers(cadre, org_admin, admin, city, locals_[12:], rng, stats)
+        # League work has its own marker, so a demo made before it existed gets it too.
+        league = league_work.seed(cadre, org_admin, city, rng)
+        stats.notices, stats.reports, stats.liaisons = (
+            league.notices,
+            league.reports,
+            league.liaisons,
+        )
     return stats
 
 

@@ -51,5 +51,6 @@ def demo_activity(seed: int) -> None:
         raise click.ClickException(err.message) from None
     click.echo(
         f"demo activity: {stats.groups} groups, {stats.threads} threads, "
-        f"{stats.replies} replies, {stats.transfers} transfers"
+        f"{stats.replies} replies, {stats.transfers} transfers, {stats.notices} notices, "
+        f"{stats.reports} reports, {stats.liaisons} liaison assignments"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
+from directory.liaison import services as liaison
+from directory.liaison.permissions import can_view_committee, is_committee
 from directory.orgs import queries
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
 from directory.orgs.picker import org_picker
@@ -72,6 +74,8 @@ def show(org_id: int) -> str:
         roster_visible=roster_visible,
         can_manage=can_manage_org(viewer, org),
         transfer_markers=markers,
+        liaisons=liaison.for_org(viewer, org),
+        liaison_committee=org if is_committee(org) and can_view_committee(viewer, org) else None,
     )
 
 

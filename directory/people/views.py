@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from directory.audit import services as audit_services
 from directory.core.enums import Visibility
 from directory.core.errors import ValidationError
+from directory.liaison import services as liaison
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker, pick_org
@@ -80,7 +81,11 @@ def profile_context(person: Person) -> dict[str, Any]:
 
 def profile_page_context(person: Person) -> dict[str, Any]:
     """What the whole profile page shows: the profile, and whether a transfer is open."""
-    return {**profile_context(person), "in_transfer": bool(open_transfer_ids([person.id]))}
+    return {
+        **profile_context(person),
+        "in_transfer": bool(open_transfer_ids([person.id])),
+        "liaison_orgs": liaison.for_member(current_user._get_current_object(), person),
+    }
 
 
 @bp.route("/")

@@ -172,6 +172,7 @@ _NAV = (
     ("regions.index", _l("地区")),
     ("groups.index", _l("群组")),
     ("transfers.index", _l("组织关系转接")),
+    ("notices.index", _l("团务工作")),
     ("admin.index", _l("管理")),
 )
 

@@ -36,7 +36,7 @@ from directory.people import services as people
 from directory.people.models import Person, Position
 from directory.transfers import services as transfers
 from directory.transfers.models import TransferReason
-from tests.factories import PASSWORD, make_person, make_world
+from tests.factories import PASSWORD, World, make_person, make_world
 from tests.groups.conftest import make_group, make_thread
 
 # Column order of the matrix table.
@@ -196,6 +196,7 @@ def _build() -> Scenario:
     token = accounts.invitation_token(invitee)
     api_token = api_tokens.create_token(target, "报表", ["read"], 30).token
     db.session.commit()
+    league = _league_work(world, cadre, admin, lower_admin)
     persons = {
         "cadre": cadre,
         "claim": claimant,
@@ -219,11 +220,12 @@ def _build() -> Scenario:
         "action": "approve",
         "batch_id": 1,  # none exists: 404 for everyone (no batch in this scenario)
         "attachment_id": 1,  # none exists: 404 for everyone
-        "job_id": 1,  # none exists: 404 for everyone signed in (tests/jobs covers owners)
+        "job_id": 999_999,  # none exists (the notice has job 1): 404 for everyone signed in (tests/jobs covers owners)
         "filename": "a.pdf",
         "code": "511302",
         "token": token,
         "token_id": api_token.id,  # a personal access token of the target person
+        **league,
     }
     return Scenario(
         people={k: p.id for k, p in persons.items()},
@@ -236,6 +238,9 @@ def _build() -> Scenario:
             "groups.role": {"person_id": member.id},
             "groups.remove": {"person_id": member.id},
             "groups.hand_over": {"person_id": member.id},
+            # Liaison pages are a committee's (the street committee).
+            "liaison.committee": {"org_id": world.street_org.id},
+            "liaison.assign": {"org_id": world.street_org.id},
             # The claims queue's actions aim at the pending claim in the target organisation.
             "people.confirm_claim": {"position_id": claim.id},
             "people.reject_claim": {"position_id": claim.id},
@@ -262,8 +267,32 @@ def _build() -> Scenario:
             "admin.set_admin": {"admin": "1"},
             "transfers.act": {"version": str(transfer.version)},
             "people.reject_claim": {"reason": "查无此职务"},
+            "notices.reply": {"reply": "收到"},
+            "notices.remind": {"org": str(world.county_org.id)},
+            "reports.decide": {"action": "receive"},
         },
     )
+
+
+def _league_work(world: World, cadre: Person, admin: Person, lower_admin: Person) -> dict[str, int]:
+    """A notice from the county (reaching the cadre), a report from the branch, a liaison."""
+    from directory.liaison.models import LiaisonAssignment
+    from directory.notices import services as notices
+    from directory.reports import services as reports
+
+    notice = notices.send(admin, world.county_org, "通知", "内容")
+    report = reports.submit(cadre, world.branch, "信息", "内容")
+    assignment = LiaisonAssignment(
+        committee_id=world.street_org.id, member_id=lower_admin.id, target_org_id=world.branch.id
+    )
+    db.session.add(assignment)
+    db.session.commit()
+    return {
+        "notice_id": notice.id,
+        "report_id": report.id,
+        "photo_id": 1,  # none exists: 404 for everyone
+        "assignment_id": assignment.id,
+    }
 
 
 def login(client, person: Person) -> None:  # type: ignore[no-untyped-def]

@@ -40,6 +40,10 @@ KNOWN_CYCLES = {
     # People's pages record contact reveals and claim decisions in the audit log; the log's
     # admin page filters by the people and organisations an admin may see.
     frozenset({"audit", "people"}),
+    # A branch's page shows its liaison and a profile its member's branches (定点联系); a
+    # liaison assignment joins a committee member to organisations.
+    frozenset({"liaison", "orgs"}),
+    frozenset({"liaison", "people"}),
 }
 # Packages on a longer cycle made of the pairs above plus one more step:
 # notifications -> web (rendering) -> people -> orgs -> notifications (services).

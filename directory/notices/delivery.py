@@ -1,0 +1,161 @@
+"""Delivering a notice: the recipients are materialised set-based, never one person at a time.
+
+`deliver(notice_id)` writes one `notice_recipient` row per cadre (people with a confirmed
+current position in a live organisation of the subtree, narrowed by level, sector and cadre
+kind) with one INSERT ... SELECT, then the in-app notifications with a second one. It runs as
+a background job when directory/jobs is there, else directly after the notice is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, func, insert, literal, select, true, update
+
+from directory.core import time as clock
+from directory.core.errors import NotFound
+from directory.core.uow import required, unit_of_work
+from directory.extensions import db
+from directory.jobs import Job, submit
+from directory.notices.models import Notice, NoticeRecipient, NoticeStatus
+from directory.notifications.models import Notification
+from directory.orgs.models import Organisation
+from directory.people.models import Person, Position
+
+log = logging.getLogger(__name__)
+KIND = "notice"
+
+
+def audience(notice: Notice) -> Select:
+    """(person_id, org_id) of every cadre the notice reaches: one row per person.
+
+    A cadre with several posts in the subtree is reached through the one with the lowest
+    organisation id (stable, and the same on both databases).
+    """
+    org = db.aliased(Organisation)
+    stmt = (
+        select(Position.person_id, func.min(Position.organisation_id).label("org_id"))
+        .join(org, org.id == Position.organisation_id)
+        .join(Person, Person.id == Position.person_id)
+        .where(
+            Position.grants_access,
+            Position.end_date.is_(None),
+            org.path.startswith(notice.org.path, autoescape=True),
+            org.dissolved_at.is_(None),
+            Person.is_active_account.is_(True),
+        )
+        .group_by(Position.person_id)
+    )
+    if notice.level is not None:
+        stmt = stmt.where(org.level == notice.level)
+    if notice.sector is not None:
+        stmt = stmt.where(org.sector == notice.sector)
+    if notice.cadre_kind is not None:
+        stmt = stmt.where(Person.cadre_kind == notice.cadre_kind)
+    return stmt
+
+
+def count_audience(notice: Notice) -> int:
+    """How many cadres the notice would reach (for the form's preview)."""
+    return db.session.scalar(select(func.count()).select_from(audience(notice).subquery())) or 0
+
+
+def notice_link(notice_id: int) -> str:
+    """The notice's page, also from a background job (no request there)."""
+    if has_request_context():
+        return url_for("notices.show", notice_id=notice_id)
+    with current_app.test_request_context():
+        return url_for("notices.show", notice_id=notice_id)
+
+
+def deliver(notice_id: int) -> int:
+    """Materialise the recipients and their notifications in one unit of work; returns how many."""
+    with unit_of_work():
+        notice = db.session.get(Notice, notice_id)
+        if notice is None:
+            raise NotFound(_("通知不存在。"))
+        if notice.status == NoticeStatus.SENT:
+            return notice.recipient_count
+        who = audience(notice).subquery()
+        db.session.execute(
+            insert(NoticeRecipient).from_select(
+                ["notice_id", "person_id", "org_id", "reply"],
+                select(literal(notice.id), who.c.person_id, who.c.org_id, literal("")),
+            )
+        )
+        now = clock.now()
+        message = _("新通知：%(title)s（%(org)s）", title=notice.title, org=notice.org.name)[:500]
+        db.session.execute(
+            insert(Notification).from_select(
+                ["person_id", "kind", "message", "link", "created_at"],
+                select(
+                    NoticeRecipient.person_id,
+                    literal(KIND),
+                    literal(message),
+                    literal(notice_link(notice.id)),
+                    literal(now),
+                ).where(NoticeRecipient.notice_id == notice.id),
+            )
+        )
+        count = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(NoticeRecipient)
+                .where(NoticeRecipient.notice_id == notice.id)
+            )
+            or 0
+        )
+        db.session.execute(
+            update(Notice)
+            .where(Notice.id == notice.id)
+            .values(status=NoticeStatus.SENT, recipient_count=count, sent_at=now)
+        )
+        if current_app.config.get("MAIL_ENABLED"):
+            subject = _("新通知：%(title)s", title=notice.title)
+            # After the commit (of the job's unit when this runs as one): never mail for
+            # rows that roll back.
+            required().after_commit(lambda: mail_recipients(notice_id, subject))
+    return count
+
+
+def under(notice: Notice, org: Organisation) -> ColumnElement[bool]:
+    """Recipients reached through `org` or an organisation below it.
+
+    For the notice's own organisation that is every recipient (no condition); below it, the
+    organisation ids come from the tree's path index, matched against the coverage index.
+    """
+    if org.id == notice.org_id:
+        return true()
+    return NoticeRecipient.org_id.in_(
+        select(Organisation.id).where(Organisation.path.startswith(org.path, autoescape=True))
+    )
+
+
+def mail_recipients(
+    notice_id: int, subject: str, only_unread_under: ColumnElement[bool] | None = None
+) -> int:
+    """E-mail the notice's recipients (or the unread ones matching a condition); after commit."""
+    from directory.core.mail import send_mail
+
+    stmt = (
+        select(Person.email)
+        .join(NoticeRecipient, NoticeRecipient.person_id == Person.id)
+        .where(NoticeRecipient.notice_id == notice_id)
+    )
+    if only_unread_under is not None:
+        stmt = stmt.where(only_unread_under, NoticeRecipient.read_at.is_(None))
+    link = current_app.config.get("BASE_URL", "").rstrip("/") + notice_link(notice_id)
+    sent = 0
+    for email in db.session.scalars(stmt):
+        sent += send_mail(email, f"[{_('团友录')}] {subject[:60]}", f"{subject}\n\n{link}\n")
+    return sent
+
+
+def schedule(notice: Notice) -> Job:
+    """Queue the delivery as a background job (`notices.deliver`); returns the job."""
+    job = submit("notices.deliver", owner_id=notice.author_id, params={"notice_id": notice.id})
+    with unit_of_work():
+        db.session.execute(update(Notice).where(Notice.id == notice.id).values(job_id=job.id))
+    return job
