@@ -151,7 +151,7 @@ class Journey:
             self.shots.mkdir(parents=True, exist_ok=True)
             slug = re.sub(r"[^\w.-]+", "_", label)[:60]
             path = self.shots / f"{self.name}-{self.viewport}-{self.steps:02d}-{slug}.png"
-            page.screenshot(path=str(path), full_page=True)
+            page.screenshot(path=str(path), full_page=True, caret="initial")
         if self.viewport == "phone":
             width = page.evaluate(_OVERFLOW)
             if width["scrollWidth"] > width["innerWidth"]:

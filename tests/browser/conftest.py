@@ -80,7 +80,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
                 n += 1
                 path = SCREENSHOTS / f"{stem}-{n}.png"
                 try:
-                    page.screenshot(path=str(path), full_page=True)
+                    page.screenshot(path=str(path), full_page=True, caret="initial")
                 except Exception as exc:  # a crashed page must not hide the real failure
                     report.sections.append(("screenshot", f"{path.name}: {exc}"))
                 else:
