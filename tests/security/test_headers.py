@@ -16,6 +16,7 @@ import pytest
 from flask_sqlalchemy.session import Session
 
 from directory.extensions import db
+from directory.people.models import Person
 from tests.security.scenario import build
 from tests.security.test_matrix import _rules
 
@@ -75,12 +76,14 @@ def secure_cookies(app_config):
     return app_config
 
 
-def test_every_page_type(secure_cookies, app, world, monkeypatch):
-    scenario = build(app, world)
+def test_every_page_type(secure_cookies, app, monkeypatch):
+    scenario = build(app)  # the world too
+    sysadmin = db.session.get(Person, scenario.people["sysadmin"])
+    assert sysadmin is not None
     admin = app.test_client()
     r = admin.post(
         "/auth/login",
-        data={"email": scenario.people["sysadmin"].email, "password": "correct-horse-9"},
+        data={"email": sysadmin.email, "password": "correct-horse-9"},
         base_url=HTTPS,
     )
     assert r.status_code == 302

@@ -16,6 +16,7 @@ redirect). Regenerate the table with MATRIX_WRITE=1 and review every changed lin
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from flask_sqlalchemy.session import Session
@@ -78,6 +79,8 @@ def test_matrix(scenario_app, monkeypatch):
     rows = {} if os.environ.get("MATRIX_WRITE") else read_table()
     observed: dict[tuple[str, str], list[str]] = {}
     wrong: list[str] = []
+    requests = 0
+    started = time.process_time()
     for key, rule, method, variant in _lines(app):
         expected = rows.get((key, method))
         line: list[str] = []
@@ -90,11 +93,13 @@ def test_matrix(scenario_app, monkeypatch):
             data = scenario.forms.get(rule.endpoint) if method == "POST" else None
             status = client.open(url, method=method, data=data).status_code
             db.session.rollback()
+            requests += 1
             line.append(str(status))
             want = expected[column] if expected else None
             if want is not None and want != str(status):
                 wrong.append(f"{key} {method} as {persona}: {status}, expected {want}")
         observed[(key, method)] = line
+    print(f"matrix: {requests} requests, {time.process_time() - started:.1f} s CPU")
     if os.environ.get("MATRIX_WRITE"):
         _write(observed)
     assert not wrong, "\n".join(wrong)

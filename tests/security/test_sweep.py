@@ -4,14 +4,17 @@ Every URL rule gets hostile values in each of its path arguments, in every query
 argument the code reads, and (for views that read a form) in every form field:
 oversized integers, Unicode digits, negative numbers, invalid UTF-8, control
 characters, over-long values and wrong types. No answer may be a 5xx (or an
-exception), and nothing may be written: the row count of every table is the same
-after each rule as before the sweep.
+exception), and refused input writes nothing: POSTs of values every field must refuse
+are committed for real and the row count of every table must be the same after each
+rule as before the sweep (docs/SECURITY.md, "The hostile-input sweep", says which
+requests run with commits turned into flushes, and why).
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -126,10 +129,13 @@ class _Recording(ImmutableMultiDict):
 
 # What the current request read: query keys, form keys, and the fields (name -> type) of
 # every BaseForm it validated.
+NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 READ: dict[str, set[str]] = {"args": set(), "form": set()}
 VALIDATED: dict[str, str] = {}
 # Fields the form layer does not check as text (web/forms.py: _SKIPPED_FIELDS).
 NOT_TEXT = {"CSRFTokenField", "FileField", "MultipleFileField", "BooleanField"}
+# Fields that take any text: a value odd only as a number is just text to them.
+FREE_TEXT = {"StringField", "TrimmedStringField", "TextAreaField", "EmailField", "PasswordField"}
 
 
 def _url(rule, values: dict[str, object], hostile_arg: str | None, raw: str) -> str:  # type: ignore[no-untyped-def]
@@ -184,6 +190,8 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
     failures: list[str] = []
     sent = 0
     cases = 0
+    kinds: Counter[str] = Counter()
+    extra: set[str] = set()  # query names read that the source scan did not find
     routed = 0  # cases answered by the router's 404, checked without a request
     real_commit = Session.commit
     commits = {"real": True}
@@ -200,6 +208,7 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
         body: bytes | None = None,
         real: bool = True,
         unwritten: dict[str, int] | None = None,
+        kind: str = "path",
     ) -> None:
         nonlocal sent
         commits["real"] = real
@@ -207,6 +216,7 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
         for key, value in scenario.cookies[persona]:
             client.set_cookie(key, value)
         sent += 1
+        kinds[kind] += 1
         try:
             r = client.open(
                 url,
@@ -225,10 +235,11 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
         if not isinstance(status, int) or status >= 500:
             failures.append(f"{method} {url[:120]} as {persona}: {status}")
 
-    # Hostile path values the router refuses never reach a view: the answer is the 404
-    # page, whatever the rule. Each is checked at the router for every rule, argument and
-    # method, and requested for real once per blueprint, method and value.
-    requested_404: set[tuple[str, str, str]] = set()
+    # Hostile path values that no rule matches never reach a view, a blueprint or its
+    # hooks: the answer is the app's 404 page whatever the rule. Each such case is checked
+    # at the router for every rule, argument and method, and requested for real once per
+    # method and value (those that match a rule are all requested).
+    requested_404: set[tuple[str, str]] = set()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
         if rule.endpoint in SKIP:
@@ -247,24 +258,37 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
                     cases += 1
                     url = _url(rule, values, arg, raw)
                     if _routing_refuses(app, method, url):
-                        key = (rule.endpoint.split(".")[0], method, raw)
+                        key = (method, raw)
                         if key in requested_404:
                             routed += 1
                             continue
                         requested_404.add(key)
                     send("sysadmin", method, url)
-            # What the view reads: sent once with valid data (commits only flush).
             for seen in (*READ.values(), VALIDATED):
                 seen.clear()
-            body = urlencode(valid).encode() if method == "POST" else None
-            send(persona, method, base, body, real=False)
             if method == "GET":
-                # Hostile query arguments (every one the code reads, all at once).
-                query = sorted(set(names) | READ["args"])
-                for raw in QUERY:
+                # Hostile query arguments: every name the source reads, all at once, plus
+                # any other the view is seen reading (then those are sent again).
+                query = sorted(names)
+                i = 0
+                while i < len(QUERY):
                     cases += 1
-                    send("sysadmin", "GET", base + "?" + "&".join(f"{n}={raw}" for n in query))
+                    raw = QUERY[i]
+                    send(
+                        "sysadmin",
+                        "GET",
+                        base + "?" + "&".join(f"{n}={raw}" for n in query),
+                        kind="query",
+                    )
+                    # (A key named after a value, e.g. "<field>_q", is not a new name.)
+                    grown = sorted(set(query) | {n for n in READ["args"] if NAME.fullmatch(n)})
+                    extra.update(set(grown) - set(query))
+                    i = 0 if grown != query else i + 1
+                    query = grown
                 continue
+            # What the view reads: sent once with valid data (commits only flush).
+            body = urlencode(valid).encode()
+            send(persona, method, base, body, real=False, kind="discovery")
             # Hostile form fields: every field the view's code names, every field of the
             # forms it validated, every form key it was seen reading.
             fields = sorted(
@@ -277,16 +301,19 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
             )
             # Text fields of a validated form refuse the REFUSED values, whatever the rest.
             text_fields = {n for n, kind in VALIDATED.items() if kind not in NOT_TEXT}
+            free_text = {n for n, kind in VALIDATED.items() if kind in FREE_TEXT}
             for raw in (REFUSED + ODD) if fields else []:
                 # All fields at once ...
                 cases += 1
                 body = "&".join(f"{n}={raw}" for n in fields).encode()
-                send(persona, "POST", base, body, real=raw in REFUSED)
+                send(persona, "POST", base, body, real=raw in REFUSED, kind="form")
                 # ... and, where valid data exists, one field at a time among valid ones,
                 # so the hostile value reaches as deep as the view goes (commits only
                 # flush; for a refused value in a text field the flushed rows are counted
                 # before the rollback: none may have been written).
                 for field in fields if valid and len(fields) > 1 else []:
+                    if raw in ODD and field in free_text:
+                        continue  # odd only as a number: plain text to a free-text field
                     cases += 1
                     others = {k: v for k, v in valid.items() if k != field}
                     body = (urlencode(others) + f"&{field}={raw}").lstrip("&").encode()
@@ -298,6 +325,7 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
                         body,
                         real=False,
                         unwritten=before if must_refuse else None,
+                        kind="field",
                     )
         after = _counts()
         changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
@@ -305,5 +333,6 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
             failures.append(f"{rule.rule}: rows written {changed}")
             before = after
     assert cases > 1400, cases
-    print(f"sweep: {cases} cases, {sent} requests, {routed} cases checked at the router only")
+    print(f"sweep: {cases} cases, {sent} requests {dict(kinds)}, {routed} cases at the router")
+    print(f"query names found only at run time: {sorted(extra)}")
     assert not failures, f"{len(failures)} of {sent} requests:\n" + "\n".join(failures[:60])
