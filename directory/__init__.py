@@ -68,6 +68,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         accounts,
         api,
         audit,
+        backup,
         demo,
         groups,
         health,
@@ -102,6 +103,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         audit,
         api,
         demo,
+        backup,
     ):
         feature.init_app(app)
     search.start(app)

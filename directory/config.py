@@ -74,6 +74,8 @@ class Config:
     POSITION_PENDING_CAP = 3
     GROUP_CREATE_RATE_LIMIT = "5 per hour;20 per day"
     GROUP_INVITE_RATE_LIMIT = "30 per hour;200 per day"
+    # Every request of one API token (or one signed-in person on the API) counts here.
+    API_RATE_LIMIT = "600 per minute"
     PASSWORD_CHANGE_RATE_LIMIT = "5 per minute;20 per hour"
     # Background jobs (directory/jobs): "" picks "redis" when REDIS_URL is set, else
     # "sqlite" (its own file, consumed by a thread of the serving process when

@@ -40,6 +40,7 @@ CORE = (
     "templates/_macros/",
     "templates/auth/",
     "templates/admin/",
+    "templates/api/",
     "directory/web/",
     "directory/core/",
     "directory/main/",

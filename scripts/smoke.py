@@ -43,6 +43,9 @@ class Journey:
         self.password = password
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "tuanyoulu-smoke/1"
+        # Over HTTPS, Flask-WTF also wants a same-origin Referer on every POST (as a
+        # browser sends under Referrer-Policy: same-origin).
+        self.http.headers["Referer"] = self.base
         self.csrf = ""
 
     # -- helpers -----------------------------------------------------------
@@ -159,6 +162,8 @@ def main() -> int:
     j = Journey(args.base, args.email, args.password)
     if args.insecure:
         j.http.verify = False
+        # Or REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment win over verify=False.
+        j.http.trust_env = False
         import urllib3
 
         urllib3.disable_warnings()

@@ -1,4 +1,4 @@
-"""The JSON API (blueprint `api` at /api/v1)."""
+"""The JSON API (blueprint `api` at /api/v1) and personal access tokens (blueprint `tokens`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this feature's blueprints, commands and hooks."""
-    from directory.api import views
+    """Register this feature's blueprints and its error rendering under /api/v1/."""
+    from directory.api import group_views, hooks, org_views, token_views, transfer_views, views
+    from directory.web import register_error_renderer
 
+    del group_views, org_views, transfer_views  # imported for the routes they add to `api`
     app.register_blueprint(views.bp)
+    app.register_blueprint(token_views.bp)
+    register_error_renderer("/api/v1/", hooks.render_error)

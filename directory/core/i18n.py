@@ -28,6 +28,11 @@ def select_locale() -> str:
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate is not None and candidate in langs:
             return candidate
+    if request.path.startswith("/api/v1/"):
+        # Other systems say their language the HTTP way; the pages keep their own switch.
+        best = request.accept_languages.best_match(langs)
+        if best:
+            return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -7,7 +7,9 @@ called report.pdf is refused. Files are stored under UPLOAD_DIR with a random ke
 
 from __future__ import annotations
 
+import errno
 import io
+import logging
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from directory.core.errors import ValidationError
+
+log = logging.getLogger(__name__)
 
 # extension -> (kind detected from content, content type served)
 ALLOWED: dict[str, tuple[str, str]] = {
@@ -132,9 +136,27 @@ def upload_dir() -> Path:
 
 
 def store(data: bytes) -> str:
-    """Write the bytes under a new random key and return the key."""
+    """Write the bytes under a new random key and return the key.
+
+    A full disk (or quota) is a ValidationError on the files field: the form comes back
+    with its text kept, the post is not written (the unit of work rolls back and removes
+    the files already stored for it), and the operator gets a log line.
+    """
     key = secrets.token_hex(16)
-    (upload_dir() / key).write_bytes(data)
+    path: Path | None = None
+    try:
+        path = upload_dir() / key
+        path.write_bytes(data)
+    except OSError as err:
+        if path is not None:
+            path.unlink(missing_ok=True)  # a partial file
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        log.error("attachment not stored: %s (UPLOAD_DIR full)", err.strerror)
+        raise ValidationError(
+            _("服务器存储空间不足，附件没有保存，帖子也未发布。请稍后再试或联系管理员。"),
+            field="files",
+        ) from None
     return key
 
 

@@ -8,7 +8,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the blueprint; probes are exempt from rate limits (balancers poll often)."""
     from directory.extensions import limiter
-    from directory.health import views
+    from directory.health import jobs, views
 
     limiter.exempt(views.bp)
     app.register_blueprint(views.bp)
+    app.cli.add_command(jobs.health_cli)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -38,6 +39,25 @@ _STATUS_MESSAGES = {
 }
 
 
+#: (path prefix, renderer): errors under a prefix are rendered by its feature (the JSON API
+#: answers problem details, not pages). A renderer gets the status and the message.
+ErrorRenderer = Callable[[int, str, HTTPException | None], ResponseReturnValue]
+_ERROR_RENDERERS: list[tuple[str, ErrorRenderer]] = []
+
+
+def register_error_renderer(prefix: str, renderer: ErrorRenderer) -> None:
+    """Render errors of requests under `prefix` with `renderer` instead of the error page."""
+    if all(p != prefix for p, _r in _ERROR_RENDERERS):
+        _ERROR_RENDERERS.append((prefix, renderer))
+
+
+def _renderer() -> ErrorRenderer | None:
+    for prefix, renderer in _ERROR_RENDERERS:
+        if request.path.startswith(prefix):
+            return renderer
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.register_error_handler(DomainError, _domain_error)
@@ -57,16 +77,26 @@ def _error_page(status: int, message: str) -> tuple[str, int]:
     return render("errors/error.html", "content", status=status, message=message), status
 
 
-def _domain_error(err: DomainError) -> tuple[str, int]:
+def _domain_error(err: DomainError) -> ResponseReturnValue:
+    renderer = _renderer()
+    if renderer is not None:
+        return renderer(err.status, err.message, None)
     return _error_page(err.status, err.message)
 
 
-def _csrf_error(err: CSRFError) -> tuple[str, int]:
-    return _error_page(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"))
+def _csrf_error(err: CSRFError) -> ResponseReturnValue:
+    message = _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。")
+    renderer = _renderer()
+    if renderer is not None:
+        return renderer(400, message, None)
+    return _error_page(400, message)
 
 
 def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = err.code or 500
+    renderer = _renderer()
+    if renderer is not None and _can_build_urls():
+        return renderer(status, "", err)
     if not _can_build_urls():
         # An untrusted Host header: no URL can be built, so no page either.
         return Response(str(_STATUS_MESSAGES[400]), 400, mimetype="text/plain")

@@ -31,6 +31,25 @@ def init_app(app: Flask) -> None:
     # pool had no free connection in time.
     for error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
         app.register_error_handler(error, database_unavailable)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    app.teardown_appcontext(release_session)
+
+
+def release_session(exc: BaseException | None = None) -> None:
+    """End the request's session even when its connection died under it.
+
+    Closing rolls back; if the server went away mid-request that ROLLBACK fails, and the
+    failure, raised after the response was made, would turn it into a 500. The session
+    is invalidated instead: its connections are discarded, never returned to the pool.
+    """
+    from directory.extensions import db
+
+    try:
+        db.session.remove()
+    except sa_exc.DBAPIError as err:
+        log.warning("session closed on a dead connection: %s", err.__class__.__name__)
+        db.session.registry().invalidate()
+        db.session.registry.clear()
 
 
 def database_unavailable(err: Exception) -> Response:

@@ -140,3 +140,28 @@ def test_sign_in_works_with_redis_down_and_limits_still_hold(dead_redis_limits, 
     other = client.application.test_client()
     r = other.post("/auth/login", data={"email": cadre.email, "password": PASSWORD})
     assert r.status_code in {302, 303, 429}
+
+
+def test_a_connection_dying_after_the_response_is_not_a_500(app, monkeypatch):
+    """The end-of-request close rolls back; on a dead connection that must not raise."""
+    from sqlalchemy import text
+
+    from directory.web.unavailable import release_session
+
+    db.session.execute(text("SELECT 1"))  # the session holds a connection in a transaction
+    dialect = db.engine.dialect
+
+    def dead(dbapi_connection):
+        raise dialect.dbapi.OperationalError("terminating connection (test)")
+
+    monkeypatch.setattr(dialect, "do_rollback", dead)
+    release_session()  # does not raise
+    monkeypatch.undo()
+    assert db.session.execute(text("SELECT 1")).scalar() == 1  # a fresh session works
+
+
+def test_health_jobs_sees_a_ping_job_done(app, runner):
+    """`flask health jobs` (immediate queue in tests; a real runner in bin/smoke)."""
+    result = runner.invoke(args=["health", "jobs", "--timeout", "5"])
+    assert result.exit_code == 0, result.output
+    assert "done by runner pid" in result.output

@@ -17,7 +17,7 @@ def test_anonymous_is_sent_to_login(client, directory) -> None:
     r = client.get("/search/?q=zt")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
     api = client.get("/api/v1/people?q=zt")
-    assert api.status_code == 401 and api.get_json()["error"]
+    assert api.status_code == 401 and api.get_json()["detail"]
 
 
 def test_full_page_and_fragment(client, auth, directory) -> None:
@@ -72,7 +72,7 @@ def test_unknown_filter_values_are_400_with_a_message(client, auth, directory, a
     frag = client.get(f"/search/?q=zt&{args}", headers=HX)
     assert frag.status_code == 400 and message in frag.get_data(as_text=True)
     api = client.get(f"/api/v1/people?q=zt&{args}")
-    assert api.status_code == 400 and message in api.get_json()["error"]
+    assert api.status_code == 400 and message in api.get_json()["detail"]
 
 
 @pytest.mark.parametrize("q", ["😀", "*", "x" * 600, "'\"", "a AND (b", "团\x00委"])

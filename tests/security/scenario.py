@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from directory.accounts import services as accounts
+from directory.api import tokens as api_tokens
 from directory.extensions import db
 from directory.groups import membership
 from directory.groups.models import (
@@ -193,6 +194,7 @@ def _build() -> Scenario:
     higher_position = db.session.scalar(select(Position).where(Position.person_id == higher.id))
     assert position is not None and higher_position is not None
     token = accounts.invitation_token(invitee)
+    api_token = api_tokens.create_token(target, "报表", ["read"], 30).token
     db.session.commit()
     persons = {
         "cadre": cadre,
@@ -221,6 +223,7 @@ def _build() -> Scenario:
         "filename": "a.pdf",
         "code": "511302",
         "token": token,
+        "token_id": api_token.id,  # a personal access token of the target person
     }
     return Scenario(
         people={k: p.id for k, p in persons.items()},
