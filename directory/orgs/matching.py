@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask import g, has_app_context
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -102,6 +103,8 @@ def find_orgs(
         )
     ]
     names = {r.id: r.name for r in rows}
+    if has_app_context():
+        g.org_names = names  # org_paths reuses them for the options' paths (no second read)
     whole = " ".join(text.split())
     ranked: list[tuple[tuple[int, int, int, int], int]] = []
     for r in rows:
@@ -137,11 +140,15 @@ def org_paths(orgs: Iterable[Organisation]) -> dict[int, str]:
     ids = {i for chain in chains.values() for i in chain}
     if not ids:
         return {}
-    names = dict(
-        db.session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-        ).all()
-    )
+    known: dict[int, str] = g.pop("org_names", {}) if has_app_context() else {}
+    if ids <= known.keys():  # just read by find_orgs (taken once, so never stale later)
+        names = known
+    else:
+        names = dict(
+            db.session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+            ).all()
+        )
     return {
         oid: " › ".join(names[i] for i in chain if i in names)
         for oid, chain in chains.items()

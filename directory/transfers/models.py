@@ -83,7 +83,7 @@ class TransferAction(LabelledEnum):
             "submit": lazy_pgettext("transfer event", "提交申请"),
             "approve_out": _l("转出审批通过"),
             "accept_in": _l("转入接收"),
-            "return": _l("退回"),
+            "return": lazy_pgettext("transfer event", "退回"),
             "resubmit": _l("修改后重新提交"),
             "withdraw": _l("撤回"),
             "remind": _l("超时提醒"),

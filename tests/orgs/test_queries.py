@@ -83,6 +83,6 @@ def test_lookup_query_count(client, auth, world, cadre, queries):
     _populate(world, 10, start=2)
     large = _count(client, queries, "/orgs/lookup?q=社区", HX)
     assert small == large, queries.statements
-    # user, the tree's names (matched by name, pinyin and path), the matches with their
-    # regions, and the nav context processor's admin check
+    # user, the tree's names (matched by name, pinyin and path; they also give the paths
+    # shown), the matches with their regions, and the nav context processor's admin check
     assert large <= 4, queries.statements
