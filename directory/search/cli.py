@@ -52,4 +52,28 @@ def check(repair: bool) -> None:
         )
     if drift and not repair:
         raise click.ClickException(f"{drift} documents differ from the database")
-    click.echo("repaired" if drift else "index matches the database")
+    created = _ensure_indexes() if repair else []
+    if created:
+        click.echo(f"created the missing (empty) index of {', '.join(created)}")
+    click.echo("repaired" if drift or created else "index matches the database")
+
+
+def _ensure_indexes() -> list[str]:
+    """Create the index of a document type that has none (e.g. its directory was
+    deleted and the database holds no such documents, so there was no drift)."""
+    from directory.search.backends import get_backend
+    from directory.search.documents import DOC_TYPES
+
+    backend = get_backend()
+    ready = getattr(backend, "ready", None)
+    if ready is None:
+        return []
+    created = []
+    for doc_type in DOC_TYPES:
+        if ready(doc_type):
+            continue
+        with backend.lock(doc_type, 30) as ok:
+            if ok and not ready(doc_type):
+                backend.apply(doc_type, None, [], set())  # an empty index, created
+                created.append(doc_type)
+    return created
