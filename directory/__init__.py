@@ -77,6 +77,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         orgs,
         people,
         regions,
+        rosters,
         search,
         transfers,
         web,
@@ -100,6 +101,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         transfers,
         search,
         audit,
+        rosters,
         api,
         demo,
     ):
