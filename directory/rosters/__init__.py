@@ -8,6 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
-    from directory.rosters import views
+    # import_views adds its routes to the blueprint and registers the import job's kind.
+    from directory.rosters import import_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)

@@ -104,7 +104,8 @@ def _tables(sheets: list[Sheet], plan: Plan) -> list[_Table]:
         if not rows:
             continue
         header_line, header = rows[0]
-        kind, columns, required = "person", C.PEOPLE, C.PEOPLE_REQUIRED
+        kind, columns = "person", C.PEOPLE
+        required: tuple[str, ...] = C.PEOPLE_REQUIRED
         if any(C.header_key(h, C.ORGS) for h in header) and not any(
             C.header_key(h, C.PEOPLE) for h in header
         ):
@@ -138,11 +139,12 @@ def _tables(sheets: list[Sheet], plan: Plan) -> list[_Table]:
             )
         body = []
         for line, cells in rows[1:]:
-            extra = [c for c in cells[len(keys) :] if c]
+            extra = [c for i, c in enumerate(cells) if c and (i >= len(keys) or keys[i] is None)]
             values = {k: v for k, v in zip(keys, cells, strict=False) if k}
             values["_extra"] = "1" if extra else ""
             body.append((line, values))
-        tables.append(_Table(sheet.name, kind, header_line, keys, body))
+        if body:
+            tables.append(_Table(sheet.name, kind, header_line, keys, body))
     if not tables and not plan.file_problems:
         plan.file_problems.append(_("文件中没有数据行。"))
     return tables
@@ -248,7 +250,9 @@ def _enum(row: RowPlan, key: str, raw: str, vocab: dict[str, dict[str, LabelledE
     return value
 
 
-def _plan_orgs(table: _Table, orgs: _Orgs, vocab: dict, plan: Plan) -> None:  # type: ignore[type-arg]
+def _plan_orgs(
+    table: _Table, orgs: _Orgs, vocab: dict[str, dict[str, LabelledEnum]], plan: Plan
+) -> None:
     codes = {v.get("region", "") for _line, v in table.rows}
     regions = {
         r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes - {""})))
@@ -315,7 +319,7 @@ def _plan_person(
     row: RowPlan,
     values: dict[str, str],
     orgs: _Orgs,
-    vocab: dict,  # type: ignore[type-arg]
+    vocab: dict[str, dict[str, LabelledEnum]],
     existing: dict[str, Person],
     positions: dict[int, list[Position]],
     first_line: dict[str, int],

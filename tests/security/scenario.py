@@ -220,6 +220,7 @@ def _build() -> Scenario:
         "job_id": 1,  # none exists: 404 for everyone signed in (tests/jobs covers owners)
         "filename": "a.pdf",
         "code": "511302",
+        "ext": "xlsx",
         "token": token,
     }
     return Scenario(
