@@ -56,10 +56,6 @@ def template_xlsx() -> bytes:
     for sheet in (people, orgs):
         for cell in sheet[1]:
             sheet.column_dimensions[cell.column_letter].width = 16
-        # Text cells: leading zeros of codes and long numbers stay as typed.
-        for column in sheet.iter_cols(min_row=2, max_row=500):
-            for cell in column:
-                cell.number_format = "@"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -52,7 +52,8 @@ def test_preview_writes_nothing_then_the_job_imports_everything(
     auth.login(org_admin)
     before = _people()
     orgs = [["新村团支部", "中城街道团工委", "团支部", "511302001", "农村"]]
-    rows = _good_rows(world) + [
+    rows = [
+        *_good_rows(world),
         person_row(name="冯涛", email="fengtao@example.org", membership_org="新村团支部",
                    title="书记", start="2024-01-01"),
     ]  # fmt: skip
