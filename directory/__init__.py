@@ -79,6 +79,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         regions,
         rosters,
         search,
+        stats,
         transfers,
         web,
     )
@@ -102,6 +103,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         search,
         audit,
         rosters,
+        stats,
         api,
         demo,
     ):

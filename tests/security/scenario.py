@@ -221,6 +221,8 @@ def _build() -> Scenario:
         "filename": "a.pdf",
         "code": "511302",
         "ext": "xlsx",
+        "key": "kind",
+        "check": "stale",
         "token": token,
     }
     return Scenario(
