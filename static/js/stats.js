@@ -16,7 +16,7 @@
       var table = document.getElementById(el.getAttribute("data-table"));
       if (!table) { return; }
       var data = rowsOf(table);
-      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      var chart = window.echarts.init(el);
       chart.setOption({
         animation: false,
         color: ["#c8161d"],
