@@ -81,7 +81,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         people,
         regions,
         reports,
+        rosters,
         search,
+        stats,
         transfers,
         web,
     )
@@ -107,6 +109,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         liaison,
         search,
         audit,
+        rosters,
+        stats,
         api,
         demo,
         backup,

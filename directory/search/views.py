@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from flask_login import current_user, login_required
 
+from directory.people.permissions import is_any_org_admin
 from directory.search import service
 from directory.search.service import ENUM_FILTERS, BadSearch
 from directory.web.rendering import render
@@ -28,4 +29,11 @@ def index() -> tuple[str, int] | str:
         return render(
             "search/index.html", "results", params=params, page=None, error=err.message
         ), 400
-    return render("search/index.html", "results", params=params, page=page, error=None)
+    return render(
+        "search/index.html",
+        "results",
+        params=params,
+        page=page,
+        error=None,
+        can_export=is_any_org_admin(current_user),
+    )

@@ -56,7 +56,8 @@ def test_permission_changes_are_audited(  # type: ignore[no-untyped-def]
     client, auth, world: World, org_admin: Person, cadre: Person, admin: Person
 ) -> None:
     auth.login(org_admin)
-    client.post(f"/orgs/{world.street_org.id}/admins", data={"email": cadre.email})
+    picked = {"person": str(cadre.id), "person_q": cadre.name, "person_label": cadre.name}
+    client.post(f"/orgs/{world.street_org.id}/admins", data=picked)
     client.post(f"/orgs/{world.street_org.id}/admins/{cadre.id}/remove")
     client.post(f"/admin/accounts/{cadre.id}/reset")
     auth.logout()

@@ -223,6 +223,9 @@ def _build() -> Scenario:
         "job_id": 999_999,  # none exists (the notice has job 1): 404 for everyone signed in (tests/jobs covers owners)
         "filename": "a.pdf",
         "code": "511302",
+        "ext": "xlsx",
+        "key": "kind",
+        "check": "stale",
         "token": token,
         "token_id": api_token.id,  # a personal access token of the target person
         **league,

@@ -1,0 +1,199 @@
+"""Data quality over an admin's subtree: each figure with the list of records behind it.
+
+- completeness: the share of profile fields filled, per organisation directly below;
+- stale: records not updated for a year;
+- no_secretary: live organisations without a current confirmed secretary (书记);
+- committees: township committees outside the rules (9–15 members; secretaries and deputies
+  at most a third; members over 35, part-time over 40);
+- claims: position claims waiting for review.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, not_, select
+
+from directory.core import time as clock
+from directory.core.enums import CadreKind, OrgLevel, PositionStatus
+from directory.core.sql import startswith
+from directory.extensions import db
+from directory.orgs.models import Organisation
+from directory.people.models import Person, Position
+
+PROFILE_FIELDS = (
+    "phone",
+    "gender",
+    "birth_year",
+    "political_status",
+    "cadre_kind",
+    "establishment",
+)
+LIST_LIMIT = 500
+COMMITTEE_MIN, COMMITTEE_MAX = 9, 15
+AGE_LIMIT, PART_TIME_AGE_LIMIT = 35, 40
+
+
+def _is_secretary():
+    return and_(Position.title.like("%书记"), not_(Position.title.like("%副书记")))
+
+
+def _is_leader():
+    return Position.title.like("%书记")
+
+
+@dataclass
+class Completeness:
+    org: Organisation
+    people: int
+    filled: float  # 0..1
+
+
+def completeness(org: Organisation) -> list[Completeness]:
+    """Per organisation directly below (each with its subtree), and the organisation itself."""
+    filled = sum(case((getattr(Person, f).is_not(None), 1), else_=0) for f in PROFILE_FIELDS)
+    stmt = (
+        select(Organisation.path, func.count(Person.id), func.sum(filled))
+        .join(Organisation, Organisation.id == Person.membership_org_id)
+        .where(startswith(Organisation.path, org.path), Person.is_active_account)
+        .group_by(Organisation.path)
+    )
+    children = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.parent_id == org.id, Organisation.dissolved_at.is_(None))
+            .order_by(Organisation.name)
+        )
+    )
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    by_path = {c.path: c.id for c in children}
+    for path, people, fields in db.session.execute(stmt):
+        owner = org.id
+        for child_path, child_id in by_path.items():
+            if path.startswith(child_path):
+                owner = child_id
+                break
+        totals[owner][0] += people
+        totals[owner][1] += int(fields or 0)
+    result = []
+    for o in [org, *children]:
+        people, fields = totals.get(o.id, [0, 0])
+        share = fields / (people * len(PROFILE_FIELDS)) if people else 0.0
+        result.append(Completeness(o, people, share))
+    return result
+
+
+def stale_people(org: Organisation, limit: int | None = LIST_LIMIT):
+    cutoff = clock.now() - timedelta(days=365)
+    stmt = (
+        select(Person)
+        .join(Organisation, Organisation.id == Person.membership_org_id)
+        .where(
+            startswith(Organisation.path, org.path),
+            Person.is_active_account,
+            Person.updated_at < cutoff,
+        )
+        .order_by(Person.updated_at, Person.id)
+    )
+    return stmt.limit(limit) if limit else stmt
+
+
+def orgs_without_secretary(org: Organisation):
+    has = exists().where(
+        Position.organisation_id == Organisation.id,
+        Position.grants_access,
+        Position.end_date.is_(None),
+        _is_secretary(),
+    )
+    return (
+        select(Organisation)
+        .where(
+            startswith(Organisation.path, org.path),
+            Organisation.dissolved_at.is_(None),
+            ~has,
+        )
+        .order_by(Organisation.path)
+    )
+
+
+@dataclass
+class Committee:
+    org: Organisation
+    members: int
+    leaders: int
+    over_age: int
+    reasons: list[str]
+
+
+def committees(org: Organisation) -> list[Committee]:
+    """Township committees in the subtree that break a rule (with the reasons in words)."""
+    year = clock.now().year
+    age = year - Person.birth_year
+    over = case(
+        (
+            and_(
+                Person.birth_year.is_not(None),
+                age
+                > case(
+                    (Person.cadre_kind == CadreKind.PART_TIME, PART_TIME_AGE_LIMIT), else_=AGE_LIMIT
+                ),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    stmt = (
+        select(
+            Organisation,
+            func.count(Position.id),
+            func.sum(case((_is_leader(), 1), else_=0)),
+            func.sum(over),
+        )
+        .join(Position, and_(
+            Position.organisation_id == Organisation.id,
+            Position.grants_access,
+            Position.end_date.is_(None),
+        ), isouter=True)
+        .join(Person, Person.id == Position.person_id, isouter=True)
+        .where(
+            startswith(Organisation.path, org.path),
+            Organisation.level == OrgLevel.TOWNSHIP,
+            Organisation.dissolved_at.is_(None),
+        )
+        .group_by(Organisation.id)
+        .order_by(Organisation.path)
+    )  # fmt: skip
+    found = []
+    for o, members, leaders, over_age in db.session.execute(stmt):
+        leaders, over_age = int(leaders or 0), int(over_age or 0)
+        reasons = []
+        if not COMMITTEE_MIN <= members <= COMMITTEE_MAX:
+            reasons.append(_("委员 %(n)d 人（应为 9–15 人）", n=members))
+        if members and leaders * 3 > members:
+            reasons.append(_("书记、副书记 %(n)d 人，超过委员的三分之一", n=leaders))
+        if over_age:
+            reasons.append(_("%(n)d 人超过年龄要求（35 岁，兼职 40 岁）", n=over_age))
+        if reasons:
+            found.append(Committee(o, members, leaders, over_age, reasons))
+    return found
+
+
+def pending_claims(org: Organisation):
+    return (
+        select(Position)
+        .join(Organisation, Organisation.id == Position.organisation_id)
+        .where(startswith(Organisation.path, org.path), Position.status == PositionStatus.PENDING)
+        .order_by(Position.recorded_at)
+    )
+
+
+def count(stmt) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).limit(None).subquery())
+        )
+        or 0
+    )
