@@ -20,7 +20,7 @@ Fixtures for every area's browser tests:
 
 Every test in this folder gets the `browser` marker (`-m "not browser"` skips them).
 When a browser test fails, a full-page screenshot of every page still open is saved to
-tests/browser/screenshots/<test name>-<n>.png (gitignored).
+tests/browser/screenshots/<test name>-<n>.png (gitignored; `-postgres` added on PostgreSQL).
 
 Browser tests in another folder: re-export what they use in that folder's conftest.py
 (`from tests.browser.conftest import app_config, browser, live_server, login_as,
@@ -42,7 +42,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.browser.checks import VIEWPORTS, Journey, screenshot_dir
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, PG_URL
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE / "screenshots"
@@ -74,6 +74,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if report.failed and item.get_closest_marker("browser") and _open_contexts:
         SCREENSHOTS.mkdir(exist_ok=True)
         stem = re.sub(r"[^\w.-]+", "_", item.name)[:120]
+        if PG_URL:  # bin/test runs both databases at once: keep their screenshots apart
+            stem += "-postgres"
         n = 0
         for context in list(_open_contexts):
             for page in context.pages:
