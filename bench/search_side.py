@@ -106,6 +106,7 @@ def run(
         viewer_id = viewer.id
     plans: dict[str, list[str]] = {}
     for kind, arg_list in kinds.items():
+        answers: dict[str, dict[str, Any]] = {}
         row: dict[str, Any] = {"load": _load()}
         for b in backends:
             with apps[b].test_request_context():
@@ -117,7 +118,15 @@ def run(
                         params = service.parse(args)
                         q = service._query(viewer, params, 20)
                         sink = runs if measured else {"idx": [], "svc": []}
-                        base.timed(lambda q=q, be=backend: be.search("person", q), sink["idx"])
+                        res = base.timed(
+                            lambda q=q, be=backend: be.search("person", q), sink["idx"]
+                        )
+                        if measured:
+                            answers.setdefault(repr(args), {})[b] = (
+                                res.keys,
+                                res.total,
+                                res.facets,
+                            )
                         base.timed(
                             lambda p=params, v=viewer: service.search_people(v, p), sink["svc"]
                         )
@@ -129,6 +138,8 @@ def run(
                 "svc_p95": base.pct(runs["svc"], 0.95),
             }
         row["load_after"] = _load()
+        row["same"] = sum(len({repr(v) for v in a.values()}) == 1 for a in answers.values())
+        row["asked"] = len(answers)
         result["rows"][kind] = row
         print(f"  {kind}: {row}", flush=True)
         if explain and "postgres" in backends:
@@ -203,7 +214,12 @@ def report(n: int, backends: list[str], r: dict[str, Any], note: str = "") -> st
             f"| {b['idx_p95']:.1f} | {b['svc_median']:.1f} | {b['svc_p95']:.1f} | {ratio:.1f}× "
             f"| {row['load']:.1f} | {'met' if ok else 'not met'} |"
         )
+    same = sum(row["same"] for row in r["rows"].values())
+    asked = sum(row["asked"] for row in r["rows"].values())
     lines += [
+        "",
+        f"Same answers: {same} of {asked} queries gave both backends the same page of keys "
+        "(in the same order), the same total and the same facet counts.",
         "",
         f"{p} / {w} service p95: median over kinds {statistics.median(ratios):.1f}×, "
         f"worst {max(ratios):.1f}×; targets met for {met} of {len(ratios)} kinds.",

@@ -321,13 +321,13 @@ class PostgresBackend:
             for cond, _node in tiers
         )
         counts = list(db.session.execute(sql(f"SELECT {counts_sql}"), c.params).one())
-        near = []
+        near: list[str] = []
         for group in q.near:
-            keys = [f"f|{n}:{v}" for n, vals in group.items() for v in vals]
-            if keys:
+            members = [f"f|{n}:{v}" for n, vals in group.items() for v in vals]
+            if members:
                 near.append(
                     f"WHEN key IN (SELECT key FROM {_DOC} WHERE {where[0]} "
-                    f"AND {c.array('&&', keys)}) THEN {len(near)}"
+                    f"AND {c.array('&&', members)}) THEN {len(near)}"
                 )
         order = f"CASE {' '.join(near)} ELSE {len(near)} END, " if near else ""
         order += "cur DESC, "
