@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, false, func
+from sqlalchemy import Index, SmallInteger, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,15 +34,19 @@ class SearchDocument(Model):
     `n|` names, `o|` current organisations, `p|` former ones, `b|` bio, `x|` pinyin
     prefixes up to 8 letters, `y|` whole pinyin forms, `f|` filter values); it is stored
     out of line (TOAST), so the heap row stays narrow. The narrow columns are what a
-    search reads row by row: `sort` (name order), `cur` (holds a current position),
-    `fv` (the type's facet values, grouped in one pass) and `rl2`..`rl12` (region codes
-    of each division level, for the region facet's children).
+    search reads row by row: `sort` (name order), `cur_order` (0 when the document holds a
+    current position, else 1), `fv` (the type's facet values, space-separated, grouped in
+    one pass) and `rl2`..`rl12` (region codes of each division level, space-separated, for
+    the region facet's children). Btree indexes serve name order and ranking order
+    (`cur_order`, `sort`) within a tier.
     """
 
     __tablename__ = "search_document"
     __table_args__ = (
         Index("ix_search_document_terms", "terms", postgresql_using="gin"),
-        Index("ix_search_document_sort", "doc_type", "sort"),
+        # Without doc_type: searches test the type per row (see pg_backend.search).
+        Index("ix_search_document_sort", "sort", "key"),
+        Index("ix_search_document_rank", "cur_order", "sort", "key"),
         {"postgresql_with": {"toast_tuple_target": 128}},
     )
 
@@ -50,13 +54,13 @@ class SearchDocument(Model):
     key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     terms: Mapped[list[str]] = mapped_column(_TEXTS, server_default="{}")
     sort: Mapped[str] = mapped_column(_SORT, server_default="")
-    cur: Mapped[bool] = mapped_column(server_default=false())
-    fv: Mapped[list[str]] = mapped_column(_TEXTS, server_default="{}")
-    rl2: Mapped[list[str] | None] = mapped_column(_TEXTS)
-    rl4: Mapped[list[str] | None] = mapped_column(_TEXTS)
-    rl6: Mapped[list[str] | None] = mapped_column(_TEXTS)
-    rl9: Mapped[list[str] | None] = mapped_column(_TEXTS)
-    rl12: Mapped[list[str] | None] = mapped_column(_TEXTS)
+    cur_order: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    fv: Mapped[str] = mapped_column(Text, server_default="")
+    rl2: Mapped[str | None] = mapped_column(Text)
+    rl4: Mapped[str | None] = mapped_column(Text)
+    rl6: Mapped[str | None] = mapped_column(Text)
+    rl9: Mapped[str | None] = mapped_column(Text)
+    rl12: Mapped[str | None] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(32), server_default="")
 
 

@@ -6,7 +6,7 @@ values) is one element of `search_document.terms`, marked by field (`n|`, `o|`, 
 `b|`, `x|`, `y|`, `f|`), under one GIN index. A query tree becomes `@>` / `&&` tests on
 that array, so matching and filtering are exact bitmap index scans (no recheck, no
 `LIKE`). `terms` is stored out of line; what a search reads row by row is narrow:
-`sort`, `cur`, the facet values `fv` and the region codes per level `rl2`..`rl12`.
+`sort`, `cur_order`, the facet values `fv` and the region codes per level `rl2`..`rl12`.
 
 A search is at most four statements: the long pinyin prefixes expanded over the btree
 table `search_form`; the total and every facet counted in one grouped pass (filters
@@ -39,11 +39,12 @@ LEVELS = (2, 4, 6, 9, 12)
 _DOC = "search_document"
 
 _UPSERT = sql(
-    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur, fv, rl2, rl4, rl6, rl9, rl12,
-        digest)
-    VALUES (:doc_type, :key, :terms, :sort, :cur, :fv, :rl2, :rl4, :rl6, :rl9, :rl12, :digest)
+    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur_order, fv, rl2, rl4, rl6, rl9,
+        rl12, digest)
+    VALUES (:doc_type, :key, :terms, :sort, :cur_order, :fv, :rl2, :rl4, :rl6, :rl9, :rl12,
+        :digest)
     ON CONFLICT (doc_type, key) DO UPDATE SET terms = EXCLUDED.terms, sort = EXCLUDED.sort,
-        cur = EXCLUDED.cur, fv = EXCLUDED.fv, rl2 = EXCLUDED.rl2, rl4 = EXCLUDED.rl4,
+        cur_order = EXCLUDED.cur_order, fv = EXCLUDED.fv, rl2 = EXCLUDED.rl2, rl4 = EXCLUDED.rl4,
         rl6 = EXCLUDED.rl6, rl9 = EXCLUDED.rl9, rl12 = EXCLUDED.rl12, digest = EXCLUDED.digest"""
 )
 _FORMS = sql(
@@ -76,8 +77,8 @@ def _row(doc_type: str, doc: Doc) -> dict[str, Any]:
         "key": doc.key,
         "terms": _terms(doc),
         "sort": doc.sort or str(doc.key),
-        "cur": "current" in doc.filters.get("status", ()),
-        "fv": sorted(f"{k}:{v}" for k in facets for v in doc.filters.get(k, ())),
+        "cur_order": 0 if "current" in doc.filters.get("status", ()) else 1,
+        "fv": " ".join(sorted(f"{k}:{v}" for k in facets for v in doc.filters.get(k, ()))),
         "digest": doc.digest,
     }
     for level in LEVELS:
@@ -87,7 +88,7 @@ def _row(doc_type: str, doc: Doc) -> dict[str, Any]:
             for code in doc.filters.get(name, ())
             if len(code) == level
         ]
-        row[f"rl{level}"] = codes or None
+        row[f"rl{level}"] = " ".join(codes) or None
     return row
 
 
@@ -127,6 +128,7 @@ class _Compiler:
         return None
 
     def condition(self, node: Node) -> str:
+        node = _flatten(node)
         keys = self._keys(node)
         if keys is not None:
             return self.array("&&", keys) if keys else "FALSE"
@@ -156,6 +158,22 @@ class _Compiler:
         if not parts and not rest:
             return "FALSE"
         return "(" + " OR ".join(parts + rest) + ")"
+
+
+def _flatten(node: Node) -> Node:
+    """Nested Ors (Ands) merged into one, so their keys meet in one array (one GIN scan):
+    an OR of several array tests would let the planner read every row instead."""
+    if not isinstance(node, And | Or):
+        return node
+    kind = type(node)
+    items: list[Node] = []
+    for item in node.items:
+        item = _flatten(item)
+        if isinstance(item, kind):
+            items.extend(item.items)
+        else:
+            items.append(item)
+    return kind(tuple(dict.fromkeys(items)))
 
 
 def _long_prefixes(nodes: Iterable[Node | None]) -> set[str]:
@@ -270,10 +288,25 @@ class PostgresBackend:
         return out
 
     def search(self, doc_type: str, q: Query) -> Result:
-        """Total and facets in one grouped pass, then the page from the tiers it falls in."""
+        """Total and facets in one grouped pass, then the page from the tiers it falls in.
+
+        The cost model takes a test of `terms` on a row for a cheap operator, when it
+        means reading a 150-element array out of line: on a small or mid-sized table it
+        would rather read every row. The search's statements run without sequential
+        scans, so every condition on `terms` goes through the GIN index (SET LOCAL, reset
+        afterwards; a failed statement rolls the setting back with the transaction).
+        """
+        db.session.execute(sql("SET LOCAL enable_seqscan = off"))
+        result = self._search(doc_type, q)
+        db.session.execute(sql("RESET enable_seqscan"))
+        return result
+
+    def _search(self, doc_type: str, q: Query) -> Result:
         forms = self._expand(doc_type, _long_prefixes([q.tree, *q.tiers]))
         c = _Compiler(forms)
-        base = [f"doc_type = {c.param(doc_type)}"]
+        # Not indexable on purpose: a btree on doc_type would offer the planner "every
+        # document of the type, then test `terms` on each row", cheap in its cost model.
+        base = [f"(doc_type || '') = {c.param(doc_type)}"]
         if q.tree is not None:
             base.append(c.condition(q.tree))
         filt = {
@@ -304,9 +337,8 @@ class PostgresBackend:
         """Keys of the page in ranking order (tier, closeness, current, name).
 
         Capped counts of the cumulative tiers say which tiers the page falls in (the
-        earlier tiers together hold fewer rows than the page's end, at most 10,020); each
-        of those is read with the earlier ones excluded, ordered by closeness (hashed
-        sub-plans over the near groups' keys), `cur` and `sort`.
+        earlier tiers together hold fewer rows than the page's end, at most 10,020, and
+        are excluded with a hashed `NOT IN`); each such tier is read by `_tier_page`.
         """
         end = start + q.per_page
         tiers: list[tuple[str, Node]] = []
@@ -321,31 +353,63 @@ class PostgresBackend:
             for cond, _node in tiers
         )
         counts = list(db.session.execute(sql(f"SELECT {counts_sql}"), c.params).one())
-        near: list[str] = []
-        for group in q.near:
-            members = [f"f|{n}:{v}" for n, vals in group.items() for v in vals]
-            if members:
-                near.append(
-                    f"WHEN key IN (SELECT key FROM {_DOC} WHERE {where[0]} "
-                    f"AND {c.array('&&', members)}) THEN {len(near)}"
-                )
-        order = f"CASE {' '.join(near)} ELSE {len(near)} END, " if near else ""
-        order += "cur DESC, "
+        groups = [
+            keys
+            for group in q.near
+            if (keys := sorted({f"f|{n}:{v}" for n, vals in group.items() for v in vals}))
+        ]
         keys: list[int] = []
         prev, prev_cond = 0, ""
         for (cond, _node), count in zip(tiers, counts, strict=True):
             if count > prev and count > start:
-                tier = cond
+                conds = [*where, cond]
                 if prev:
                     earlier = f"SELECT key FROM {_DOC} WHERE {clause} AND {prev_cond}"
-                    tier += f" AND key NOT IN ({earlier})"
+                    conds.append(f"key NOT IN ({earlier})")
                 skip, want = max(0, start - prev), q.per_page - len(keys)
-                keys += self._page(c, where, tier, order, skip, want)
+                keys += self._tier_page(c, conds, groups, skip, want)
                 start = max(start, count)
             if count >= end or len(keys) >= q.per_page:
                 break
             prev, prev_cond = count, cond
         return keys
+
+    def _tier_page(
+        self, c: _Compiler, conds: list[str], groups: list[list[str]], skip: int, want: int
+    ) -> list[int]:
+        """One tier's rows `skip`..`skip+want` by closeness, then current first, then name.
+
+        Each near group is its own branch (its keys join the tier's in one GIN scan, so it
+        reads only its few rows); everyone else is one branch ordered by the btree on
+        (`cur_order`, `sort`): for a broad tier the planner walks that index and stops
+        after `skip+want` matches instead of sorting them all.
+        """
+        if not groups:
+            return self._page(c, conds, None, "cur_order, ", skip, want)
+        clause = " AND ".join(conds)
+        limit = int(skip + want)
+        tail = f"ORDER BY cur_order, sort, key LIMIT {limit}"
+        branches = []
+        for i, members in enumerate(groups):
+            near = [c.array("&&", members)]
+            if i:
+                closer = sorted({k for g in groups[:i] for k in g})
+                near.append(f"NOT {c.array('&&', closer)}")
+            branches.append(
+                f"(SELECT key, {i} AS b, cur_order, sort FROM {_DOC} "
+                f"WHERE {clause} AND {' AND '.join(near)} {tail})"
+            )
+        anyone = sorted({k for g in groups for k in g})
+        branches.append(
+            f"(SELECT key, {len(groups)} AS b, cur_order, sort FROM {_DOC} WHERE {clause} "
+            f"AND key NOT IN (SELECT key FROM {_DOC} WHERE {conds[0]} "
+            f"AND {c.array('&&', anyone)}) {tail})"
+        )
+        statement = (
+            "SELECT key FROM (" + " UNION ALL ".join(branches) + ") page "
+            f"ORDER BY b, cur_order, sort, key LIMIT {int(want)} OFFSET {int(skip)}"
+        )
+        return list(db.session.scalars(sql(statement), c.params))
 
     def _counts(
         self, q: Query, c: _Compiler, base: list[str], filt: dict[str, str]
@@ -382,11 +446,12 @@ class PostgresBackend:
         if q.region_facet is not None:
             out["region"] = defaultdict(int)
         for fv, codes, n in rows:
-            values = set(fv)
+            entries = fv.split()
+            values = set(entries)
             missing = [f for f, want in facet_filters.items() if not values & want]
             if len(missing) > 1:
                 continue
-            for entry in fv:
+            for entry in entries:
                 name, value = entry.split(":", 1)
                 if name in out and (not missing or missing[0] == name):
                     out[name][value] += n
@@ -395,6 +460,6 @@ class PostgresBackend:
             total += n
             if region is not None and codes:
                 wanted, strip = region
-                for code in {e for e in codes if e.startswith(wanted)}:
+                for code in {e for e in codes.split() if e.startswith(wanted)}:
                     out["region"][code[len(strip) :]] += n
         return total, {k: dict(v) for k, v in out.items()}

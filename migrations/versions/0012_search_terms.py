@@ -29,19 +29,20 @@ def upgrade():
     sa.Column('key', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('terms', _TEXTS, server_default='{}', nullable=False),
     sa.Column('sort', _SORT, server_default='', nullable=False),
-    sa.Column('cur', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('fv', _TEXTS, server_default='{}', nullable=False),
-    sa.Column('rl2', _TEXTS, nullable=True),
-    sa.Column('rl4', _TEXTS, nullable=True),
-    sa.Column('rl6', _TEXTS, nullable=True),
-    sa.Column('rl9', _TEXTS, nullable=True),
-    sa.Column('rl12', _TEXTS, nullable=True),
+    sa.Column('cur_order', sa.SmallInteger(), server_default='1', nullable=False),
+    sa.Column('fv', sa.Text(), server_default='', nullable=False),
+    sa.Column('rl2', sa.Text(), nullable=True),
+    sa.Column('rl4', sa.Text(), nullable=True),
+    sa.Column('rl6', sa.Text(), nullable=True),
+    sa.Column('rl9', sa.Text(), nullable=True),
+    sa.Column('rl12', sa.Text(), nullable=True),
     sa.Column('digest', sa.String(length=32), server_default='', nullable=False),
     sa.PrimaryKeyConstraint('doc_type', 'key', name=op.f('pk_search_document')),
     postgresql_with={'toast_tuple_target': 128},
     )
     op.create_index('ix_search_document_terms', 'search_document', ['terms'], unique=False, postgresql_using='gin')
-    op.create_index('ix_search_document_sort', 'search_document', ['doc_type', 'sort'], unique=False)
+    op.create_index('ix_search_document_sort', 'search_document', ['sort', 'key'], unique=False)
+    op.create_index('ix_search_document_rank', 'search_document', ['cur_order', 'sort', 'key'], unique=False)
     op.create_table('search_form',
     sa.Column('doc_type', sa.String(length=20), nullable=False),
     sa.Column('form', _SORT, nullable=False),
