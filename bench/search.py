@@ -309,7 +309,7 @@ def main() -> None:
     ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE (side by side)")
     ap.add_argument("--before-note", default="", help="printed with the before/after table")
     args = ap.parse_args()
-    if args.backends and len(args.backends) > 1:
+    if args.backends:
         if not args.database_url:
             ap.error("--backends needs --database-url (a PostgreSQL database seeded once)")
         from bench import search_side

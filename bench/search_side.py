@@ -163,7 +163,7 @@ def run(
 
 def report(n: int, backends: list[str], r: dict[str, Any], note: str = "") -> str:
     """The markdown section (PERFORMANCE.md)."""
-    w, p = backends[0], backends[-1]
+    w, p = "whoosh", "postgres"
     lines = [
         f"## Search, both backends side by side ({n:,} cadres)",
         "",
@@ -207,11 +207,12 @@ def report(n: int, backends: list[str], r: dict[str, Any], note: str = "") -> st
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     ratios, met = [], 0
+    nothing = {"idx_p95": float("nan"), "svc_p95": float("nan")}
     for kind, row in r["rows"].items():
-        a, b = row[w], row[p]
+        a, b = row.get(w, nothing), row[p]
         ratio = b["svc_p95"] / max(a["svc_p95"], 0.01)
         ratios.append(ratio)
-        ok = b["svc_p95"] <= TARGET_MS and ratio <= TARGET_RATIO
+        ok = b["svc_p95"] <= TARGET_MS and not ratio > TARGET_RATIO
         met += ok
         lines.append(
             f"| {kind} | {a['idx_p95']:.1f} | {a['svc_p95']:.1f} | {b['idx_median']:.1f} "
@@ -220,14 +221,21 @@ def report(n: int, backends: list[str], r: dict[str, Any], note: str = "") -> st
         )
     same = sum(row["same"] for row in r["rows"].values())
     asked = sum(row["asked"] for row in r["rows"].values())
-    lines += [
-        "",
-        f"Same answers: {same} of {asked} queries gave both backends the same page of keys "
-        "(in the same order), the same total and the same facet counts.",
-        "",
-        f"{p} / {w} service p95: median over kinds {statistics.median(ratios):.1f}×, "
-        f"worst {max(ratios):.1f}×; targets met for {met} of {len(ratios)} kinds.",
-    ]
+    if w in backends:
+        lines += [
+            "",
+            f"Same answers: {same} of {asked} queries gave both backends the same page of "
+            "keys (in the same order), the same total and the same facet counts.",
+            "",
+            f"{p} / {w} service p95: median over kinds {statistics.median(ratios):.1f}×, "
+            f"worst {max(ratios):.1f}×; targets met for {met} of {len(ratios)} kinds.",
+        ]
+    else:
+        lines += [
+            "",
+            f"Whoosh not measured in this run: ≤ {TARGET_MS:.0f} ms met for {met} "
+            f"of {len(ratios)} kinds (the ratio target unchecked).",
+        ]
     return "\n".join(lines)
 
 

@@ -380,7 +380,7 @@ class PostgresBackend:
         """One tier's rows `skip`..`skip+want` by closeness, then current first, then name.
 
         Each near group is its own branch (its keys join the tier's in one GIN scan, so it
-        reads only its few rows); everyone else is one branch ordered by the btree on
+        reads only its rows); everyone else is one branch ordered by the btree on
         (`cur_order`, `sort`): for a broad tier the planner walks that index and stops
         after `skip+want` matches instead of sorting them all.
         """
@@ -399,11 +399,11 @@ class PostgresBackend:
                 f"(SELECT key, {i} AS b, cur_order, sort FROM {_DOC} "
                 f"WHERE {clause} AND {' AND '.join(near)} {tail})"
             )
+        # Tested per row, not as a hashed NOT IN: a near group can be a whole province.
         anyone = sorted({k for g in groups for k in g})
         branches.append(
             f"(SELECT key, {len(groups)} AS b, cur_order, sort FROM {_DOC} WHERE {clause} "
-            f"AND key NOT IN (SELECT key FROM {_DOC} WHERE {conds[0]} "
-            f"AND {c.array('&&', anyone)}) {tail})"
+            f"AND NOT {c.array('&&', anyone)} {tail})"
         )
         statement = (
             "SELECT key FROM (" + " UNION ALL ".join(branches) + ") page "
