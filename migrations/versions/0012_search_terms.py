@@ -2,7 +2,7 @@
 and a btree table of pinyin forms (issue 13)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 12:40:00
 
 The documents are rebuilt by `flask search reindex` (the old columns cannot be converted):
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
