@@ -126,10 +126,11 @@ def run(
                             lambda q=q, be=backend: be.search("person", q), sink["idx"]
                         )
                         if measured:
+                            facets = {k: sorted(v.items()) for k, v in res.facets.items()}
                             answers.setdefault(repr(args), {})[b] = (
                                 res.keys,
                                 res.total,
-                                res.facets,
+                                sorted(facets.items()),
                             )
                         base.timed(
                             lambda p=params, v=viewer: service.search_people(v, p), sink["svc"]

@@ -427,7 +427,7 @@ class PostgresBackend:
         }
         where = base + [s for name, s in filt.items() if name not in facet_filters]
         region = None
-        level_col = "NULL"
+        level_col = "CAST(NULL AS text)"
         if q.region_facet is not None:
             name, parent = q.region_facet
             length = next_region_length(parent)
@@ -436,7 +436,9 @@ class PostgresBackend:
                 level_col = f"rl{length}"
         rows = db.session.execute(
             sql(
-                f"SELECT fv, {level_col}, count(*) FROM {_DOC} "
+                # Byte order: grouping by the database's collation sorted 25,000 rows in
+                # 10 s under load (strcoll per comparison).
+                f'SELECT fv COLLATE "C", {level_col} COLLATE "C", count(*) FROM {_DOC} '
                 f"WHERE {' AND '.join(where)} GROUP BY 1, 2"
             ),
             c.params,
