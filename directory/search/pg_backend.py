@@ -354,9 +354,9 @@ class PostgresBackend:
         )
         counts = list(db.session.execute(sql(f"SELECT {counts_sql}"), c.params).one())
         groups = [
-            keys
+            members
             for group in q.near
-            if (keys := sorted({f"f|{n}:{v}" for n, vals in group.items() for v in vals}))
+            if (members := sorted({f"f|{n}:{v}" for n, vals in group.items() for v in vals}))
         ]
         keys: list[int] = []
         prev, prev_cond = 0, ""
