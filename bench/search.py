@@ -2,6 +2,9 @@
 
 Usage: .venv/bin/python bench/search.py [--sizes 10000 100000] [--samples 40]
        [--http-seconds 10] [--no-http] [--no-write]
+   or, both backends side by side on one PostgreSQL database (issue 13):
+       .venv/bin/python bench/search.py --backends whoosh postgres --database-url URL
+       --sizes 100000 [--reuse-index] [--explain] [--no-refs]
 
 For each size N it builds $SEARCH_BENCH_DIR/search-N.sqlite (default /tmp/directory-bench-search) with the same commands as bin/demo
 (db upgrade, regions load, seed-demo --cadres N on Sichuan's real division tree) unless
@@ -38,7 +41,7 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 # --backend postgres --database-url URL: measure the PostgreSQL backend on a database
 # built beforehand (db upgrade, regions load, seed-demo); the SQLite files are not used.
-SETTINGS = {"backend": "whoosh", "database_url": ""}
+SETTINGS = {"backend": "whoosh", "database_url": "", "index_dir": ""}
 
 
 def env(n: int) -> dict[str, str]:
@@ -49,7 +52,7 @@ def env(n: int) -> dict[str, str]:
         "DIRECTORY_DATABASE_URL": SETTINGS["database_url"]
         or f"sqlite:///{OUT / f'search-{n}.sqlite'}",
         "DIRECTORY_SEARCH_BACKEND": SETTINGS["backend"],
-        "DIRECTORY_SEARCH_INDEX_DIR": str(OUT / f"search-index-{n}"),
+        "DIRECTORY_SEARCH_INDEX_DIR": SETTINGS["index_dir"] or str(OUT / f"search-index-{n}"),
         "FLASK_APP": "wsgi",
     }
 
@@ -83,7 +86,7 @@ def index_bytes(n: int) -> int:
     """Size of the index: the Whoosh directory, or the PostgreSQL table with its indexes."""
     if SETTINGS["backend"] != "postgres":
         # The live index of each document type only (the previous one is kept beside it).
-        root = OUT / f"search-index-{n}"
+        root = Path(env(n)["DIRECTORY_SEARCH_INDEX_DIR"])
         return sum(dir_size(p.parent / p.read_text().strip()) for p in root.glob("*/CURRENT"))
     import sqlalchemy as sa
 
@@ -294,9 +297,26 @@ def main() -> None:
     ap.add_argument("--no-http", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    ap.add_argument(
+        "--backends",
+        nargs="+",
+        choices=("whoosh", "postgres"),
+        help="several: side by side on one --database-url (bench/search_side.py)",
+    )
     ap.add_argument("--database-url", default="", help="an already seeded database")
+    ap.add_argument("--index-dir", default="", help="the Whoosh index directory")
+    ap.add_argument("--reuse-index", action="store_true", help="no reindex (side by side)")
+    ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE (side by side)")
+    ap.add_argument("--before-note", default="", help="printed with the before/after table")
     args = ap.parse_args()
-    SETTINGS.update(backend=args.backend, database_url=args.database_url)
+    if args.backends:
+        if not args.database_url:
+            ap.error("--backends needs --database-url (a PostgreSQL database seeded once)")
+        from bench import search_side
+
+        search_side.main(args)
+        return
+    SETTINGS.update(backend=args.backend, database_url=args.database_url, index_dir=args.index_dir)
     results: dict[int, dict[str, Any]] = {}
     for n in args.sizes:
         print(f"== {n} cadres: building database", flush=True)

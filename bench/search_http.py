@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import socket
 import statistics
@@ -31,6 +32,8 @@ QUERIES = [
 
 
 def _free_port() -> int:
+    if os.environ.get("SEARCH_BENCH_PORT"):  # a port reserved for this run
+        return int(os.environ["SEARCH_BENCH_PORT"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -140,7 +140,7 @@ def add_hard_cases(db: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from directory.orgs.models import Organisation
-    from directory.people.models import Person, Position
+    from directory.people.models import Person, Position, PositionStatus
     from directory.people.services import pinyin_of
     from directory.regions.models import Region
 
@@ -176,6 +176,9 @@ def add_hard_cases(db: Any) -> dict[str, Any]:
             db.session.add(person)
             db.session.flush()
             db.session.add(Position(person=person, organisation=org, title="委员", start_date=CUR))
+        # Entered by an admin: a confirmed post (a claim would not place them anywhere).
+        for position in person.positions:
+            position.status = PositionStatus.CONFIRMED
         people[key] = person
     db.session.commit()
     return people

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Index, String, Text, event, func
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy import Index, SmallInteger, String, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.extensions import Model
+
+_TEXTS = ARRAY(Text).with_variant(Text(), "sqlite")
+# Byte order: the same order on every machine and a btree that serves LIKE 'prefix%'.
+_SORT = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 class SearchOutbox(Model):
@@ -26,36 +30,50 @@ class SearchOutbox(Model):
 class SearchDocument(Model):
     """The PostgreSQL backend's documents (the table exists, unused, on SQLite too).
 
-    `tsv`: weighted segmented tokens (A names, B organisations, C bio); `pinyin`:
-    " form form " for trigram prefix matching; `filters`: "field:value" entries.
+    `terms`: every exact key of the document in one array with a GIN index (field-marked:
+    `n|` names, `o|` current organisations, `p|` former ones, `b|` bio, `x|` pinyin
+    prefixes up to 8 letters, `y|` whole pinyin forms, `f|` filter values); it is stored
+    out of line (TOAST), so the heap row stays narrow. The narrow columns are what a
+    search reads row by row: `sort` (name order), `cur_order` (0 when the document holds a
+    current position, else 1), `fv` (the type's facet values, space-separated, grouped in
+    one pass) and `rl2`..`rl12` (region codes of each division level, space-separated, for
+    the region facet's children). Btree indexes serve name order and ranking order
+    (`cur_order`, `sort`) within a tier.
     """
 
     __tablename__ = "search_document"
     __table_args__ = (
-        Index("ix_search_document_tsv", "tsv", postgresql_using="gin"),
-        Index(
-            "ix_search_document_pinyin",
-            "pinyin",
-            postgresql_using="gin",
-            postgresql_ops={"pinyin": "gin_trgm_ops"},
-        ),
-        Index("ix_search_document_filters", "filters", postgresql_using="gin"),
-        Index("ix_search_document_sort", "doc_type", "sort"),
+        Index("ix_search_document_terms", "terms", postgresql_using="gin"),
+        # Without doc_type: searches test the type per row (see pg_backend.search).
+        Index("ix_search_document_sort", "sort", "key"),
+        Index("ix_search_document_rank", "cur_order", "sort", "key"),
+        {"postgresql_with": {"toast_tuple_target": 128}},
     )
 
     doc_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    tsv: Mapped[str] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"))
-    pinyin: Mapped[str] = mapped_column(Text, server_default="")
-    filters: Mapped[list[str]] = mapped_column(
-        ARRAY(Text).with_variant(Text(), "sqlite"), server_default="{}"
-    )
-    sort: Mapped[str] = mapped_column(Text, server_default="")
+    terms: Mapped[list[str]] = mapped_column(_TEXTS, server_default="{}")
+    sort: Mapped[str] = mapped_column(_SORT, server_default="")
+    cur_order: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    fv: Mapped[str] = mapped_column(Text, server_default="")
+    rl2: Mapped[str | None] = mapped_column(Text)
+    rl4: Mapped[str | None] = mapped_column(Text)
+    rl6: Mapped[str | None] = mapped_column(Text)
+    rl9: Mapped[str | None] = mapped_column(Text)
+    rl12: Mapped[str | None] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(32), server_default="")
 
 
-event.listen(
-    SearchDocument.__table__,
-    "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
-)
+class SearchForm(Model):
+    """Every pinyin form of the PostgreSQL backend's documents (btree, "C" order).
+
+    A typed prefix longer than the `x|` prefixes in `terms` (8 letters) is expanded here
+    into the whole forms that start with it (a range scan), then matched as `y|` terms.
+    Forms are only added (a form nobody holds any more matches nothing); a rebuild
+    starts the list afresh.
+    """
+
+    __tablename__ = "search_form"
+
+    doc_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    form: Mapped[str] = mapped_column(_SORT, primary_key=True)

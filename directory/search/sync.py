@@ -109,6 +109,7 @@ def reindex(backend: Backend | None = None) -> dict[str, int]:
                 counts[doc_type] = backend.rebuild(doc_type, session, _all_docs(session, doc_type))
                 session.commit()
             _drain_locked(backend, doc_type)
+    backend.optimise()
     return counts
 
 

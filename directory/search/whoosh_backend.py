@@ -216,6 +216,9 @@ class WhooshBackend:
         self._stale(doc_type)
         return count
 
+    def optimise(self) -> None:
+        """Nothing to do after a rebuild (each sub-writer wrote its own segment)."""
+
     def clear(self, doc_type: str) -> None:
         """Drop the index of one document type (tests)."""
         shutil.rmtree(self.root / doc_type, ignore_errors=True)
