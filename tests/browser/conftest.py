@@ -58,6 +58,8 @@ CHROMIUM_ARGS = [
 ]
 # Contexts opened by the current test, for screenshots on failure and closing after it.
 _open_contexts: list[Any] = []
+# How long an action or an assertion may wait for the page (ms).
+WAIT_MS = 15_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -105,6 +107,9 @@ def browser() -> Iterator[Any]:
             "playwright.sync_api", reason="Playwright is not installed"
         ).sync_playwright
         playwright = sync_playwright().start()
+        # `bin/test` runs both databases' suites side by side on 2 cores, each with its own
+        # Chromium: give an assertion as long to come true as an action (5 s by default).
+        pytest.importorskip("playwright.sync_api").expect.set_options(timeout=WAIT_MS)
         _shared["playwright"] = playwright
         _shared["browser"] = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -148,7 +153,7 @@ def new_context(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
         options.setdefault("base_url", live_server)
         options.setdefault("locale", "zh-CN")
         context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(WAIT_MS)
         mine.append(context)
         _open_contexts.append(context)
         return context
