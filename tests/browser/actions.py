@@ -36,7 +36,9 @@ def go(page: Any, label: str) -> None:
 
 
 def open_filters(page: Any) -> None:
-    """Open the search filters (folded behind 筛选 on phones) as a user would."""
+    """Open the search filters (folded behind 筛选 on phones) as a user would, once the
+    search in flight has answered (its answer replaces the filters a click would use)."""
+    expect(page.locator(".htmx-request")).to_have_count(0)
     panel = page.locator("#search-filters")
     if panel.get_attribute("open") is None:
         panel.get_by_text(WORDS[lang_of(page)]["filters"]).first.click()

@@ -97,7 +97,12 @@ def test_every_list_page_answers_malformed_page_numbers_without_a_server_error(
     rules = [
         r
         for r in app.url_map.iter_rules()
-        if not r.arguments and "GET" in (r.methods or set()) and r.endpoint != "static"
+        if not r.arguments
+        and "GET" in (r.methods or set())
+        and r.endpoint != "static"
+        # /readyz reads no arguments and answers 503 by design while this fresh test app
+        # has not written its search index yet (tests/health covers it).
+        and r.endpoint != "health.readyz"
     ]
     failures = []
     for rule in rules:
