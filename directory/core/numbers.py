@@ -27,6 +27,15 @@ def parse_int(raw: object, maximum: int, minimum: int = 1) -> int | None:
     return value if minimum <= value <= maximum else None
 
 
+REGION_CODE_LENGTHS = (2, 4, 6, 9, 12)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_region_code(raw: object) -> bool:
+    """True for an administrative division code: 2, 4, 6, 9 or 12 ASCII digits."""
+    return isinstance(raw, str) and len(raw) in REGION_CODE_LENGTHS and bool(_DIGITS.fullmatch(raw))
+
+
 def reference_id(text: str) -> int | None:
     """The id in an "name #id" reference or a bare id, through the one parser; else None."""
     m = _REFERENCE.search(text)

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from directory.core.errors import NotFound
+from directory.core.numbers import parse_id
 from directory.core.pagination import ListPage
 from directory.core.sql import startswith
 from directory.extensions import db
@@ -173,7 +174,7 @@ def search_posts(viewer: Person, q: str, group_id: int | None = None, page: int 
     counts = result.facets.get("group", {})
     groups = []
     if counts:
-        ids = [int(g) for g in counts if g.isdigit()]
+        ids = [i for i in map(parse_id, counts) if i is not None]
         found = db.session.scalars(select(Group).where(Group.id.in_(ids), readable_groups(viewer)))
         groups = sorted(((g, counts[str(g.id)]) for g in found), key=lambda t: -t[1])
     hint = "" if result.total else _("没有找到匹配的回帖。")

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from directory.accounts.next_url import safe_next
 from directory.core.errors import ValidationError
+from directory.core.numbers import is_region_code
 from directory.extensions import db
 from directory.groups import membership, reading
 from directory.groups import notify as group_notify
@@ -42,7 +43,7 @@ def index() -> str:
     code = request.args.get("region", "")
     region = (
         db.session.scalar(select(Region).where(Region.code == code))
-        if code.isdigit() and len(code) <= 12
+        if is_region_code(code)
         else None
     )
     page = page_arg()

@@ -15,7 +15,7 @@ from directory import audit
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from directory.core.numbers import reference_id
+from directory.core.numbers import is_region_code, reference_id
 from directory.core.uow import unit_of_work
 from directory.extensions import db
 from directory.notifications.services import notify
@@ -119,7 +119,7 @@ def _clean_region(code: str) -> Region:
     if not code:
         raise ValidationError(_("请选择所在地区。"), field="region_code")
     region = None
-    if code.isascii() and code.isdigit() and len(code) <= 12:
+    if is_region_code(code):
         region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
         raise ValidationError(

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, insert, select
 
 from directory.core.enums import RegionLevel
 from directory.core.errors import NotFound, ValidationError
+from directory.core.numbers import is_region_code
 from directory.core.sql import startswith
 from directory.core.uow import unit_of_work
 from directory.extensions import db
@@ -34,8 +35,8 @@ CHUNK = 2000
 
 
 def is_valid_code(code: str) -> bool:
-    """True for a string of 2, 4, 6, 9 or 12 ASCII digits."""
-    return len(code) in LEVEL_BY_LENGTH and code.isascii() and code.isdigit()
+    """True for a division code (the one parser: core/numbers.is_region_code)."""
+    return is_region_code(code)
 
 
 def ancestor_codes(code: str) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 
 from directory.core import time as clock
 from directory.core.enums import CadreKind, LabelledEnum
+from directory.core.numbers import parse_id, parse_int
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -170,8 +171,9 @@ class _Orgs:
     def find(self, ref: str) -> tuple[Organisation | NewOrg | None, str]:
         """The organisation a cell names ("name" or "name #id"), or None and why not."""
         name, _sep, tail = ref.rpartition("#")
-        if name and tail.strip().isascii() and tail.strip().isdigit():
-            org = self.by_id.get(int(tail.strip()))
+        org_id = parse_id(tail.strip()) if name else None
+        if org_id is not None:
+            org = self.by_id.get(org_id)
             if org is None:
                 return None, _("团组织“%(ref)s”不存在，或不在你管理的范围内。", ref=ref)
             return org, ""
@@ -365,8 +367,9 @@ def _plan_person(
     fields["birth_year"] = None
     if birth:
         this_year = clock.now().year
-        if birth.isascii() and birth.isdigit() and 1900 <= int(birth) <= this_year:
-            fields["birth_year"] = int(birth)
+        year = parse_int(birth, this_year, minimum=1900)
+        if year is not None:
+            fields["birth_year"] = year
         else:
             row.problem(_("出生年份“%(v)s”无效，请填四位年份，如 1995。", v=birth[:10]))
     membership, why = (

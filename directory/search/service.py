@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
-from directory.core.numbers import page_error, parse_id, parse_int
+from directory.core.numbers import is_region_code, page_error, parse_id, parse_int
 from directory.core.pagination import ListPage
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -74,7 +74,7 @@ def parse(args: Mapping[str, str]) -> Params:
     p = Params(q=(args.get("q") or "")[:500].strip())
     region = (args.get("region") or "").strip()
     if region:
-        if not (region.isascii() and region.isdigit() and len(region) in (2, 4, 6, 9, 12)):
+        if not is_region_code(region):
             raise BadSearch(_("未知的地区代码：%(value)s", value=region[:20]))
         p.region = region
     org = (args.get("org") or "").strip()
