@@ -25,6 +25,7 @@ def lang_of(page: Any) -> str:
 
 def go(page: Any, label: str) -> None:
     """Follow a main-navigation link as a user does: through the menu on a phone."""
+    page.wait_for_load_state()  # the stylesheet decides which of the two navs shows
     wide = page.locator("nav.mainnav")
     if wide.is_visible():
         wide.get_by_role("link", name=label).click()

@@ -99,6 +99,14 @@ def _signed_in(server: Server, email: str) -> tuple[requests.Session, str]:
     return http, token
 
 
+def _wait_ready(server: Server, seconds: float = 30) -> None:
+    """Poll /readyz until it answers 200 (a loaded machine can be slow to get there)."""
+    deadline = time.monotonic() + seconds
+    while (r := server.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, f"readyz is not ready: {r.text[:300]}"
+        time.sleep(0.2)
+
+
 def test_postgres_restart_mid_traffic(server, private_postgres, private_db):
     http, token = _signed_in(server, server.env["email"])
     thread = server.env["thread"]
@@ -169,12 +177,12 @@ def test_postgres_restart_mid_traffic(server, private_postgres, private_db):
         bodies = set(conn.scalars(sa.text("SELECT body FROM group_post")))
     engine.dispose()
     assert written and set(written) <= bodies
-    assert server.get("/readyz").status_code == 200
+    _wait_ready(server)
     print(f"pg restart: {len(log)} requests, {codes.count(503)} answered 503, 0 errors")
 
 
 def test_redis_down_pages_and_sign_in_keep_working(server, private_redis):
-    assert server.get("/readyz").json()["checks"]["redis"]["ok"] is True
+    _wait_ready(server)
     private_redis.stop()
     try:
         # Sign-in (rate-limited per address and per e-mail in Redis) still works.
@@ -182,14 +190,11 @@ def test_redis_down_pages_and_sign_in_keep_working(server, private_redis):
         for path in ("/", server.env["thread"], "/search/?q=张"):
             assert http.get(server.base + path, timeout=10).status_code == 200, path
         r = server.get("/readyz")
-        assert r.status_code == 503 and r.json()["checks"]["redis"]["ok"] is False
+        assert r.status_code == 503 and r.json()["checks"]["redis"]["ok"] is False, r.text
         assert server.get("/healthz").status_code == 200
     finally:
         private_redis.start()
-    deadline = time.monotonic() + 10
-    while server.get("/readyz").status_code != 200:
-        assert time.monotonic() < deadline, "readyz did not recover after Redis came back"
-        time.sleep(0.2)
+    _wait_ready(server)  # it recovers once Redis is back
     assert 500 not in server.statuses()
 
 
