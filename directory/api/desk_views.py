@@ -111,7 +111,7 @@ def roster_file(org_id: int) -> Response:
     data, mimetype, name = rosters.export(current_user, chosen, query.format)
     return current_app.response_class(
         data,
-        mimetype=mimetype,
+        content_type=mimetype,  # as given: `mimetype=` would add a second charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

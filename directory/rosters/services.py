@@ -14,7 +14,7 @@ from directory.people.models import Person
 from directory.rosters.export import FORMATS, WRITERS, Stamp
 from directory.rosters.scopes import Roster
 
-_UNSAFE = re.compile(r"[^\w\-]+")
+_UNSAFE = re.compile(r"[^\w.\-]+")  # keeps the dot before the extension
 
 
 def check_format(fmt: str) -> str:

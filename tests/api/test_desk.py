@@ -87,6 +87,8 @@ def test_the_page_files_come_out_too(app, client, desk, fmt, mimetype, start) ->
     r = client.get(url, headers=h)
     assert r.status_code == 200 and r.mimetype == mimetype
     assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert r.headers["Content-Disposition"].endswith(f'.{fmt}"')
+    assert r.headers["Content-Type"].count("charset") <= 1
     assert r.data.decode("utf-8", "replace").startswith(start) or r.data.startswith(b"PK")
     if fmt == "csv":
         text = r.data.decode("utf-8-sig")
