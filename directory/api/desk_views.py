@@ -13,7 +13,6 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from spectree import Response as SpecResponse
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -27,7 +26,6 @@ from directory.core.errors import NotFound, PermissionDenied
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person
-from directory.regions.models import Region
 from directory.rosters import export, scopes
 from directory.rosters import services as rosters
 from directory.stats import figures, quality
@@ -41,15 +39,6 @@ def _org(org_id: int) -> Organisation:
     if org is None:
         raise NotFound(_("团组织不存在。"))
     return org
-
-
-def _preload_regions(people: list[Person]) -> None:
-    """Load the regions of every organisation the roster names in one query, so that
-    writing it does not fetch them one by one (lazy loads then hit the identity map)."""
-    ids = {p.membership_org.region_id for p in people if p.membership_org}
-    ids |= {pos.organisation.region_id for p in people for pos in p.current_positions}
-    if ids:
-        db.session.scalars(select(Region).where(Region.id.in_(ids))).all()
 
 
 def _roster_person(person: Person, contacts: dict[str, str]) -> dict[str, Any]:
@@ -75,23 +64,26 @@ def roster(org_id: int) -> Response:
     subtree: bool = request.context.query.subtree  # type: ignore[attr-defined]  # set by spectree
     org = _org(org_id)
     chosen = scopes.org_roster(current_user, org, subtree)  # 403 unless can_view_roster
-    _preload_regions(chosen.people)
+    _regions = respond.preload_regions(
+        [p.membership_org for p in chosen.people]
+        + [pos.organisation for p in chosen.people for pos in p.current_positions]
+    )
     people = [
         _roster_person(p, contacts) for p, contacts, _cells in export.rows(current_user, chosen)
     ]
+    body = {
+        "title": chosen.title,
+        "organisation": respond.org_ref(org),
+        "subtree": subtree,
+        "exported_by": current_user.name,
+        "exported_at": respond.iso(clock.now()),
+        "total": len(people),
+        "truncated": chosen.truncated,
+        "people": people,
+    }
+    # Built before the audit row commits (a commit expires every loaded row).
     rosters.record_export(current_user, chosen, "json")
-    return respond.ok(
-        {
-            "title": chosen.title,
-            "organisation": respond.org_ref(org),
-            "subtree": subtree,
-            "exported_by": current_user.name,
-            "exported_at": respond.iso(clock.now()),
-            "total": len(people),
-            "truncated": chosen.truncated,
-            "people": people,
-        }
-    )
+    return respond.ok(body)
 
 
 file_response(ROSTER_FILE_PATH, [media for media, _ext in export.FORMATS.values()])

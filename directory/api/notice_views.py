@@ -197,6 +197,10 @@ def notice_coverage(notice_id: int) -> Response:
     org = _coverage_org(n, me, query.org)
     cov = services.coverage(n, org)
     unread = services.unread_people(n, org, query.page, cov.total.unread)
+    replies = services.replies(n, org) if n.reply_required else []
+    _regions = respond.preload_regions(
+        [r.org for r in cov.rows] + [r.org for r in [*unread.items, *replies]]
+    )
     return respond.ok(
         {
             "notice_id": n.id,
@@ -213,7 +217,7 @@ def notice_coverage(notice_id: int) -> Response:
             "next": respond.next_link(unread.has_next, query.page),
             "replies": [
                 {**_recipient(r), "reply": r.reply, "replied_at": respond.iso(r.replied_at)}
-                for r in (services.replies(n, org) if n.reply_required else [])
+                for r in replies
             ],
         }
     )

@@ -167,3 +167,28 @@ def test_bad_format_and_subtree_are_422(app, client, desk) -> None:
         assert r.status_code == 422 and r.mimetype == "application/problem+json"
         assert r.get_json()["errors"]
     assert _exports(w.org_admin) == []
+
+
+def test_roster_queries_do_not_grow_with_people_and_regions(app, client, queries, desk) -> None:
+    """The roster's organisations and their regions come in a fixed number of queries."""
+    from directory.core.enums import OrgLevel
+    from tests.factories import make_org, make_region
+
+    w, _wrong, _visitor = desk
+    h = bearer(make_token(app, w.org_admin))
+    url = f"/api/v1/organisations/{w.world.county_org.id}/roster"
+    client.get(url, headers=h)  # warm: the token's first use writes its last-use time
+    db.session.expire_all()  # both requests load what they need from the database
+    with queries.watch():
+        assert client.get(url, headers=h).status_code == 200
+    before = queries.count
+    for n in range(4):
+        region = make_region(f"5113020{20 + n}", f"测试街道{n}", w.world.shunqing)
+        org = make_org(f"测试团工委{n}", region, w.world.county_org, OrgLevel.TOWNSHIP)
+        make_person(membership_org_id=org.id, positions=[(org, "书记", date(2024, 1, 1), None)])
+    db.session.commit()
+    db.session.expire_all()
+    with queries.watch():
+        body = client.get(url, headers=h).get_json()
+    assert body["total"] >= 8
+    assert queries.count == before, queries.statements

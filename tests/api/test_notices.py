@@ -136,3 +136,25 @@ def test_statuses_match_the_notice_pages(app, client, auth, api_world: ApiWorld)
         db.session.scalar(select(NoticeRecipient.id).where(NoticeRecipient.replied_at.is_not(None)))
         is None
     )
+
+
+def test_coverage_queries_do_not_grow_with_readers(app, client, queries, api_world) -> None:
+    w = api_world
+    h = bearer(make_token(app, w.org_admin))
+    url = f"/api/v1/notices/{w.notice_id}/coverage"
+    client.get(url, headers=h)
+    db.session.expire_all()  # both requests load what they need from the database
+    with queries.watch():
+        first = client.get(url, headers=h).get_json()
+    before = queries.count
+    for reader in (w.cadre, w.hidden_member):
+        client.post(
+            f"/api/v1/notices/{w.notice_id}/reply",
+            json={"reply": "收到"},
+            headers=bearer(make_token(app, reader, ("notices",))),
+        )
+    db.session.expire_all()
+    with queries.watch():
+        second = client.get(url, headers=h).get_json()
+    assert len(second["replies"]) == len(first["replies"]) + 2
+    assert queries.count == before, queries.statements
