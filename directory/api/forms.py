@@ -24,8 +24,12 @@ class NewTokenForm(BaseForm):
     scopes = CheckboxesField(
         _l("权限范围"),
         choices=[
-            SelectChoice("read", _l("读取（查询通讯录、团组织、群组、通知、转接）")),
+            SelectChoice(
+                "read",
+                _l("读取（查询通讯录、团组织、群组、通知、转接；管理员另可导出花名册、查看统计）"),
+            ),
             SelectChoice("transfers", _l("办理转接（发起、审批、退回、撤回、接收）")),
+            SelectChoice("notices", _l("回复通知（以本人名义回复收到的通知）")),
         ],
         default=["read"],
         validators=[DataRequired(_l("请选择令牌的权限范围。"))],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from directory.extensions import Model
 from directory.people.models import Person
 
-SCOPES = ("read", "transfers")
+SCOPES = ("read", "transfers", "notices")
 
 
 class ApiToken(Model):

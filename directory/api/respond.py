@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from flask import Response, current_app, request, url_for
+from sqlalchemy import select
 
 from directory.api.schemas import OrgRef, PositionOut
+from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Position
+from directory.regions.models import Region
 
 
 def ok(data: dict[str, Any], status: int = 200) -> Response:
@@ -63,3 +67,14 @@ def position(pos: Position) -> dict[str, Any]:
 
 def enum_value(value: Any) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
+
+
+def preload_regions(orgs: Iterable[Organisation | None]) -> list[Region]:
+    """Load the regions of these organisations in one query, so that `org_ref` and
+    `position` over a long list do not fetch them one by one (a many-to-one lazy load
+    finds them in the session's identity map). The identity map holds weak references:
+    keep the returned list until the answer is built."""
+    ids = {o.region_id for o in orgs if o is not None}
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Region).where(Region.id.in_(ids))))

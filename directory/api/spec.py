@@ -60,6 +60,13 @@ spec = SpecTree(
 )
 
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# OpenAPI path -> media types of a 200 that is a file, not JSON (spectree describes models only).
+_FILES: dict[str, list[str]] = {}
+
+
+def file_response(path: str, media_types: list[str]) -> None:
+    """Describe the 200 of the GET at `path` as a file in one of `media_types`."""
+    _FILES[path] = [m.split(";", 1)[0].strip() for m in media_types]
 
 
 def _complete(doc: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +81,9 @@ def _complete(doc: dict[str, Any]) -> dict[str, Any]:
                 content = response.get("content", {})
                 if code.startswith(("4", "5")) and "application/json" in content:
                     content[PROBLEM_TYPE] = content.pop("application/json")
+    for path, media_types in _FILES.items():
+        ok = doc["paths"][path]["get"]["responses"]["200"]
+        ok["content"] = {m: {"schema": {"type": "string", "format": "binary"}} for m in media_types}
     # 401 and 429 can answer any operation that needs authorisation.
     for item in doc.get("paths", {}).values():
         for operation in item.values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 
 from directory.jobs import Job, job_task
@@ -19,6 +19,14 @@ def deliver_task(job: Job, params: dict[str, Any]) -> dict[str, Any] | None:
     count = deliver(notice_id)
     job.progress(count, count)
     return {
-        "url": url_for("notices.coverage", notice_id=notice_id),
+        "url": _coverage_link(notice_id),
         "label": _("已送达 %(n)d 人，查看阅读情况", n=count),
     }
+
+
+def _coverage_link(notice_id: int) -> str:
+    """The coverage page; a job consumer (thread or `flask jobs run`) has no request."""
+    if has_request_context():
+        return url_for("notices.coverage", notice_id=notice_id)
+    with current_app.test_request_context():
+        return url_for("notices.coverage", notice_id=notice_id)

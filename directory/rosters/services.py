@@ -14,7 +14,7 @@ from directory.people.models import Person
 from directory.rosters.export import FORMATS, WRITERS, Stamp
 from directory.rosters.scopes import Roster
 
-_UNSAFE = re.compile(r"[^\w\-]+")
+_UNSAFE = re.compile(r"[^\w.\-]+")  # keeps the dot before the extension
 
 
 def check_format(fmt: str) -> str:
@@ -30,6 +30,15 @@ def export(viewer: Person, roster: Roster, fmt: str) -> tuple[bytes, str, str]:
     now = clock.now()
     stamp = Stamp(viewer.name, now, roster.title)
     data = WRITERS[fmt](viewer, roster, stamp)
+    record_export(viewer, roster, fmt)
+    mimetype, ext = FORMATS[fmt]
+    name = f"roster-{roster.kind}-{now:%Y%m%d-%H%M}.{ext}"
+    return data, mimetype, _UNSAFE.sub("-", name)
+
+
+def record_export(viewer: Person, roster: Roster, fmt: str) -> None:
+    """Write one `roster.export` row (committed now): every way out of the directory is
+    audited alike, the pages' files and the API's JSON (`fmt` "json")."""
     with unit_of_work():
         audit.record(
             "roster.export",
@@ -44,6 +53,3 @@ def export(viewer: Person, roster: Roster, fmt: str) -> tuple[bytes, str, str]:
                 "truncated": roster.truncated,
             },
         )
-    mimetype, ext = FORMATS[fmt]
-    name = f"roster-{roster.kind}-{now:%Y%m%d-%H%M}.{ext}"
-    return data, mimetype, _UNSAFE.sub("-", name)

@@ -30,7 +30,7 @@ def _send(roster: scopes.Roster, fmt: str) -> Response:
     data, mimetype, name = services.export(current_user, roster, fmt)
     return Response(
         data,
-        mimetype=mimetype,
+        content_type=mimetype,  # as given: `mimetype=` would add a second charset
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",

@@ -197,3 +197,13 @@ def count(stmt) -> int:
         )
         or 0
     )
+
+
+def counts(org: Organisation) -> dict[str, int]:
+    """The size of each data-quality list (the statistics page's figures), by check name."""
+    return {
+        "stale": count(stale_people(org, limit=None)),
+        "no_secretary": count(orgs_without_secretary(org)),
+        "committees": len(committees(org)),
+        "claims": count(pending_claims(org)),
+    }

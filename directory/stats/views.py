@@ -74,12 +74,7 @@ def show(org_id: int) -> str:
     org = _org(org_id)
     tables = figures.all_tables(org)
     region = tables[0]
-    quality_counts = {
-        "stale": quality.count(quality.stale_people(org, limit=None)),
-        "no_secretary": quality.count(quality.orgs_without_secretary(org)),
-        "committees": len(quality.committees(org)),
-        "claims": quality.count(quality.pending_claims(org)),
-    }
+    quality_counts = quality.counts(org)
     return render(
         "stats/show.html",
         None,

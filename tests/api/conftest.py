@@ -11,6 +11,7 @@ from flask import Flask
 from directory.api import tokens
 from directory.extensions import db
 from directory.groups.models import GroupVisibility, JoinPolicy
+from directory.notices import services as notices
 from directory.notifications import services as notifications
 from directory.people.models import Person
 from directory.transfers import services as transfers
@@ -44,6 +45,7 @@ class ApiWorld:
     public_group_id: int
     hidden_thread_id: int
     public_thread_id: int
+    notice_id: int  # from the district (org_admin) to its cadres; a reply is required
 
 
 @pytest.fixture
@@ -64,6 +66,13 @@ def api_world(
     with app.test_request_context("/"):
         t = transfers.submit(cadre, cadre, world.chengdu_org, TransferReason.JOB, "工作调动")
         notifications.notify([cadre.id], "test", "你好", "/")
+        notice = notices.send(
+            org_admin,
+            world.county_org,
+            "关于报送名册的通知",
+            "请**按时**报送。",
+            reply_required=True,
+        )
     db.session.commit()
     return ApiWorld(
         world,
@@ -77,4 +86,5 @@ def api_world(
         public.id,
         hidden_thread.id,
         public_thread.id,
+        notice.id,
     )

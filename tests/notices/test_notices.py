@@ -284,3 +284,34 @@ def test_delivery_runs_as_a_background_job(league):
     assert job is not None and job.kind == "notices.deliver"
     assert job.status == JobStatus.DONE and job.owner_id == league.county_admin.id
     assert job.result["url"].endswith(f"/notices/{notice.id}/coverage")
+
+
+def test_delivery_job_runs_without_a_request(app, league):
+    """A job consumer (the serving process's thread, `flask jobs run`) has no request:
+    the job's result link must still be built (it raised RuntimeError there)."""
+    import threading
+
+    from directory.jobs import runner
+    from directory.jobs.models import Job, JobStatus
+
+    notice = services.compose(
+        league.county_admin, league.world.county_org, "关于开展调研的通知", "请按时参加。"
+    )
+    job = Job(
+        kind="notices.deliver", owner_id=league.county_admin.id, params={"notice_id": notice.id}
+    )
+    db.session.add(job)
+    db.session.commit()
+    job_id = job.id
+
+    def consume() -> None:
+        with app.app_context():
+            runner._run(job_id)
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    worker.join()
+    db.session.expire_all()
+    done = db.session.get(Job, job_id)
+    assert done.status == JobStatus.DONE, done.message
+    assert done.result["url"].endswith(f"/notices/{notice.id}/coverage")

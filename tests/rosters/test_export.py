@@ -59,6 +59,7 @@ def test_org_admin_exports_the_subtree_as_xlsx(client, auth, world, org_admin, r
     r = client.get(f"/rosters/orgs/{world.county_org.id}/export?format=xlsx&subtree=1")
     assert r.status_code == 200 and r.mimetype == XLSX
     assert "attachment" in r.headers["Content-Disposition"]
+    assert r.headers["Content-Disposition"].endswith('.xlsx"')
     rows, info = _xlsx_rows(r.data)
     assert rows[0][:3] == ["姓名", "性别", "出生年份"]
     by_name = {row[0]: row for row in rows[1:]}
@@ -95,6 +96,7 @@ def test_group_moderator_export_holds_only_what_they_may_see(
     auth.login(moderator)
     r = client.get(f"/rosters/groups/{group.id}/export?format=csv")
     assert r.status_code == 200 and r.data.startswith("\ufeff".encode())
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert lines[0][0] == "# 导出人：孙磊" and lines[0][1].startswith("导出时间：")
     by_name = {row[0]: row for row in lines[2:]}
