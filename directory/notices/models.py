@@ -88,7 +88,7 @@ class NoticeRecipient(Model):
     should not pay 100,000 trigger checks). The counts of the coverage page are not read
     from these rows but from `NoticeTally`, kept by triggers; the rows serve the lists: the
     unread (a partial index holding only them, in the page's order, so a page costs the
-    rows it shows however many have read) and the latest replies.
+    rows it shows however many have read) and the latest replies (partial indexes too).
     """
 
     __tablename__ = "notice_recipient"
@@ -102,7 +102,23 @@ class NoticeRecipient(Model):
             sqlite_where=text("read_at IS NULL"),
             postgresql_where=text("read_at IS NULL"),
         ),
-        Index("ix_notice_recipient_replied", "notice_id", "replied_at", "org_id"),
+        # The latest replies: of the whole notice (read backwards, stopping at the page), and
+        # of a part of the tree (its organisations' replies, then sorted).
+        Index(
+            "ix_notice_recipient_replied",
+            "notice_id",
+            "replied_at",
+            sqlite_where=text("replied_at IS NOT NULL"),
+            postgresql_where=text("replied_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_notice_recipient_replied_org",
+            "notice_id",
+            "org_id",
+            "replied_at",
+            sqlite_where=text("replied_at IS NOT NULL"),
+            postgresql_where=text("replied_at IS NOT NULL"),
+        ),
         Index("ix_notice_recipient_person", "person_id", "notice_id"),
     )
 
@@ -172,30 +188,47 @@ TALLY_SQLITE = [
     "replied_count = replied_count - (OLD.replied_at IS NOT NULL) "
     f"WHERE notice_id = OLD.notice_id AND {_SQLITE_ANCESTORS.format(row='OLD')}; END",
 ]
+_PG_ANCESTORS = (
+    "CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from g.path), '/')::integer[]) "
+    "AS a(id)"
+)
 TALLY_POSTGRESQL = [
+    # Statement-level, with transition tables: one UPDATE of a counter row per statement
+    # whatever the number of recipient rows it changed (a row trigger would update the
+    # sender's row once per recipient, each time a new version of it within the
+    # transaction: quadratic for a bulk update). Rows are updated in key order, so two
+    # concurrent reads of one notice lock their common counters in the same order.
     "CREATE OR REPLACE FUNCTION notice_recipient_tally() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ DECLARE ids integer[]; BEGIN "
+    "LANGUAGE plpgsql AS $$ DECLARE d record; BEGIN "
     "IF TG_OP = 'DELETE' THEN "
-    "SELECT string_to_array(trim(both '/' from path), '/')::integer[] INTO ids "
-    "FROM organisation WHERE id = OLD.org_id; "
-    "UPDATE notice_tally SET recipients = recipients - 1, "
-    "read_count = read_count - (OLD.read_at IS NOT NULL)::integer, "
-    "replied_count = replied_count - (OLD.replied_at IS NOT NULL)::integer "
-    "WHERE notice_id = OLD.notice_id AND org_id = ANY (ids); "
+    "FOR d IN SELECT o.notice_id, a.id AS org_id, count(*) AS dn, "
+    "count(o.read_at) AS dr, count(o.replied_at) AS dp "
+    f"FROM old_rows AS o JOIN organisation AS g ON g.id = o.org_id {_PG_ANCESTORS} "
+    "GROUP BY o.notice_id, a.id ORDER BY o.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET recipients = recipients - d.dn, "
+    "read_count = read_count - d.dr, replied_count = replied_count - d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
     "ELSE "
-    "SELECT string_to_array(trim(both '/' from path), '/')::integer[] INTO ids "
-    "FROM organisation WHERE id = NEW.org_id; "
-    "UPDATE notice_tally SET read_count = read_count "
-    "+ (NEW.read_at IS NOT NULL)::integer - (OLD.read_at IS NOT NULL)::integer, "
-    "replied_count = replied_count "
-    "+ (NEW.replied_at IS NOT NULL)::integer - (OLD.replied_at IS NOT NULL)::integer "
-    "WHERE notice_id = NEW.notice_id AND org_id = ANY (ids); "
+    "FOR d IN SELECT n.notice_id, a.id AS org_id, "
+    "sum((n.read_at IS NOT NULL)::integer - (o.read_at IS NOT NULL)::integer) AS dr, "
+    "sum((n.replied_at IS NOT NULL)::integer - (o.replied_at IS NOT NULL)::integer) AS dp "
+    "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+    f"JOIN organisation AS g ON g.id = n.org_id {_PG_ANCESTORS} "
+    "WHERE (n.read_at IS NULL) <> (o.read_at IS NULL) "
+    "OR (n.replied_at IS NULL) <> (o.replied_at IS NULL) "
+    "GROUP BY n.notice_id, a.id ORDER BY n.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET read_count = read_count + d.dr, "
+    "replied_count = replied_count + d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
     "END IF; RETURN NULL; END $$",
-    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE OF read_at, replied_at "
-    f"ON notice_recipient FOR EACH ROW WHEN ({_CHANGED}) "
-    "EXECUTE FUNCTION notice_recipient_tally()",
+    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE ON notice_recipient "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
     "CREATE TRIGGER notice_recipient_tally_delete AFTER DELETE ON notice_recipient "
-    "FOR EACH ROW EXECUTE FUNCTION notice_recipient_tally()",
+    "REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
 ]
 DROP_TALLY_POSTGRESQL = ["DROP FUNCTION IF EXISTS notice_recipient_tally()"]
 

@@ -231,7 +231,8 @@ def coverage(notice: Notice, org: Organisation) -> Coverage:
     own = CoverageRow(None, total.total, total.read, total.replied)
     rows = []
     for c in children:
-        rows.append(CoverageRow(c.org, c.recipients, c.read, c.replied))
+        if c.recipients:  # a child whose every recipient row was deleted shows no more
+            rows.append(CoverageRow(c.org, c.recipients, c.read, c.replied))
         own.total -= c.recipients
         own.read -= c.read
         own.replied -= c.replied

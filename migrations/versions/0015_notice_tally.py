@@ -8,7 +8,7 @@ Create Date: 2026-12-03 16:00:00
 organisation's subtree between the notice's organisation and the recipients' ones; the
 upgrade counts the notices already delivered. Triggers on `notice_recipient` keep the counts
 current, so marking read stays one UPDATE for the application. The wide coverage index is
-replaced by a partial index of the unread and an index of the replies.
+replaced by partial indexes of the unread and of the replies.
 
 Careful: on SQLite a batch-mode (copy and move) change of `notice_recipient` drops its
 triggers; a later migration doing one must create them again.
@@ -45,30 +45,47 @@ TALLY_SQLITE = [
     "replied_count = replied_count - (OLD.replied_at IS NOT NULL) "
     f"WHERE notice_id = OLD.notice_id AND {_SQLITE_ANCESTORS.format(row='OLD')}; END",
 ]
+_PG_ANCESTORS = (
+    "CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from g.path), '/')::integer[]) "
+    "AS a(id)"
+)
 TALLY_POSTGRESQL = [
+    # Statement-level, with transition tables: one UPDATE of a counter row per statement
+    # whatever the number of recipient rows it changed (a row trigger would update the
+    # sender's row once per recipient, each time a new version of it within the
+    # transaction: quadratic for a bulk update). Rows are updated in key order, so two
+    # concurrent reads of one notice lock their common counters in the same order.
     "CREATE OR REPLACE FUNCTION notice_recipient_tally() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ DECLARE ids integer[]; BEGIN "
+    "LANGUAGE plpgsql AS $$ DECLARE d record; BEGIN "
     "IF TG_OP = 'DELETE' THEN "
-    "SELECT string_to_array(trim(both '/' from path), '/')::integer[] INTO ids "
-    "FROM organisation WHERE id = OLD.org_id; "
-    "UPDATE notice_tally SET recipients = recipients - 1, "
-    "read_count = read_count - (OLD.read_at IS NOT NULL)::integer, "
-    "replied_count = replied_count - (OLD.replied_at IS NOT NULL)::integer "
-    "WHERE notice_id = OLD.notice_id AND org_id = ANY (ids); "
+    "FOR d IN SELECT o.notice_id, a.id AS org_id, count(*) AS dn, "
+    "count(o.read_at) AS dr, count(o.replied_at) AS dp "
+    f"FROM old_rows AS o JOIN organisation AS g ON g.id = o.org_id {_PG_ANCESTORS} "
+    "GROUP BY o.notice_id, a.id ORDER BY o.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET recipients = recipients - d.dn, "
+    "read_count = read_count - d.dr, replied_count = replied_count - d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
     "ELSE "
-    "SELECT string_to_array(trim(both '/' from path), '/')::integer[] INTO ids "
-    "FROM organisation WHERE id = NEW.org_id; "
-    "UPDATE notice_tally SET read_count = read_count "
-    "+ (NEW.read_at IS NOT NULL)::integer - (OLD.read_at IS NOT NULL)::integer, "
-    "replied_count = replied_count "
-    "+ (NEW.replied_at IS NOT NULL)::integer - (OLD.replied_at IS NOT NULL)::integer "
-    "WHERE notice_id = NEW.notice_id AND org_id = ANY (ids); "
+    "FOR d IN SELECT n.notice_id, a.id AS org_id, "
+    "sum((n.read_at IS NOT NULL)::integer - (o.read_at IS NOT NULL)::integer) AS dr, "
+    "sum((n.replied_at IS NOT NULL)::integer - (o.replied_at IS NOT NULL)::integer) AS dp "
+    "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+    f"JOIN organisation AS g ON g.id = n.org_id {_PG_ANCESTORS} "
+    "WHERE (n.read_at IS NULL) <> (o.read_at IS NULL) "
+    "OR (n.replied_at IS NULL) <> (o.replied_at IS NULL) "
+    "GROUP BY n.notice_id, a.id ORDER BY n.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET read_count = read_count + d.dr, "
+    "replied_count = replied_count + d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
     "END IF; RETURN NULL; END $$",
-    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE OF read_at, replied_at "
-    f"ON notice_recipient FOR EACH ROW WHEN ({_CHANGED}) "
-    "EXECUTE FUNCTION notice_recipient_tally()",
+    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE ON notice_recipient "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
     "CREATE TRIGGER notice_recipient_tally_delete AFTER DELETE ON notice_recipient "
-    "FOR EACH ROW EXECUTE FUNCTION notice_recipient_tally()",
+    "REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
 ]
 
 # Every delivered notice counted at once: each (notice, organisation) group of recipients
@@ -125,12 +142,19 @@ def upgrade():
         postgresql_where=sa.text('read_at IS NULL'),
     )
     op.create_index(
-        'ix_notice_recipient_replied', 'notice_recipient', ['notice_id', 'replied_at', 'org_id'],
-        unique=False,
+        'ix_notice_recipient_replied', 'notice_recipient', ['notice_id', 'replied_at'],
+        unique=False, sqlite_where=sa.text('replied_at IS NOT NULL'),
+        postgresql_where=sa.text('replied_at IS NOT NULL'),
+    )
+    op.create_index(
+        'ix_notice_recipient_replied_org', 'notice_recipient', ['notice_id', 'org_id', 'replied_at'],
+        unique=False, sqlite_where=sa.text('replied_at IS NOT NULL'),
+        postgresql_where=sa.text('replied_at IS NOT NULL'),
     )
 
 
 def downgrade():
+    op.drop_index('ix_notice_recipient_replied_org', table_name='notice_recipient')
     op.drop_index('ix_notice_recipient_replied', table_name='notice_recipient')
     op.drop_index('ix_notice_recipient_unread', table_name='notice_recipient')
     op.create_index(
