@@ -2,7 +2,8 @@
 
 `deliver(notice_id)` writes one `notice_recipient` row per cadre (people with a confirmed
 current position in a live organisation of the subtree, narrowed by level, sector and cadre
-kind) with one INSERT ... SELECT, then the in-app notifications with a second one. It runs as
+kind) with one INSERT ... SELECT, then the in-app notifications with a second one and the
+coverage counters (`tally.write`) with a third. It runs as
 a background job when directory/jobs is there, else directly after the notice is committed.
 """
 
@@ -19,7 +20,8 @@ from directory.core.errors import NotFound
 from directory.core.uow import required, unit_of_work
 from directory.extensions import db
 from directory.jobs import Job, submit
-from directory.notices.models import Notice, NoticeRecipient, NoticeStatus
+from directory.notices import tally
+from directory.notices.models import Notice, NoticeRecipient, NoticeStatus, NoticeTally
 from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
@@ -99,11 +101,13 @@ def deliver(notice_id: int) -> int:
                 ).where(NoticeRecipient.notice_id == notice.id),
             )
         )
+        # The coverage counters, in the same unit: the triggers keep them from here on.
+        tally.write(notice)
         count = (
             db.session.scalar(
-                select(func.count())
-                .select_from(NoticeRecipient)
-                .where(NoticeRecipient.notice_id == notice.id)
+                select(NoticeTally.recipients).where(
+                    NoticeTally.notice_id == notice.id, NoticeTally.org_id == notice.org_id
+                )
             )
             or 0
         )

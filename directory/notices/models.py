@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import CadreKind, LabelledEnum, OrgLevel, Sector, enum_type
@@ -85,20 +85,39 @@ class NoticeRecipient(Model):
 
     `org_id` is the organisation the cadre was reached through (a snapshot, without a
     foreign key: organisations are dissolved, never deleted, and delivering 100,000 rows
-    should not pay 100,000 trigger checks). One index serves the coverage page: its GROUP BY
-    org_id and its unread list (ordered by org_id, person_id) both read it in order.
+    should not pay 100,000 trigger checks). The counts of the coverage page are not read
+    from these rows but from `NoticeTally`, kept by triggers; the rows serve the lists: the
+    unread (a partial index holding only them, in the page's order, so a page costs the
+    rows it shows however many have read) and the latest replies (partial indexes too).
     """
 
     __tablename__ = "notice_recipient"
     __table_args__ = (
         UniqueConstraint("notice_id", "person_id", name="notice_person"),
         Index(
-            "ix_notice_recipient_coverage",
+            "ix_notice_recipient_unread",
             "notice_id",
             "org_id",
             "person_id",
-            "read_at",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+        # The latest replies: of the whole notice (read backwards, stopping at the page), and
+        # of a part of the tree (its organisations' replies, then sorted).
+        Index(
+            "ix_notice_recipient_replied",
+            "notice_id",
             "replied_at",
+            sqlite_where=text("replied_at IS NOT NULL"),
+            postgresql_where=text("replied_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_notice_recipient_replied_org",
+            "notice_id",
+            "org_id",
+            "replied_at",
+            sqlite_where=text("replied_at IS NOT NULL"),
+            postgresql_where=text("replied_at IS NOT NULL"),
         ),
         Index("ix_notice_recipient_person", "person_id", "notice_id"),
     )
@@ -116,4 +135,110 @@ class NoticeRecipient(Model):
     person: Mapped[Person] = relationship()
     org: Mapped[Organisation] = relationship(
         primaryjoin="foreign(NoticeRecipient.org_id) == Organisation.id", viewonly=True
+    )
+
+
+class NoticeTally(Model):
+    """Counts of a notice's recipients in one organisation's subtree (itself included).
+
+    One row per organisation between the notice's organisation and each organisation a
+    recipient was reached through, both included: the coverage of any part of the tree is
+    its own row and its children's (a few rows, however many recipients there are).
+    Delivery writes the rows with the recipients, in the same transaction; afterwards the
+    database keeps them current (`TALLY_SQLITE` / `TALLY_POSTGRESQL` below), so that
+    marking read stays one UPDATE of the recipient row for the application.
+    Organisations never move (their `path` is fixed at creation), so a row's subtree is too.
+    """
+
+    __tablename__ = "notice_tally"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    recipients: Mapped[int] = mapped_column(default=0)
+    read_count: Mapped[int] = mapped_column(default=0)
+    replied_count: Mapped[int] = mapped_column(default=0)
+
+
+# Triggers keeping `notice_tally` current when a recipient reads, replies or disappears
+# (a person deleted: the foreign key cascades). Shared with migration 0015 so both paths
+# install the same thing. The rows to change are the recipient organisation's ancestors,
+# read from its materialised path ("/1/7/42/" -> 1, 7, 42): index look-ups, no recursion.
+# Rows are only ever inserted by delivery, which writes the counts itself.
+_CHANGED = (
+    "(OLD.read_at IS NULL) <> (NEW.read_at IS NULL) "
+    "OR (OLD.replied_at IS NULL) <> (NEW.replied_at IS NULL)"
+)
+_SQLITE_ANCESTORS = (
+    "org_id IN (SELECT value FROM json_each((SELECT '[' || "
+    "replace(trim(path, '/'), '/', ',') || ']' FROM organisation WHERE id = {row}.org_id)))"
+)
+TALLY_SQLITE = [
+    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE OF read_at, replied_at "
+    f"ON notice_recipient FOR EACH ROW WHEN {_CHANGED} BEGIN "
+    "UPDATE notice_tally SET "
+    "read_count = read_count + (NEW.read_at IS NOT NULL) - (OLD.read_at IS NOT NULL), "
+    "replied_count = replied_count + (NEW.replied_at IS NOT NULL) - (OLD.replied_at IS NOT NULL) "
+    f"WHERE notice_id = NEW.notice_id AND {_SQLITE_ANCESTORS.format(row='NEW')}; END",
+    "CREATE TRIGGER notice_recipient_tally_delete AFTER DELETE ON notice_recipient "
+    "FOR EACH ROW BEGIN "
+    "UPDATE notice_tally SET recipients = recipients - 1, "
+    "read_count = read_count - (OLD.read_at IS NOT NULL), "
+    "replied_count = replied_count - (OLD.replied_at IS NOT NULL) "
+    f"WHERE notice_id = OLD.notice_id AND {_SQLITE_ANCESTORS.format(row='OLD')}; END",
+]
+_PG_ANCESTORS = (
+    "CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from g.path), '/')::integer[]) "
+    "AS a(id)"
+)
+TALLY_POSTGRESQL = [
+    # Statement-level, with transition tables: one UPDATE of a counter row per statement
+    # whatever the number of recipient rows it changed (a row trigger would update the
+    # sender's row once per recipient, each time a new version of it within the
+    # transaction: quadratic for a bulk update). Rows are updated in key order, so two
+    # concurrent reads of one notice lock their common counters in the same order.
+    "CREATE OR REPLACE FUNCTION notice_recipient_tally() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ DECLARE d record; BEGIN "
+    "IF TG_OP = 'DELETE' THEN "
+    "FOR d IN SELECT o.notice_id, a.id AS org_id, count(*) AS dn, "
+    "count(o.read_at) AS dr, count(o.replied_at) AS dp "
+    f"FROM old_rows AS o JOIN organisation AS g ON g.id = o.org_id {_PG_ANCESTORS} "
+    "GROUP BY o.notice_id, a.id ORDER BY o.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET recipients = recipients - d.dn, "
+    "read_count = read_count - d.dr, replied_count = replied_count - d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
+    "ELSE "
+    "FOR d IN SELECT n.notice_id, a.id AS org_id, "
+    "sum((n.read_at IS NOT NULL)::integer - (o.read_at IS NOT NULL)::integer) AS dr, "
+    "sum((n.replied_at IS NOT NULL)::integer - (o.replied_at IS NOT NULL)::integer) AS dp "
+    "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+    f"JOIN organisation AS g ON g.id = n.org_id {_PG_ANCESTORS} "
+    "WHERE (n.read_at IS NULL) <> (o.read_at IS NULL) "
+    "OR (n.replied_at IS NULL) <> (o.replied_at IS NULL) "
+    "GROUP BY n.notice_id, a.id ORDER BY n.notice_id, a.id LOOP "
+    "UPDATE notice_tally SET read_count = read_count + d.dr, "
+    "replied_count = replied_count + d.dp "
+    "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
+    "END LOOP; "
+    "END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER notice_recipient_tally_update AFTER UPDATE ON notice_recipient "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
+    "CREATE TRIGGER notice_recipient_tally_delete AFTER DELETE ON notice_recipient "
+    "REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION notice_recipient_tally()",
+]
+DROP_TALLY_POSTGRESQL = ["DROP FUNCTION IF EXISTS notice_recipient_tally()"]
+
+for _sql in TALLY_SQLITE:
+    event.listen(NoticeRecipient.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in TALLY_POSTGRESQL:
+    event.listen(
+        NoticeRecipient.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql")
+    )
+for _sql in DROP_TALLY_POSTGRESQL:
+    event.listen(
+        NoticeRecipient.__table__, "after_drop", DDL(_sql).execute_if(dialect="postgresql")
     )

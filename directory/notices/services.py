@@ -18,7 +18,7 @@ from directory.core.pagination import ListPage
 from directory.core.uow import required, transactional, unit_of_work
 from directory.extensions import db
 from directory.groups import attachments
-from directory.notices import delivery
+from directory.notices import delivery, tally
 from directory.notices.models import Notice, NoticeAttachment, NoticeRecipient
 from directory.notices.permissions import can_compose, can_view_coverage, managed_notices_clause
 from directory.notifications.models import Notification
@@ -220,50 +220,24 @@ class Coverage:
 def coverage(notice: Notice, org: Organisation) -> Coverage:
     """Read / unread / replied under `org`, by child organisation.
 
-    One query: the counts grouped by the (integer) organisation id, read in index order,
-    joined to the organisations for their paths; the roll-up to `org`'s children is done
-    here, over at most one row per organisation.
+    From the notice's tallies (counters kept by delivery and by the database's triggers):
+    `org`'s own row and its children's, one query whatever the number of recipients. The
+    cadres of `org` itself are its subtree's counts less its children's.
     """
-    counts = (
-        select(
-            NoticeRecipient.org_id.label("org_id"),
-            func.count().label("n"),
-            func.count(NoticeRecipient.read_at).label("read"),
-            func.count(NoticeRecipient.replied_at).label("replied"),
-        )
-        .where(NoticeRecipient.notice_id == notice.id, delivery.under(notice, org))
-        .group_by(NoticeRecipient.org_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Organisation.path, counts.c.n, counts.c.read, counts.c.replied).join(
-            Organisation, Organisation.id == counts.c.org_id
-        )
-    ).all()
+    mine, children = tally.part(notice.id, org)
     total = CoverageRow(org)
-    own = CoverageRow(None)
-    by_child: dict[int, CoverageRow] = {}
-    prefix = len(org.path)
-    for path, n, read, replied in rows:
-        if not path.startswith(org.path):
-            continue  # an organisation moved away since delivery
-        rest = path[prefix:].strip("/")
-        if rest:
-            child_id = int(rest.split("/", 1)[0])
-            row = by_child.setdefault(child_id, CoverageRow(None))
-        else:
-            row = own
-        for target in (row, total):
-            target.total += n
-            target.read += read
-            target.replied += replied
-    if by_child:
-        orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(by_child)))
-        for o in orgs:
-            by_child[o.id].org = o
-    children = [r for r in by_child.values() if r.org is not None]
-    children.sort(key=lambda r: (-r.unread, r.org.name if r.org else ""))
-    return Coverage(org, total, own, children)
+    if mine is not None:
+        total.total, total.read, total.replied = mine.recipients, mine.read, mine.replied
+    own = CoverageRow(None, total.total, total.read, total.replied)
+    rows = []
+    for c in children:
+        if c.recipients:  # a child whose every recipient row was deleted shows no more
+            rows.append(CoverageRow(c.org, c.recipients, c.read, c.replied))
+        own.total -= c.recipients
+        own.read -= c.read
+        own.replied -= c.replied
+    rows.sort(key=lambda r: (-r.unread, r.org.name if r.org else ""))
+    return Coverage(org, total, own, rows)
 
 
 def unread_people(

@@ -104,3 +104,78 @@ def test_0007_confirms_existing_positions_and_vets_members(empty_url: str, tmp_p
         }  # fmt: skip
         downgrade(revision="base")
         db.engine.dispose()
+
+
+_ROWS_BEFORE_0015 = [
+    "INSERT INTO region (id, code, name, level) VALUES (1, '51', '四川省', 'province')",
+    *(
+        "INSERT INTO organisation (id, name, level, region_id, parent_id, path)"
+        f" VALUES ({oid}, 'o{oid}', 'branch', 1, {parent}, '{path}')"
+        for oid, parent, path in (
+            (1, "NULL", "/1/"),
+            (2, 1, "/1/2/"),
+            (3, 2, "/1/2/3/"),
+            (4, 2, "/1/2/4/"),
+            (5, 1, "/1/5/"),
+        )
+    ),
+    *(
+        "INSERT INTO person (id, name, name_pinyin, email, session_token, is_admin,"
+        " is_active_account, bio, phone_visibility, email_visibility, wechat_visibility)"
+        f" VALUES ({i}, '人{i}', 'ren', 'p{i}@example.org', 't{i}', false, true, '',"
+        " 'shared', 'shared', 'shared')"
+        for i in (1, 2, 3, 4)
+    ),
+    *(
+        "INSERT INTO notice (id, org_id, title, body, body_html, reply_required, status,"
+        f" recipient_count) VALUES ({nid}, {org}, 't', 'b', 'b', false, 'sent', 0)"
+        for nid, org in ((1, 1), (2, 2))
+    ),
+    # Notice 1 from the root: people in 3, 3, 4 and 5; notice 2 from 2: people in 3 and 4.
+    *(
+        "INSERT INTO notice_recipient (notice_id, person_id, org_id, read_at, replied_at, reply)"
+        f" VALUES ({nid}, {pid}, {org}, {read}, {replied}, '')"
+        for nid, pid, org, read, replied in (
+            (1, 1, 3, "'2026-01-01'", "'2026-01-01'"),
+            (1, 2, 3, "NULL", "NULL"),
+            (1, 3, 4, "'2026-01-01'", "NULL"),
+            (1, 4, 5, "NULL", "NULL"),
+            (2, 1, 3, "NULL", "NULL"),
+            (2, 3, 4, "'2026-01-01'", "NULL"),
+        )
+    ),
+]
+
+
+def test_0015_counts_delivered_notices_and_keeps_counting(empty_url: str, tmp_path: Path) -> None:
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            for statement in _ROWS_BEFORE_0015:
+                conn.execute(sa.text(statement))
+        upgrade(revision="0015")
+        query = "SELECT notice_id, org_id, recipients, read_count, replied_count FROM notice_tally"
+        with db.engine.begin() as conn:
+            tallies = {(n, o): (c, r, p) for n, o, c, r, p in conn.execute(sa.text(query))}
+            assert tallies == {
+                (1, 1): (4, 2, 1), (1, 2): (3, 2, 1), (1, 3): (2, 1, 1), (1, 4): (1, 1, 0),
+                (1, 5): (1, 0, 0), (2, 2): (2, 1, 0), (2, 3): (1, 0, 0), (2, 4): (1, 1, 0),
+            }  # fmt: skip
+            # The triggers are in place: reading counts up the path, within its notice only.
+            conn.execute(
+                sa.text(
+                    "UPDATE notice_recipient SET read_at = '2026-01-02'"
+                    " WHERE notice_id = 2 AND person_id = 1"
+                )
+            )
+            tallies = {(n, o): (c, r, p) for n, o, c, r, p in conn.execute(sa.text(query))}
+        assert tallies[(2, 2)] == (2, 2, 0) and tallies[(2, 3)] == (1, 1, 0)
+        assert tallies[(1, 1)] == (4, 2, 1)
+        downgrade(revision="0012")
+        downgrade(revision="base")
+        db.engine.dispose()
