@@ -77,7 +77,7 @@ def show(org_id: int) -> str:
     quality_counts = {
         "stale": quality.count(quality.stale_people(org, limit=None)),
         "no_secretary": quality.count(quality.orgs_without_secretary(org)),
-        "committees": len(quality.committees(org)),
+        "committees": quality.count_committees(org),
         "claims": quality.count(quality.pending_claims(org)),
     }
     return render(
@@ -128,7 +128,7 @@ def quality_list(org_id: int, check: str) -> str:
             db.session.scalars(quality.orgs_without_secretary(org).limit(quality.LIST_LIMIT))
         )
     elif check == "committees":
-        committees = quality.committees(org)[: quality.LIST_LIMIT]
+        committees = quality.committees(org, limit=quality.LIST_LIMIT)
     else:
         claims = list(
             db.session.scalars(
