@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
+from directory.core.cells import neutralise
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.people.permissions import is_any_org_admin
-from directory.rosters.cells import neutralise
 from directory.stats import figures, quality
 from directory.stats.permissions import can_view_stats
 from directory.stats.tiles import tiles
