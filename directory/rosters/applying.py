@@ -19,6 +19,7 @@ from sqlalchemy import insert, update
 
 from directory import audit
 from directory.core import time as clock
+from directory.core.memory import gc_paused
 from directory.core.enums import PositionStatus
 from directory.core.errors import ValidationError
 from directory.extensions import db
@@ -43,6 +44,7 @@ _PROFILE = (
 )
 
 
+@gc_paused()
 def apply_plan(actor: Person, plan: Plan, progress: Progress | None = None) -> dict[str, int]:
     """Write every row of a plan without errors; refuse the whole plan if any row has one.
 
