@@ -19,9 +19,9 @@ from sqlalchemy import insert, update
 
 from directory import audit
 from directory.core import time as clock
-from directory.core.memory import gc_paused
 from directory.core.enums import PositionStatus
 from directory.core.errors import ValidationError
+from directory.core.memory import gc_paused
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from directory.core import time as clock
-from directory.core.memory import gc_paused
 from directory.core.enums import CadreKind, LabelledEnum
+from directory.core.memory import gc_paused
 from directory.core.numbers import parse_id, parse_int
 from directory.extensions import db
 from directory.orgs.models import Organisation
