@@ -125,7 +125,7 @@ def export_csv(viewer: Person, f: AuditFilter) -> Iterator[str]:
 
 def _neutral(text: str) -> str:
     """A cell a spreadsheet will not run as a formula."""
-    from directory.rosters.cells import neutralise
+    from directory.core.cells import neutralise
 
     return neutralise(text)
 

@@ -28,6 +28,7 @@ from directory.notifications.models import Notification
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
+from directory.stats import tally
 
 DEMO_PASSWORD = "demo-password-2026"
 MAX_CADRES = 200_000
@@ -111,6 +112,7 @@ def seed_demo(
         ids = _insert_people(people)
         _insert_links(positions, admins, ids)
         claims = _insert_claims(rng)
+        tally.rebuild()  # the people were written with bulk SQL, behind the flush listeners
     return DemoStats(
         len(nodes),
         len(people),

@@ -45,6 +45,9 @@ class Person(UserMixin, Model):
         CheckConstraint(
             "birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"
         ),
+        # Records of a subtree not updated for a year (stats/quality.py): one range per
+        # organisation instead of a scan of everyone below.
+        Index("ix_person_org_updated", "membership_org_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +144,16 @@ class Position(Model):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
         Index("ix_position_org_status", "organisation_id", "status"),
+        # Current confirmed posts of a subtree (tenure, secretaries, committees: stats/),
+        # answered from the index alone.
+        Index(
+            "ix_position_org_current",
+            "organisation_id",
+            "status",
+            "end_date",
+            "start_date",
+            "title",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

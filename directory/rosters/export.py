@@ -11,10 +11,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from directory.core.cells import neutralise
 from directory.core.time import display_zone_name, to_local
 from directory.people.models import Person
 from directory.people.permissions import ContactPolicy
-from directory.rosters.cells import neutralise
 from directory.rosters.scopes import Roster
 
 FORMATS = {
@@ -57,8 +57,17 @@ def headers() -> list[str]:
     ]
 
 
-def _label(value: object) -> str:
-    return str(getattr(value, "label", "")) if value is not None else ""
+def _label(value: object, memo: dict[object, str] | None = None) -> str:
+    """An enum member's label in the current language ("" for None); `memo` keeps the
+    translated labels of one export (a lookup per cell costs more than writing it)."""
+    if value is None:
+        return ""
+    if memo is None:
+        return str(getattr(value, "label", ""))
+    label = memo.get(value)
+    if label is None:
+        label = memo[value] = str(getattr(value, "label", ""))
+    return label
 
 
 def shown_phone(phone: str) -> str:
@@ -66,16 +75,18 @@ def shown_phone(phone: str) -> str:
     return phone[3:] if phone.startswith("+86") else phone
 
 
-def person_row(person: Person, contacts: dict[str, str]) -> list[str]:
+def person_row(
+    person: Person, contacts: dict[str, str], labels: dict[object, str] | None = None
+) -> list[str]:
     """One person's cells, contact fields only when visible (`contacts` from ContactPolicy)."""
     posts = "；".join(f"{p.organisation.name} {p.title}" for p in person.current_positions)
     return [
         person.name,
-        _label(person.gender),
+        _label(person.gender, labels),
         str(person.birth_year or ""),
-        _label(person.political_status),
-        _label(person.cadre_kind),
-        _label(person.establishment),
+        _label(person.political_status, labels),
+        _label(person.cadre_kind, labels),
+        _label(person.establishment, labels),
         person.membership_org.name if person.membership_org else "",
         posts,
         shown_phone(contacts.get("phone", "")),
@@ -87,9 +98,10 @@ def person_row(person: Person, contacts: dict[str, str]) -> list[str]:
 def rows(viewer: Person, roster: Roster) -> Iterable[tuple[Person, dict[str, str], list[str]]]:
     """Each person with the contacts the viewer may see (one ContactPolicy for the list)."""
     policy = ContactPolicy(viewer, roster.people)
+    labels: dict[object, str] = {}
     for person in roster.people:
         contacts = policy.visible_contacts(person)
-        yield person, contacts, person_row(person, contacts)
+        yield person, contacts, person_row(person, contacts, labels)
 
 
 def write_csv(viewer: Person, roster: Roster, stamp: Stamp) -> bytes:
@@ -124,7 +136,9 @@ def write_xlsx(viewer: Person, roster: Roster, stamp: Stamp) -> bytes:
     sheet = book.add_worksheet(_("花名册"))
     sheet.write_row(0, 0, headers())
     for n, (_person, _contacts, cells) in enumerate(rows(viewer, roster), start=1):
-        sheet.write_row(n, 0, [neutralise(c) for c in cells])
+        for col, cell in enumerate(cells):
+            if cell:  # an empty string is no cell at all, as write_row leaves it
+                sheet.write_string(n, col, neutralise(cell))
     info = book.add_worksheet(_("导出信息"))
     for n, line in enumerate(stamp.lines()):
         info.write_string(n, 0, neutralise(line))

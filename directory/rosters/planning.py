@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 
 from directory.core import time as clock
 from directory.core.enums import CadreKind, LabelledEnum
+from directory.core.memory import gc_paused
 from directory.core.numbers import parse_id, parse_int
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -185,6 +186,7 @@ class _Orgs:
         return None, _("有多个团组织名为“%(ref)s”，请写成“名称 #编号”。", ref=ref)
 
 
+@gc_paused()
 def plan_import(actor: Person, sheets: list[Sheet]) -> Plan:
     """Check every row; nothing is written."""
     plan = Plan([])

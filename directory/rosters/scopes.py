@@ -8,9 +8,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from directory.core.errors import PermissionDenied
+from directory.core.memory import gc_paused
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember
 from directory.groups.permissions import GroupAccess
@@ -37,13 +38,20 @@ class Roster:
 
 
 def _load(ids_stmt: Select[Any]) -> tuple[list[Person], bool]:
+    with gc_paused():
+        return _load_people(ids_stmt)
+
+
+def _load_people(ids_stmt: Select[Any]) -> tuple[list[Person], bool]:
     people = list(
         db.session.scalars(
             select(Person)
             .where(Person.id.in_(ids_stmt), Person.is_active_account)
+            # selectin, not joined: the few hundred organisations are loaded once each
+            # instead of once per person and per post (their columns decoded every time).
             .options(
-                joinedload(Person.membership_org),
-                selectinload(Person.positions).joinedload(Position.organisation),
+                selectinload(Person.membership_org),
+                selectinload(Person.positions).selectinload(Position.organisation),
             )
             .order_by(Person.name_pinyin, Person.id)
             .limit(EXPORT_LIMIT + 1)

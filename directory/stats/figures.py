@@ -2,8 +2,10 @@
 band, political status and tenure; transfers in and out by month.
 
 Every figure is a `Table` (title, rows of (label, count), an optional key per row for a
-drill-down link), computed with GROUP BY queries over the subtree (`path LIKE 'p%'`), so
-the page costs a handful of queries whatever the number of cadres.
+drill-down link), computed from the tally kept per organisation (stats/tally.py: the subtree's cadres per
+profile bucket, each organisation's own members) or with GROUP BY queries over the
+subtree (`path LIKE 'p%'`), so the page costs a handful of queries whatever the number of
+cadres, and none of them reads every person.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sect
 from directory.core.sql import startswith
 from directory.extensions import db
 from directory.orgs.models import Organisation
-from directory.people.models import Person, Position
+from directory.people.models import Position
 from directory.regions.models import Region
+from directory.stats.models import CadreTally, OrgTally
 from directory.transfers.models import Transfer, TransferState
 
 
@@ -40,17 +43,6 @@ class Table:
         return sum(n for _label, n in self.rows)
 
 
-def _grouped(org: Organisation, column) -> Counter:
-    stmt = (
-        select(column, func.count())
-        .select_from(Person)
-        .join(Organisation, Organisation.id == Person.membership_org_id)
-        .where(startswith(Organisation.path, org.path), Person.is_active_account)
-        .group_by(column)
-    )
-    return Counter({value: n for value, n in db.session.execute(stmt)})
-
-
 def _enum_table(key: str, title: str, counts: Counter, enum) -> Table:
     rows = [(str(m.label), counts.get(m, 0)) for m in enum]
     if counts.get(None):
@@ -61,10 +53,6 @@ def _enum_table(key: str, title: str, counts: Counter, enum) -> Table:
 AGE_BANDS = ((25, "≤25"), (30, "26–30"), (35, "31–35"), (40, "36–40"), (200, ">40"))
 
 
-def age_table(org: Organisation) -> Table:
-    return _age_rows(_grouped(org, Person.birth_year))
-
-
 TENURE = ((1, "<1"), (3, "1–2"), (6, "3–5"), (1000, ">5"))
 
 
@@ -73,9 +61,10 @@ def tenure_table(org: Organisation) -> Table:
     people: someone with two current posts counts twice; grouped by start date, one scan)."""
     stmt = (
         select(Position.start_date, func.count())
-        .join(Organisation, Organisation.id == Position.organisation_id)
         .where(
-            startswith(Organisation.path, org.path),
+            Position.organisation_id.in_(
+                select(Organisation.id).where(startswith(Organisation.path, org.path))
+            ),
             Position.grants_access,
             Position.end_date.is_(None),
         )
@@ -91,25 +80,21 @@ def tenure_table(org: Organisation) -> Table:
     )
 
 
-def sector_table(org: Organisation) -> Table:
-    counts = _grouped(org, Organisation.sector)
-    return _enum_table("sector", _("领域"), counts, Sector)
-
-
 def region_table(org: Organisation) -> Table:
     """Cadres per area one level below the organisation's region (the tile map's data)."""
     code = org.region.code if org.region else ""
     width = {0: 2, 2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[len(code)]
     area = func.substr(Region.code, 1, width)
+    # Each organisation's own members, from the tally (one row per organisation).
     stmt = (
-        select(area, func.count())
-        .select_from(Person)
-        .join(Organisation, Organisation.id == Person.membership_org_id)
+        select(area, func.sum(OrgTally.own))
+        .select_from(OrgTally)
+        .join(Organisation, Organisation.id == OrgTally.org_id)
         .join(Region, Region.id == Organisation.region_id)
-        .where(startswith(Organisation.path, org.path), Person.is_active_account)
+        .where(startswith(Organisation.path, org.path), OrgTally.own != 0)
         .group_by(area)
     )
-    counts: dict[str, int] = {code: n for code, n in db.session.execute(stmt)}
+    counts: dict[str, int] = {code: int(n) for code, n in db.session.execute(stmt) if n}
     names: dict[str, str] = {
         code: name
         for code, name in db.session.execute(
@@ -161,26 +146,33 @@ def transfers_table(org: Organisation, months: int = 12) -> tuple[Table, Table]:
 
 
 def profile_counts(org: Organisation) -> dict[str, Counter]:
-    """Sector, kind, establishment, political status and birth year in ONE scan of the
-    subtree (GROUP BY all five; a few thousand combinations at most), split in Python."""
-    columns = {
-        "sector": Organisation.sector,
-        "kind": Person.cadre_kind,
-        "establishment": Person.establishment,
-        "political": Person.political_status,
-        "birth_year": Person.birth_year,
+    """Sector, kind, establishment, political status and birth year of the subtree's active
+    cadres, read from the tally (stats/tally.py): the organisation's own bucket rows, and
+    each organisation's own members grouped by its sector."""
+    counts: dict[str, Counter] = {
+        k: Counter() for k in ("sector", "kind", "establishment", "political", "birth_year")
     }
-    stmt = (
-        select(*columns.values(), func.count())
-        .select_from(Person)
-        .join(Organisation, Organisation.id == Person.membership_org_id)
-        .where(startswith(Organisation.path, org.path), Person.is_active_account)
-        .group_by(*columns.values())
+    stmt = select(
+        CadreTally.birth_year,
+        CadreTally.cadre_kind,
+        CadreTally.establishment,
+        CadreTally.political_status,
+        CadreTally.people,
+    ).where(CadreTally.org_id == org.id, CadreTally.people != 0)
+    for born, kind, establishment, political, n in db.session.execute(stmt):
+        counts["birth_year"][born or None] += n
+        counts["kind"][CadreKind(kind) if kind else None] += n
+        counts["establishment"][Establishment(establishment) if establishment else None] += n
+        counts["political"][PoliticalStatus(political) if political else None] += n
+    sectors = (
+        select(Organisation.sector, func.sum(OrgTally.own))
+        .join(OrgTally, OrgTally.org_id == Organisation.id)
+        .where(startswith(Organisation.path, org.path), OrgTally.own != 0)
+        .group_by(Organisation.sector)
     )
-    counts: dict[str, Counter] = {k: Counter() for k in columns}
-    for *values, n in db.session.execute(stmt):
-        for key, value in zip(columns, values, strict=True):
-            counts[key][value] += n
+    for sector, n in db.session.execute(sectors):
+        if n:
+            counts["sector"][sector] += int(n)
     return counts
 
 

@@ -10,12 +10,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, not_, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select
 
 from directory.core import time as clock
 from directory.core.enums import CadreKind, OrgLevel, PositionStatus
@@ -23,15 +22,9 @@ from directory.core.sql import startswith
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
+from directory.stats.models import OrgTally
+from directory.stats.tally import PROFILE_FIELDS
 
-PROFILE_FIELDS = (
-    "phone",
-    "gender",
-    "birth_year",
-    "political_status",
-    "cadre_kind",
-    "establishment",
-)
 LIST_LIMIT = 500
 COMMITTEE_MIN, COMMITTEE_MAX = 9, 15
 AGE_LIMIT, PART_TIME_AGE_LIMIT = 35, 40
@@ -53,14 +46,8 @@ class Completeness:
 
 
 def completeness(org: Organisation) -> list[Completeness]:
-    """Per organisation directly below (each with its subtree), and the organisation itself."""
-    filled = sum(case((getattr(Person, f).is_not(None), 1), else_=0) for f in PROFILE_FIELDS)
-    stmt = (
-        select(Organisation.path, func.count(Person.id), func.sum(filled))
-        .join(Organisation, Organisation.id == Person.membership_org_id)
-        .where(startswith(Organisation.path, org.path), Person.is_active_account)
-        .group_by(Organisation.path)
-    )
+    """Per organisation directly below (each with its subtree), and the organisation's own
+    members (直属), from the tally's subtree totals (stats/tally.py)."""
     children = list(
         db.session.scalars(
             select(Organisation)
@@ -68,31 +55,41 @@ def completeness(org: Organisation) -> list[Completeness]:
             .order_by(Organisation.name)
         )
     )
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    by_path = {c.path: c.id for c in children}
-    for path, people, fields in db.session.execute(stmt):
-        owner = org.id
-        for child_path, child_id in by_path.items():
-            if path.startswith(child_path):
-                owner = child_id
-                break
-        totals[owner][0] += people
-        totals[owner][1] += int(fields or 0)
+    wanted = [org, *children]
+    totals = {
+        oid: (people, filled)
+        for oid, people, filled in db.session.execute(
+            select(OrgTally.org_id, OrgTally.people, OrgTally.filled).where(
+                OrgTally.org_id.in_([o.id for o in wanted])
+            )
+        )
+    }
+    # The organisation's own row: its subtree less the live children's subtrees.
+    people, fields = totals.get(org.id, (0, 0))
+    for child in children:
+        people -= totals.get(child.id, (0, 0))[0]
+        fields -= totals.get(child.id, (0, 0))[1]
+    totals[org.id] = (people, fields)
     result = []
-    for o in [org, *children]:
-        people, fields = totals.get(o.id, [0, 0])
+    for o in wanted:
+        people, fields = totals.get(o.id, (0, 0))
         share = fields / (people * len(PROFILE_FIELDS)) if people else 0.0
         result.append(Completeness(o, people, share))
     return result
+
+
+def subtree_ids(org: Organisation):
+    """The ids of the organisations of `org`'s subtree, as a subquery (`IN (...)` lets the
+    database look each one up in an index instead of scanning every row below)."""
+    return select(Organisation.id).where(startswith(Organisation.path, org.path))
 
 
 def stale_people(org: Organisation, limit: int | None = LIST_LIMIT):
     cutoff = clock.now() - timedelta(days=365)
     stmt = (
         select(Person)
-        .join(Organisation, Organisation.id == Person.membership_org_id)
         .where(
-            startswith(Organisation.path, org.path),
+            Person.membership_org_id.in_(subtree_ids(org)),
             Person.is_active_account,
             Person.updated_at < cutoff,
         )
@@ -128,8 +125,9 @@ class Committee:
     reasons: list[str]
 
 
-def committees(org: Organisation) -> list[Committee]:
-    """Township committees in the subtree that break a rule (with the reasons in words)."""
+def _committee_figures(org: Organisation):
+    """(township id, members, leaders, over age) of the township committees in the subtree
+    that break a rule; ids only, so counting them loads no organisation."""
     year = clock.now().year
     age = year - Person.birth_year
     over = case(
@@ -145,13 +143,11 @@ def committees(org: Organisation) -> list[Committee]:
         ),
         else_=0,
     )
-    stmt = (
-        select(
-            Organisation,
-            func.count(Position.id),
-            func.sum(case((_is_leader(), 1), else_=0)),
-            func.sum(over),
-        )
+    members = func.count(Position.id)
+    leaders = func.coalesce(func.sum(case((_is_leader(), 1), else_=0)), 0)
+    over_age = func.coalesce(func.sum(over), 0)
+    return (
+        select(Organisation.id, members, leaders, over_age)
         .join(Position, and_(
             Position.organisation_id == Organisation.id,
             Position.grants_access,
@@ -164,10 +160,33 @@ def committees(org: Organisation) -> list[Committee]:
             Organisation.dissolved_at.is_(None),
         )
         .group_by(Organisation.id)
-        .order_by(Organisation.path)
+        .having(
+            or_(
+                members < COMMITTEE_MIN,
+                members > COMMITTEE_MAX,
+                and_(members > 0, leaders * 3 > members),
+                over_age > 0,
+            )
+        )
     )  # fmt: skip
+
+
+def count_committees(org: Organisation) -> int:
+    """How many township committees in the subtree break a rule."""
+    sub = _committee_figures(org).subquery()
+    return db.session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def committees(org: Organisation, limit: int | None = None) -> list[Committee]:
+    """Township committees in the subtree that break a rule (with the reasons in words),
+    in path order."""
+    figures = {oid: (m, le, ov) for oid, m, le, ov in db.session.execute(_committee_figures(org))}
+    stmt = (
+        select(Organisation).where(Organisation.id.in_(list(figures))).order_by(Organisation.path)
+    )
     found = []
-    for o, members, leaders, over_age in db.session.execute(stmt):
+    for o in db.session.scalars(stmt.limit(limit) if limit else stmt):
+        members, leaders, over_age = figures[o.id]
         leaders, over_age = int(leaders or 0), int(over_age or 0)
         reasons = []
         if not COMMITTEE_MIN <= members <= COMMITTEE_MAX:
@@ -176,8 +195,7 @@ def committees(org: Organisation) -> list[Committee]:
             reasons.append(_("书记、副书记 %(n)d 人，超过委员的三分之一", n=leaders))
         if over_age:
             reasons.append(_("%(n)d 人超过年龄要求（35 岁，兼职 40 岁）", n=over_age))
-        if reasons:
-            found.append(Committee(o, members, leaders, over_age, reasons))
+        found.append(Committee(o, members, leaders, over_age, reasons))
     return found
 
 
@@ -191,12 +209,10 @@ def pending_claims(org: Organisation):
 
 
 def count(stmt) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).limit(None).subquery())
-        )
-        or 0
-    )
+    """The rows a list statement would return (a plain SELECT without GROUP BY): its own
+    FROM and WHERE with COUNT(*) as the only column, so no row is loaded."""
+    counting = stmt.with_only_columns(func.count(), maintain_column_froms=True)
+    return db.session.scalar(counting.order_by(None).limit(None)) or 0
 
 
 def counts(org: Organisation) -> dict[str, int]:
@@ -204,6 +220,6 @@ def counts(org: Organisation) -> dict[str, int]:
     return {
         "stale": count(stale_people(org, limit=None)),
         "no_secretary": count(orgs_without_secretary(org)),
-        "committees": len(committees(org)),
+        "committees": count_committees(org),
         "claims": count(pending_claims(org)),
     }

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
+from directory.core.cells import neutralise
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.people.permissions import is_any_org_admin
-from directory.rosters.cells import neutralise
 from directory.stats import figures, quality
 from directory.stats.permissions import can_view_stats
 from directory.stats.tiles import tiles
@@ -123,7 +123,7 @@ def quality_list(org_id: int, check: str) -> str:
             db.session.scalars(quality.orgs_without_secretary(org).limit(quality.LIST_LIMIT))
         )
     elif check == "committees":
-        committees = quality.committees(org)[: quality.LIST_LIMIT]
+        committees = quality.committees(org, limit=quality.LIST_LIMIT)
     else:
         claims = list(
             db.session.scalars(

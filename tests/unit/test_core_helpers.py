@@ -63,3 +63,21 @@ def test_iter_pages_leaves_gaps_like_flask_sqlalchemy() -> None:
     page = ListPage(items=[], total=200, page=10, per_page=10)
     assert list(page.iter_pages()) == [1, 2, None, 8, 9, 10, 11, 12, 13, None, 19, 20]
     assert list(ListPage([], 25, 1, 10).iter_pages()) == [1, 2, 3]
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    from directory.core.memory import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
