@@ -265,13 +265,13 @@ DRAIN_ON_READ = _DrainOnRead()
 def _writing_sqlite_transaction() -> bool:
     """True when this thread's session holds SQLite's write lock (a drain, on its own
     connection, would wait for it)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
     session = db.session()
     if not session.in_transaction():
         return False
-    connection = session.connection()
-    return connection.dialect.name == "sqlite" and bool(
-        connection.connection.driver_connection.in_transaction  # type: ignore[union-attr]
-    )
+    driver = session.connection().connection.driver_connection
+    return bool(driver.in_transaction)  # type: ignore[union-attr]
 
 
 def _drain_before_reads(application: Flask) -> None:
