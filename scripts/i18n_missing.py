@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,
     "_l": None,
+    "_m": None,
     "gettext": None,
     "lazy_gettext": None,
     "ngettext": (1, 2),

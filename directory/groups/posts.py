@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from directory.core import markdown, uow
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups import attachments, mentions
@@ -240,7 +241,7 @@ def reply(
         dispatch(
             replied_to,
             "group_reply",
-            _("%(name)s 回复了话题“%(title)s”", name=actor.name, title=thread.title[:80]),
+            _m("%(name)s 回复了话题“%(title)s”", name=actor.name, title=thread.title[:80]),
             thread_link(thread, post.id),
         )
     _notify_mentions(actor, group, thread, post, mentioned, replied_to)
@@ -256,7 +257,7 @@ def _notify_mentions(
         dispatch(
             targets,
             "group_mention",
-            _("%(name)s 在话题“%(title)s”中提到了你", name=actor.name, title=thread.title[:80]),
+            _m("%(name)s 在话题“%(title)s”中提到了你", name=actor.name, title=thread.title[:80]),
             thread_link(thread, post.id),
         )
 
