@@ -10,6 +10,12 @@ in any catalogue under directory/translations/*/en/. Usage:
     scripts/i18n_missing.py --area groups --append   # also add empty entries to
                                                 # directory/translations/groups/en/...
 Exit status 1 when something is missing.
+
+A message id with a context (`pgettext("nav", "团组织")`) is its own entry, keyed
+"context\x04id" as gettext does. Flask-Babel merges every area's catalogue into one, so
+one id (in one context) must have the same English in every catalogue that holds it
+(`conflicts()`; tests/unit/test_i18n.py): where two meanings share a Chinese text, the
+code gives one of them a context.
 """
 
 from __future__ import annotations
@@ -27,10 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,
     "_l": None,
+    "_m": None,
     "gettext": None,
     "lazy_gettext": None,
     "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
 }
+CONTEXT_SEPARATOR = "\x04"
 # Files whose strings live in the core catalogue (layout, errors, sign-in, admin, ...).
 CORE = (
     "templates/base.html",
@@ -96,10 +107,10 @@ def extract(root: Path | None = None) -> dict[MessageId, Message]:
         ("templates", [("**.html", "jinja2.ext:babel_extract")]),
     )
     for folder, method_map in sources:
-        for filename, lineno, msgid, _comments, _context in extract_from_dir(
+        for filename, lineno, msgid, _comments, context in extract_from_dir(
             str(root / folder), method_map, keywords=KEYWORDS
         ):
-            key = msgid if isinstance(msgid, str) else tuple(msgid)
+            key = message_key(msgid, context)
             if not key:
                 continue
             found.setdefault(key, Message(key)).locations.append(
@@ -108,19 +119,50 @@ def extract(root: Path | None = None) -> dict[MessageId, Message]:
     return found
 
 
-def translated(translations: Path | None = None) -> set[MessageId]:
-    """Ids with a complete, non-fuzzy English msgstr in some area catalogue."""
+def message_key(msgid: str | tuple[str, ...] | list[str], context: str | None) -> MessageId:
+    """How a message is told apart: its id (a tuple for plurals), "context\x04id" in a context."""
+    key: MessageId = msgid if isinstance(msgid, str) else tuple(msgid)
+    if context and key:
+        if isinstance(key, str):
+            return f"{context}{CONTEXT_SEPARATOR}{key}"
+        return (f"{context}{CONTEXT_SEPARATOR}{key[0]}", *key[1:])
+    return key
+
+
+def catalogues(translations: Path | None = None) -> dict[str, dict[MessageId, object]]:
+    """Every area's English entries: {area: {key: msgstr}} (fuzzy and empty ones left out)."""
     translations = translations or ROOT / "directory" / "translations"
-    done: set[MessageId] = set()
+    found: dict[str, dict[MessageId, object]] = {}
     for po in sorted(translations.glob("*/en/LC_MESSAGES/messages.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
+        entries = found.setdefault(po.parts[-4], {})
         for m in catalog:
             if not m.id or m.fuzzy:
                 continue
             strings = m.string if isinstance(m.string, tuple) else (m.string,)
             if all(s and s.strip() for s in strings):
-                done.add(m.id if isinstance(m.id, str) else tuple(m.id))
+                entries[message_key(m.id, m.context)] = m.string
+    return found
+
+
+def conflicts(translations: Path | None = None) -> dict[MessageId, dict[str, object]]:
+    """Ids (in one context) that two catalogues translate differently: {key: {area: msgstr}}.
+
+    The app merges the catalogues, so only one of the two would ever be shown.
+    """
+    seen: dict[MessageId, dict[str, object]] = {}
+    for area, entries in catalogues(translations).items():
+        for key, string in entries.items():
+            seen.setdefault(key, {})[area] = string
+    return {k: v for k, v in seen.items() if len({repr(s) for s in v.values()}) > 1}
+
+
+def translated(translations: Path | None = None) -> set[MessageId]:
+    """Ids with a complete, non-fuzzy English msgstr in some area catalogue."""
+    done: set[MessageId] = set()
+    for entries in catalogues(translations).values():
+        done.update(entries)
     return done
 
 
@@ -134,12 +176,15 @@ def missing(root: Path | None = None) -> list[Message]:
 def po_entry(message: Message) -> str:
     """An empty catalogue entry for `message`, with its locations as a reference."""
     refs = " ".join(f"{p}:{n}" for p, n in message.locations[:4])
+    first = message.id[0] if isinstance(message.id, tuple) else message.id
+    context, _sep, first = first.rpartition(CONTEXT_SEPARATOR)
+    head = f"#: {refs}\n" + (f"msgctxt {escape(context)}\n" if context else "")
     if isinstance(message.id, tuple):
         return (
-            f"#: {refs}\nmsgid {escape(message.id[0])}\nmsgid_plural {escape(message.id[1])}\n"
+            f"{head}msgid {escape(first)}\nmsgid_plural {escape(message.id[1])}\n"
             'msgstr[0] ""\nmsgstr[1] ""\n'
         )
-    return f'#: {refs}\nmsgid {escape(message.id)}\nmsgstr ""\n'
+    return f'{head}msgid {escape(first)}\nmsgstr ""\n'
 
 
 def append_entries(area: str, messages: list[Message], root: Path | None = None) -> Path:
@@ -150,7 +195,7 @@ def append_entries(area: str, messages: list[Message], root: Path | None = None)
     existing: set[MessageId] = set()
     if po.exists():
         with po.open("rb") as f:
-            existing = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(f)}
+            existing = {message_key(m.id, m.context) for m in read_po(f)}
     new = [m for m in messages if m.id not in existing]
     with po.open("a", encoding="utf-8") as f:
         if not f.tell():
@@ -181,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in by_area[area]:
             where = ", ".join(f"{p}:{n}" for p, n in m.locations[:3])
             text = m.id if isinstance(m.id, str) else " | ".join(m.id)
+            text = text.replace(CONTEXT_SEPARATOR, " ‖ ")
             print(f"  {text}    ({where})")
     if args.append and todo:
         print(f"appended {len(todo)} empty entries to {append_entries(args.area, todo)}")

@@ -138,7 +138,7 @@ def notification_list() -> Response:
                 {
                     "id": n.id,
                     "kind": n.kind,
-                    "message": n.message,
+                    "message": n.text,
                     "link": n.link,
                     "created_at": respond.iso(n.created_at),
                     "read": n.read_at is not None,

@@ -7,6 +7,8 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum as SAEnum
 
+from directory.core.messages import Message
+
 
 class LabelledEnum(StrEnum):
     """A StrEnum whose members carry a translated label."""
@@ -14,6 +16,11 @@ class LabelledEnum(StrEnum):
     @property
     def label(self) -> str:
         return str(self._labels()[self.value])
+
+    @property
+    def message(self) -> Message | str:
+        """The label translated when read (for a stored notification, core/messages.py)."""
+        return Message.of_label(self._labels()[self.value])
 
     @classmethod
     def _labels(cls) -> dict[str, object]:

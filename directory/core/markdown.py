@@ -33,7 +33,7 @@ MAX_NESTING = 16
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": 64}).enable(
     ["table", "strikethrough"]
 )
-_MENTION = re.compile(r"@([^\s@#\[\]()<>*_`\\]{1,40})#(\d{1,12})")
+MENTION = re.compile(r"@([^\s@#\[\]()<>*_`\\]{1,40})#(\d{1,12})")
 
 
 class NestingTooDeep(ValueError):
@@ -52,7 +52,7 @@ def nesting_depth(text: str) -> int:
 
 def mention_ids(text: str) -> set[int]:
     """Ids of people mentioned as `@name#id` (the form the autocomplete inserts)."""
-    return {int(m.group(2)) for m in _MENTION.finditer(text)}
+    return {int(m.group(2)) for m in MENTION.finditer(text)}
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -75,7 +75,7 @@ def _link_mentions(text: str, people: dict[int, str], url_for_person) -> str:
             return m.group(0)
         return f"[@{escape(people[pid])}](<{url_for_person(pid)}>)"
 
-    return _MENTION.sub(repl, text)
+    return MENTION.sub(repl, text)
 
 
 def sanitise(html: str) -> str:

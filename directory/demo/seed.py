@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from directory.core.enums import OrgLevel, PositionStatus, RegionLevel, Sector
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.messages import _m
 from directory.core.numbers import parse_int
 from directory.core.passwords import hash_password
 from directory.core.sql import startswith
@@ -25,6 +26,7 @@ from directory.demo import people as demo_people
 from directory.demo.names import words
 from directory.extensions import Model, db
 from directory.notifications.models import Notification
+from directory.notifications.services import stored_fields
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
@@ -180,8 +182,8 @@ def _insert_claims(rng: random.Random, count: int = 4) -> int:
             Notification(
                 person_id=boss.id,
                 kind="position_claim",
-                message=_("有 %(n)d 条自行申报的职务待你确认", n=len(claimants)),
                 link="/people/claims",
+                **stored_fields(_m("有 %(n)d 条自行申报的职务待你确认", n=len(claimants))),
             )
         )
     return len(claimants)

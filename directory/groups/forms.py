@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -17,7 +18,9 @@ class GroupForm(BaseForm):
     name = TrimmedStringField(
         _l("群组名称"), validators=[DataRequired(_l("请填写群组名称。")), Length(max=100)]
     )
-    description = TextAreaField(_l("简介"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        lazy_pgettext("group", "简介"), validators=[Optional(), Length(max=5000)]
+    )
     join_policy = SelectField(_l("加入方式"), choices=[], default=JoinPolicy.OPEN.value)
     visibility = SelectField(_l("可见范围"), choices=[], default=GroupVisibility.PUBLIC.value)
     region = RegionField(_l("所属地区（可选）"))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import (
@@ -86,7 +87,7 @@ def request_to_join(actor: Person, group: Group, access: GroupAccess, message: s
     dispatch(
         moderator_ids(group),
         "group_join_request",
-        _("%(name)s 申请加入群组“%(group)s”", name=actor.name, group=group.name),
+        _m("%(name)s 申请加入群组“%(group)s”", name=actor.name, group=group.name),
         url_for("groups.requests", group_id=group.id),
     )
 
@@ -141,9 +142,9 @@ def decide_request(
             raise Conflict(_("该用户已被禁止加入，请先解除禁止。"))
         if member is None:
             _add_member(group, req.person_id, vetted=True)
-        message = _("你加入群组“%(group)s”的申请已通过", group=group.name)
+        message = _m("你加入群组“%(group)s”的申请已通过", group=group.name)
     else:
-        message = _("你加入群组“%(group)s”的申请未通过", group=group.name)
+        message = _m("你加入群组“%(group)s”的申请未通过", group=group.name)
     log_action(
         group.id,
         actor.id,
@@ -193,7 +194,7 @@ def invite(actor: Person, group: Group, access: GroupAccess, person: Person) -> 
     dispatch(
         [person.id],
         "group_invitation",
-        _("%(name)s 邀请你加入群组“%(group)s”", name=actor.name, group=group.name),
+        _m("%(name)s 邀请你加入群组“%(group)s”", name=actor.name, group=group.name),
         _link(group),
     )
 

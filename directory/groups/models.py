@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,7 +51,11 @@ class MemberRole(LabelledEnum):
 
     @classmethod
     def _labels(cls) -> dict[str, object]:
-        return {"owner": _l("群主"), "moderator": _l("管理员"), "member": _l("成员")}
+        return {
+            "owner": _l("群主"),
+            "moderator": lazy_pgettext("group role", "管理员"),
+            "member": _l("成员"),
+        }
 
 
 class RequestKind(LabelledEnum):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group
@@ -71,7 +72,7 @@ def report_post(actor: Person, post: Post, group: Group, access: GroupAccess, re
     dispatch(
         set(moderator_ids(group)) - {actor.id},
         "group_report",
-        _("群组“%(group)s”有新的举报", group=group.name),
+        _m("群组“%(group)s”有新的举报", group=group.name),
         url_for("groups.reports", group_id=group.id),
     )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import g, has_request_context
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from directory.core import mail, uow
+from directory.core.messages import Message, _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember, MemberRole, NotificationSetting
@@ -50,7 +50,7 @@ def save_settings(person_id: int, values: dict[str, tuple[bool, bool]]) -> None:
             )
 
 
-def dispatch(recipient_ids: Iterable[int], kind: str, message: str, link: str) -> None:
+def dispatch(recipient_ids: Iterable[int], kind: str, message: Message, link: str) -> None:
     """Notify people per their settings; e-mails are queued until `send_queued_mail`."""
     ids = set(recipient_ids)
     if not ids:
@@ -84,8 +84,14 @@ def send_queued_mail() -> int:
     queue = g.pop("group_mail_queue", [])
     sent = 0
     for address, message, link in queue:
-        body = f"{message}\n\n{external_link(link)}\n"
-        sent += mail.send_mail(address, f"[{_('团友录')}] {message[:60]}", body)
+        # Who reads an e-mail, and in which language, is not known: it says it in each.
+        if isinstance(message, Message):
+            text, subject = message.in_every_language("\n\n"), message.in_every_language(" / ")
+        else:
+            text = subject = message
+        brand = _m("团友录").in_every_language(" / ")
+        body = f"{text}\n\n{external_link(link)}\n"
+        sent += mail.send_mail(address, f"[{brand}] {subject[:120]}", body)
     return sent
 
 

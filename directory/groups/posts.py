@@ -8,6 +8,8 @@ post leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import escape
@@ -16,9 +18,10 @@ from sqlalchemy import select, update
 from directory.core import markdown, uow
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
-from directory.groups import attachments
+from directory.groups import attachments, mentions
 from directory.groups.models import Group, GroupMember, GroupVisibility
 from directory.groups.notify import dispatch
 from directory.groups.permissions import GroupAccess
@@ -150,15 +153,17 @@ def create_thread(
     title: str,
     body: str,
     files: list[attachments.CheckedFile] | None = None,
+    picked: Sequence[int] = (),
 ) -> Thread:
-    """Start a thread with its opening post (members)."""
+    """Start a thread with its opening post (members). `picked`: the people chosen in the
+    mention autocomplete (groups/mentions.py)."""
     _require_can_post(access)
     title = title.strip()
     if not title:
         raise ValidationError(_("请填写标题。"), field="title")
     if len(title) > 200:
         raise ValidationError(_("标题最多 200 个字。"), field="title")
-    body = _check_body(body)
+    body = mentions.canonical(_check_body(body), picked, group)
     html, mentioned = _render(body)
     now = clock.now()
     thread = Thread(
@@ -195,12 +200,13 @@ def reply(
     body: str,
     quote_of_id: int | None = None,
     files: list[attachments.CheckedFile] | None = None,
+    picked: Sequence[int] = (),
 ) -> Post:
     """Add a reply, optionally quoting a live post of the same thread."""
     _require_can_post(access, thread)
     if thread.deleted_at is not None:
         raise NotFound(_("话题不存在。"))
-    body = _check_body(body)
+    body = mentions.canonical(_check_body(body), picked, group)
     quoted = None
     if quote_of_id is not None:
         quoted = db.session.get(Post, quote_of_id)
@@ -235,7 +241,7 @@ def reply(
         dispatch(
             replied_to,
             "group_reply",
-            _("%(name)s 回复了话题“%(title)s”", name=actor.name, title=thread.title[:80]),
+            _m("%(name)s 回复了话题“%(title)s”", name=actor.name, title=thread.title[:80]),
             thread_link(thread, post.id),
         )
     _notify_mentions(actor, group, thread, post, mentioned, replied_to)
@@ -251,13 +257,15 @@ def _notify_mentions(
         dispatch(
             targets,
             "group_mention",
-            _("%(name)s 在话题“%(title)s”中提到了你", name=actor.name, title=thread.title[:80]),
+            _m("%(name)s 在话题“%(title)s”中提到了你", name=actor.name, title=thread.title[:80]),
             thread_link(thread, post.id),
         )
 
 
 @transactional
-def edit_post(actor: Person, post: Post, access: GroupAccess, body: str) -> Post:
+def edit_post(
+    actor: Person, post: Post, access: GroupAccess, body: str, picked: Sequence[int] = ()
+) -> Post:
     """Change a post's text (its author, or a moderator); the old text goes to history."""
     if post.is_removed:
         raise ValidationError(_("该回帖已被删除，不能编辑。"))
@@ -265,7 +273,7 @@ def edit_post(actor: Person, post: Post, access: GroupAccess, body: str) -> Post
         raise PermissionDenied(_("只能编辑自己的回帖。"))
     if post.author_id == actor.id and not access.is_member and not access.can_moderate:
         raise PermissionDenied(_("只有群组成员可以发言。"))
-    body = _check_body(body)
+    body = mentions.canonical(_check_body(body), picked, access.group)
     if body == post.body:
         return post
     html, _mentioned = _render(body)

@@ -11,12 +11,14 @@ from directory.core.errors import NotFound, ValidationError
 from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.groups import attachments, moderation, post_search, reading
+from directory.groups import mentions as mention_text
 from directory.groups import posts as post_service
 from directory.groups import services as group_service
 from directory.groups.forms import EditPostForm, ReplyForm, ReportForm, ThreadForm
 from directory.groups.post_models import Attachment
 from directory.groups.view_helpers import load, post_limit
 from directory.groups.views import bp
+from directory.people.models import Person
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
@@ -29,12 +31,19 @@ def new_thread(group_id: int) -> Response | tuple[str, int] | str:
     if not access.can_read:
         raise NotFound(_("群组不存在。"))
     form = ThreadForm()
+    picked = mention_text.picked_ids(request.form.getlist("mention"))
     if request.method == "POST":
         if form.validate():
             try:
                 files = attachments.check_all(request.files.getlist("files"))
                 thread = post_service.create_thread(
-                    current_user, group, access, form.title.data or "", form.body.data or "", files
+                    current_user,
+                    group,
+                    access,
+                    form.title.data or "",
+                    form.body.data or "",
+                    files,
+                    picked,
                 )
             except ValidationError as err:
                 form.add_service_error(err, "body")
@@ -42,7 +51,9 @@ def new_thread(group_id: int) -> Response | tuple[str, int] | str:
                 return redirect_after_change(
                     url_for("groups.thread", thread_id=thread.id), _("话题已发布。")
                 )
-        return render("groups/thread_form.html", "form", group=group, form=form), 422
+        return render(
+            "groups/thread_form.html", "form", group=group, form=form, mention_ids=picked
+        ), 422
     if not access.can_post:
         abort(403)
     return render("groups/thread_form.html", "form", group=group, form=form)
@@ -71,6 +82,7 @@ def thread(thread_id: int) -> str:
 def reply(thread_id: int) -> Response | tuple[str, int] | str:
     thread, group, access = reading.get_thread(current_user, thread_id)
     form = ReplyForm()
+    picked = mention_text.picked_ids(request.form.getlist("mention"))
     quote = form.quote_of.data or ""
     error = None
     if form.validate():
@@ -86,6 +98,7 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
                 form.body.data or "",
                 parse_id(quote) if quote else None,
                 files,
+                picked,
             )
         except ValidationError as err:
             form.add_service_error(err, "body")
@@ -93,7 +106,13 @@ def reply(thread_id: int) -> Response | tuple[str, int] | str:
     else:
         error = ValidationError(_("提交的内容有误，请修改后重试。"))
     if error is not None:
-        ctx = {"thread": thread, "group": group, "access": access, "form": form}
+        ctx = {
+            "thread": thread,
+            "group": group,
+            "access": access,
+            "form": form,
+            "mention_ids": picked,
+        }
         if wants_fragment():
             html = render("groups/_reply_form.html", None, **ctx)
             return Response(html, 422, {"HX-Retarget": "#reply-form", "HX-Reswap": "outerHTML"})
@@ -121,12 +140,25 @@ def edit_post(post_id: int) -> Response | tuple[str, int] | str:
     post, thread, group, access = reading.get_post(current_user, post_id)
     if post.author_id != current_user.id and not access.can_moderate:
         abort(403)
-    form = EditPostForm(data={"body": post.body} if request.method == "GET" else None)
-    ctx = {"post": post, "thread": thread, "group": group, "access": access, "form": form}
+    # The author edits names only; the ids of the people mentioned travel hidden.
+    if request.method == "GET":
+        body, picked = mention_text.shown(post.body)
+        form = EditPostForm(data={"body": body})
+    else:
+        form = EditPostForm()
+        picked = mention_text.picked_ids(request.form.getlist("mention"))
+    ctx = {
+        "post": post,
+        "thread": thread,
+        "group": group,
+        "access": access,
+        "form": form,
+        "mention_ids": picked,
+    }
     if request.method == "POST":
         if form.validate():
             try:
-                post_service.edit_post(current_user, post, access, form.body.data or "")
+                post_service.edit_post(current_user, post, access, form.body.data or "", picked)
             except ValidationError as err:
                 form.add_service_error(err, "body")
             else:
@@ -251,8 +283,21 @@ def mentions() -> Response | str:
     q = request.args.get("q", "").strip()[:40]
     people = post_search.mention_candidates(q)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify([{"id": p.id, "name": p.name, "token": f"@{p.name}#{p.id}"} for p in people])
-    return render("groups/mentions.html", "results", q=q, people=people)
+        # The id travels in a hidden field; the text says the name only (groups/mentions.py).
+        return jsonify(
+            [
+                {"id": p.id, "name": p.name, "org": _org_name(p), "token": f"@{p.name}"}
+                for p in people
+            ]
+        )
+    orgs = {p.id: _org_name(p) for p in people}
+    return render("groups/mentions.html", "results", q=q, people=people, orgs=orgs)
+
+
+def _org_name(person: Person) -> str:
+    """What tells namesakes apart in the mention list: their organisation."""
+    org = person.membership_org
+    return org.name if org is not None else ""
 
 
 @bp.route("/preview/<id:post_id>")

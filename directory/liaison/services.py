@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.liaison.audit import record_change
@@ -97,7 +98,7 @@ def assign(actor: Person, committee: Organisation, member: Person, target: Organ
     notify(
         [member.id],
         "liaison",
-        _("你被安排联系 %(org)s。", org=target.name),
+        _m("你被安排联系 %(org)s。", org=target.name),
         _link(committee.id),
     )
     return row

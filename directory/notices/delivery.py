@@ -10,19 +10,33 @@ a background job when directory/jobs is there, else directly after the notice is
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, func, insert, literal, select, true, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
 
 from directory.core import time as clock
 from directory.core.errors import NotFound
+from directory.core.messages import Message, _m
 from directory.core.uow import required, unit_of_work
 from directory.extensions import db
 from directory.jobs import Job, submit
 from directory.notices import tally
 from directory.notices.models import Notice, NoticeRecipient, NoticeStatus, NoticeTally
 from directory.notifications.models import Notification
+from directory.notifications.services import stored_fields
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 
@@ -88,14 +102,14 @@ def deliver(notice_id: int) -> int:
             )
         )
         now = clock.now()
-        message = _("新通知：%(title)s（%(org)s）", title=notice.title, org=notice.org.name)[:500]
+        message = _m("新通知：%(title)s（%(org)s）", title=notice.title, org=notice.org.name)
         db.session.execute(
             insert(Notification).from_select(
-                ["person_id", "kind", "message", "link", "created_at"],
+                ["person_id", "kind", *MESSAGE_COLUMNS, "link", "created_at"],
                 select(
                     NoticeRecipient.person_id,
                     literal(KIND),
-                    literal(message),
+                    *message_literals(message),
                     literal(notice_link(notice.id)),
                     literal(now),
                 ).where(NoticeRecipient.notice_id == notice.id),
@@ -117,7 +131,7 @@ def deliver(notice_id: int) -> int:
             .values(status=NoticeStatus.SENT, recipient_count=count, sent_at=now)
         )
         if current_app.config.get("MAIL_ENABLED"):
-            subject = _("新通知：%(title)s", title=notice.title)
+            subject = _m("新通知：%(title)s", title=notice.title)
             # After the commit (of the job's unit when this runs as one): never mail for
             # rows that roll back.
             required().after_commit(lambda: mail_recipients(notice_id, subject))
@@ -137,8 +151,21 @@ def under(notice: Notice, org: Organisation) -> ColumnElement[bool]:
     )
 
 
+MESSAGE_COLUMNS = ("message", "message_key", "message_values")
+
+
+def message_literals(message: Message) -> list[Any]:
+    """The notification's message columns as literals, for an INSERT ... SELECT."""
+    fields = stored_fields(message)
+    return [
+        literal(fields["message"], String()),
+        literal(fields["message_key"], String()),
+        literal(fields["message_values"], JSON()),
+    ]
+
+
 def mail_recipients(
-    notice_id: int, subject: str, only_unread_under: ColumnElement[bool] | None = None
+    notice_id: int, subject: Message | str, only_unread_under: ColumnElement[bool] | None = None
 ) -> int:
     """E-mail the notice's recipients (or the unread ones matching a condition); after commit."""
     from directory.core.mail import send_mail
@@ -152,8 +179,14 @@ def mail_recipients(
         stmt = stmt.where(only_unread_under, NoticeRecipient.read_at.is_(None))
     link = current_app.config.get("BASE_URL", "").rstrip("/") + notice_link(notice_id)
     sent = 0
+    # Who reads an e-mail, and in which language, is not known: it says it in each.
+    if isinstance(subject, Message):
+        text, title = subject.in_every_language("\n\n"), subject.in_every_language(" / ")
+    else:
+        text = title = subject
+    brand = _m("团友录").in_every_language(" / ")
     for email in db.session.scalars(stmt):
-        sent += send_mail(email, f"[{_('团友录')}] {subject[:60]}", f"{subject}\n\n{link}\n")
+        sent += send_mail(email, f"[{brand}] {title[:120]}", f"{text}\n\n{link}\n")
     return sent
 
 

@@ -14,6 +14,7 @@ from directory.core import markdown
 from directory.core import time as clock
 from directory.core.enums import CadreKind, OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.pagination import ListPage
 from directory.core.uow import required, transactional, unit_of_work
 from directory.extensions import db
@@ -294,14 +295,14 @@ def remind(actor: Person, notice: Notice, org: Organisation) -> int:
             delivery.under(notice, org),
             NoticeRecipient.read_at.is_(None),
         )
-        message = _("提醒：请阅读通知《%(title)s》", title=notice.title)[:500]
+        message = _m("提醒：请阅读通知《%(title)s》", title=notice.title)
         db.session.execute(
             insert(Notification).from_select(
-                ["person_id", "kind", "message", "link", "created_at"],
+                ["person_id", "kind", *delivery.MESSAGE_COLUMNS, "link", "created_at"],
                 select(
                     NoticeRecipient.person_id,
                     literal("notice_reminder"),
-                    literal(message),
+                    *delivery.message_literals(message),
                     literal(delivery.notice_link(notice.id)),
                     literal(now),
                 ).where(*unread),

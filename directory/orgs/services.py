@@ -15,6 +15,7 @@ from directory import audit
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.numbers import is_region_code, reference_id
 from directory.core.uow import unit_of_work
 from directory.extensions import db
@@ -282,7 +283,7 @@ def add_org_admin(actor: Person, org_id: int, person_id: int) -> Person:
         notify(
             [person.id],
             "org_admin_added",
-            _("你已被设为“%(org)s”的管理员。", org=org.name),
+            _m("你已被设为“%(org)s”的管理员。", org=org.name),
             _org_link(org),
         )
         return person

@@ -18,6 +18,7 @@ from directory import audit
 from directory.core import signals
 from directory.core.enums import PositionStatus
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.pagination import ListPage
 from directory.core.time import now
 from directory.core.uow import transactional
@@ -87,7 +88,7 @@ def announce_claim(position: Position) -> None:
     notify(
         admin_ids,
         "position_claim",
-        _(
+        _m(
             "%(name)s 申报了在“%(org)s”担任%(title)s，待你确认",
             name=person.name if person else "",
             org=org.name,
@@ -161,7 +162,7 @@ def confirm_claim(actor: Person, position: Position) -> Position:
     notify(
         [position.person_id],
         "position_confirmed",
-        _(
+        _m(
             "你在“%(org)s”担任%(title)s的职务已确认",
             org=position.organisation.name,
             title=position.title,
@@ -183,7 +184,7 @@ def reject_claim(actor: Person, position: Position, reason: str) -> Position:
     notify(
         [position.person_id],
         "position_rejected",
-        _(
+        _m(
             "你在“%(org)s”担任%(title)s的职务未通过确认：%(reason)s",
             org=position.organisation.name,
             title=position.title,

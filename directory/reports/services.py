@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from directory.core.messages import _m
 from directory.core.pagination import ListPage
 from directory.core.uow import required, transactional
 from directory.extensions import db
@@ -115,7 +116,7 @@ def submit(
     notify(
         _admin_ids(from_org.parent),
         "report",
-        _("%(org)s 报送了信息：%(title)s", org=from_org.name, title=title),
+        _m("%(org)s 报送了信息：%(title)s", org=from_org.name, title=title),
         _link(report.id),
     )
     return report
@@ -174,9 +175,9 @@ def decide(
     db.session.refresh(report)
     if report.author_id is not None:
         message = {
-            S.RECEIVED: _("你报送的信息“%(t)s”已收到。", t=report.title),
-            S.RETURNED: _("你报送的信息“%(t)s”被退回：%(c)s", t=report.title, c=comment),
-            S.ADOPTED: _(
+            S.RECEIVED: _m("你报送的信息“%(t)s”已收到。", t=report.title),
+            S.RETURNED: _m("你报送的信息“%(t)s”被退回：%(c)s", t=report.title, c=comment),
+            S.ADOPTED: _m(
                 "你报送的信息“%(t)s”已被%(org)s采用。", t=report.title, org=report.to_org.name
             ),
         }[target]
@@ -203,7 +204,7 @@ def decide(
         notify(
             _admin_ids(above),
             "report",
-            _("%(org)s 报送了信息：%(title)s", org=report.to_org.name, title=report.title),
+            _m("%(org)s 报送了信息：%(title)s", org=report.to_org.name, title=report.title),
             _link(up.id),
         )
         return up

@@ -15,6 +15,7 @@ from directory.core import signals
 from directory.core import time as clock
 from directory.core.enums import OrgLevel
 from directory.core.errors import Conflict, NotFound, ValidationError
+from directory.core.messages import _m
 from directory.core.numbers import reference_id
 from directory.extensions import db
 from directory.orgs.matching import find_orgs
@@ -133,7 +134,7 @@ def accept_in(
         signals.membership_changed.send(
             None, person_id=person.id, old_org_id=old_org_id, new_org_id=final.id
         )
-        notify_step(t, actor, _("转入接收完成，组织关系已转至“%(org)s”", org=final.name))
+        notify_step(t, actor, _m("转入接收完成，组织关系已转至“%(org)s”", org=final.name))
         return t
 
     with transfer_unit():

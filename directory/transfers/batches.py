@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from directory.core import time as clock
 from directory.core.errors import Conflict, DomainError, NotFound, ValidationError
+from directory.core.messages import _m
 from directory.core.numbers import reference_id
 from directory.core.uow import unit_of_work
 from directory.extensions import db
@@ -261,7 +262,7 @@ def _notify_batch(actor: Person, batch: TransferBatch, made: list[Transfer]) -> 
             notify(
                 [t.person_id],
                 "transfer",
-                _("你的组织关系转接已提交（转入“%(org)s”）。", org=t.to_org.name),
+                _m("你的组织关系转接已提交（转入“%(org)s”）。", org=t.to_org.name),
                 transfer_link(t.id),
             )
     waiting = Counter(t.waiting_org.id for t in made if t.waiting_org is not None)
@@ -271,7 +272,7 @@ def _notify_batch(actor: Person, batch: TransferBatch, made: list[Transfer]) -> 
         notify(
             ids,
             "transfer",
-            _("批量转接：%(n)d 条转接等待“%(org)s”处理。", n=n, org=orgs[org_id].name),
+            _m("批量转接：%(n)d 条转接等待“%(org)s”处理。", n=n, org=orgs[org_id].name),
             "/transfers/",
         )
 

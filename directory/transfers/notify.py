@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, g, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
+from directory.core.messages import Message, _m
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
@@ -36,14 +36,14 @@ def acting_admin_ids(org: Organisation) -> list[int]:
     return []
 
 
-def tell(ids: set[int], kind: str, message: str, link: str) -> None:
+def tell(ids: set[int], kind: str, message: Message, link: str) -> None:
     """In-app notice now (same transaction); e-mail queued until the commit succeeds."""
     notify(ids, kind, message, link)
     if current_app.config.get("MAIL_ENABLED") and ids:
         g.setdefault("transfer_mail", []).append((set(ids), message, link))
 
 
-def notify_step(t: Transfer, actor: Person | None, text: str) -> None:
+def notify_step(t: Transfer, actor: Person | None, text: Message | str) -> None:
     """Tell the member, the requester and whoever must act next (not the actor)."""
     ids = {t.person_id, t.requested_by_id}
     waiting = t.waiting_org
@@ -51,7 +51,7 @@ def notify_step(t: Transfer, actor: Person | None, text: str) -> None:
         ids.update(acting_admin_ids(waiting))
     if actor is not None:
         ids.discard(actor.id)
-    message = _(
+    message = _m(
         "%(name)s 的组织关系转接（%(src)s → %(dst)s）：%(step)s",
         name=t.person.name,
         src=t.from_org.name,
@@ -78,10 +78,13 @@ def send_queued_mail() -> int:
         db.session.execute(select(Person.id, Person.email).where(Person.id.in_(ids))).all()
     )
     sent = 0
+    # Who reads an e-mail, and in which language, is not known: it says it in each.
+    subject = _m("组织关系转接通知").in_every_language(" / ")
     for recipients, message, link in queued:
+        text = message.in_every_language("\n\n") if isinstance(message, Message) else message
         for pid in recipients:
             if pid in emails and send_mail(
-                emails[pid], _("组织关系转接通知"), f"{message}\n\n{external_link(link)}"
+                emails[pid], subject, f"{text}\n\n{external_link(link)}"
             ):
                 sent += 1
     return sent

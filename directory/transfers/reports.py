@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased, joinedload
 
 from directory.core import time as clock
+from directory.core.messages import _m
 from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.services import notify
@@ -302,7 +303,7 @@ def remind(now: datetime | None = None) -> int:
         notify(
             acting_admin_ids(t.waiting_org),
             "transfer_overdue",
-            _(
+            _m(
                 "%(name)s 的组织关系转接已在“%(org)s”等待 %(n)d 天，请尽快处理。",
                 name=t.person.name,
                 org=t.waiting_org.name,

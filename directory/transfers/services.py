@@ -24,6 +24,7 @@ from directory.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from directory.core.messages import _m
 from directory.core.uow import UnitOfWork, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
@@ -185,7 +186,7 @@ def submit(
 
     def work() -> Transfer:
         t = create(actor, person, to_org, reason, note)
-        notify_step(t, actor, t.state.label)
+        notify_step(t, actor, t.state.message)
         return t
 
     with transfer_unit():
@@ -267,7 +268,7 @@ def approve_out(actor: Person, transfer_id: int, version: int, note: str = "") -
     def work() -> Transfer:
         t = load_for_action(actor, transfer_id)
         apply_transition(t, actor, A.APPROVE_OUT, version, clean_note(note))
-        notify_step(t, actor, _("转出审批通过，等待转入接收"))
+        notify_step(t, actor, _m("转出审批通过，等待转入接收"))
         return t
 
     with transfer_unit():
@@ -281,7 +282,7 @@ def return_(actor: Person, transfer_id: int, version: int, reason: str) -> Trans
         t = load_for_action(actor, transfer_id)
         text = clean_note(reason, required=True, field="reason")
         apply_transition(t, actor, A.RETURN, version, text, {"return_reason": text})
-        notify_step(t, actor, _("已退回：%(reason)s", reason=text))
+        notify_step(t, actor, _m("已退回：%(reason)s", reason=text))
         return t
 
     with transfer_unit():
@@ -297,7 +298,7 @@ def withdraw(actor: Person, transfer_id: int, version: int, note: str = "") -> T
         apply_transition(t, actor, A.WITHDRAW, version, clean_note(note))
         ids = {t.person_id} | (set(acting_admin_ids(waiting)) if waiting else set())
         ids.discard(actor.id)
-        message = _("%(name)s 的组织关系转接已撤回。", name=t.person.name)
+        message = _m("%(name)s 的组织关系转接已撤回。", name=t.person.name)
         tell(ids, "transfer", message, transfer_link(t.id))
         return t
 
@@ -327,7 +328,7 @@ def resubmit(
         apply_transition(t, actor, A.RESUBMIT, version, text, values)
         if perms.can_act_out(actor, t):
             apply_transition(t, actor, A.APPROVE_OUT, t.version, notes.AUTO_APPROVED)
-        notify_step(t, actor, _("已修改并重新提交"))
+        notify_step(t, actor, _m("已修改并重新提交"))
         return t
 
     with transfer_unit():

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -168,12 +168,12 @@ def _headers(response: Response) -> Response:
 
 _NAV = (
     ("search.index", _l("通讯录")),
-    ("orgs.index", _l("团组织")),
-    ("regions.index", _l("地区")),
+    ("orgs.index", lazy_pgettext("section", "团组织")),
+    ("regions.index", lazy_pgettext("section", "地区")),
     ("groups.index", _l("群组")),
-    ("transfers.index", _l("组织关系转接")),
+    ("transfers.index", lazy_pgettext("section", "组织关系转接")),
     ("notices.index", _l("团务工作")),
-    ("admin.index", _l("管理")),
+    ("admin.index", lazy_pgettext("section", "管理")),
 )
 
 

@@ -2,7 +2,7 @@
 current by stats/tally.py; indexes for the data-quality figures
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-03 16:10:00
 
 The upgrade fills the tally from the people already stored (`tally.rebuild`).

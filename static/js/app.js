@@ -6,10 +6,19 @@
     if (!window.matchMedia("(min-width: 760px)").matches) return;
     root.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
   }
-  // Keep a filter panel open across htmx swaps of the results it lives in.
+  // Keep a filter panel open across htmx swaps of the results it lives in (a select
+  // changed: more filters may follow). A link followed inside a folded filter panel on a
+  // phone (a region picked) closes it instead, or the panel would cover the results.
   var openIds = {};
+  var closing = null;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("details[data-open-wide] a[hx-get]");
+    closing = link && !window.matchMedia("(min-width: 760px)").matches
+      ? link.closest("details[data-open-wide]").id : null;
+  });
   document.addEventListener("htmx:beforeSwap", function () {
     document.querySelectorAll("details[id]").forEach(function (d) { openIds[d.id] = d.open; });
+    if (closing) { openIds[closing] = false; closing = null; }
   });
   document.addEventListener("htmx:afterSwap", function () {
     Object.keys(openIds).forEach(function (id) {

@@ -1,5 +1,7 @@
 // @mention autocomplete for post text areas (progressive enhancement: without
-// JavaScript people type "@姓名#编号" themselves or use the look-up page).
+// JavaScript people type "@姓名" themselves; see directory/groups/mentions.py).
+// The text gets the name only; the id of the person picked goes in a hidden
+// "mention" field of the form, so namesakes stay apart.
 (function () {
   "use strict";
   var menu = null, active = null, timer = null;
@@ -12,8 +14,15 @@
     return m ? m[1] : null;
   }
 
-  function insert(area, token) {
+  function insert(area, token, id) {
     var pos = area.selectionStart, before = area.value.slice(0, pos), after = area.value.slice(pos);
+    if (area.form && id) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "mention";
+      hidden.value = id;
+      area.form.appendChild(hidden);
+    }
     var start = before.lastIndexOf("@");
     area.value = before.slice(0, start) + token + " " + after;
     var caret = start + token.length + 1;
@@ -32,9 +41,10 @@
       var li = document.createElement("li");
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", i === 0 ? "true" : "false");
-      li.textContent = p.name + " #" + p.id;
+      li.textContent = p.org ? p.name + " · " + p.org : p.name;
       li.dataset.token = p.token;
-      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); insert(area, p.token); });
+      li.dataset.id = p.id;
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); insert(area, p.token, p.id); });
       menu.appendChild(li);
     });
     area.parentNode.classList.add("mention-wrap");
@@ -69,7 +79,7 @@
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") { ev.preventDefault(); move(ev.key === "ArrowDown" ? 1 : -1); }
     else if (ev.key === "Enter" || ev.key === "Tab") {
       var sel = menu.querySelector('li[aria-selected="true"]');
-      if (sel) { ev.preventDefault(); insert(active, sel.dataset.token); }
+      if (sel) { ev.preventDefault(); insert(active, sel.dataset.token, sel.dataset.id); }
     } else if (ev.key === "Escape") { close(); }
   });
   document.addEventListener("focusout", function (ev) { if (ev.target === active) { setTimeout(close, 150); } });

@@ -67,9 +67,9 @@ _OVERFLOW = """() => {
 
 # In English, interface text with a full-width colon "：" or an enumeration comma "、" is a
 # Chinese habit left behind (issue 10). What people wrote themselves (posts, bios, names) is
-# theirs and is skipped, and so is `.stored-text`: notifications are stored as sent, in the
-# sender's language (a known gap: shown in the reader's language they would need their
-# message id and values stored instead of the text).
+# theirs and is skipped, and so is `.stored-text`: notifications written before they were
+# stored as a message id and values (migration 0013) are shown as they were sent; newer ones
+# are rendered in the reader's language and checked like the rest of the page.
 _FULL_WIDTH_IN_ENGLISH = """() => {
   if (!(document.documentElement.lang || '').startsWith('en')) return [];
   const theirs = 'textarea, input, select, script, style, [lang]:not(html), .post-body, .bio, .stored-text';

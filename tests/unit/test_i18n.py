@@ -47,6 +47,54 @@ def test_every_message_id_has_english(i18n):
     )
 
 
+def test_one_english_per_message_id(i18n):
+    """Flask-Babel merges every area's catalogue into one: an id translated differently by
+    two areas shows only one of them everywhere. Two meanings of one Chinese text get a
+    context (`pgettext`), one meaning gets one English."""
+    found = i18n.conflicts()
+    report = "\n".join(
+        f"{key!r}: " + "; ".join(f"{area}={text!r}" for area, text in sorted(by_area.items()))
+        for key, by_area in found.items()
+    )
+    assert not found, f"{len(found)} message ids have two English translations:\n{report}"
+
+
+def _po(path, body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('msgid ""\nmsgstr ""\n"Language: en\\n"\n\n' + body, encoding="utf-8")
+
+
+def test_conflicts_are_per_context(i18n, tmp_path):
+    po = "en/LC_MESSAGES/messages.po"
+    _po(tmp_path / "a" / po, 'msgid "管理员"\nmsgstr "Admins"\n\nmsgid "查看"\nmsgstr "View"\n')
+    _po(
+        tmp_path / "b" / po,
+        'msgctxt "group role"\nmsgid "管理员"\nmsgstr "Moderator"\n\nmsgid "查看"\nmsgstr "Show"\n',
+    )
+    assert i18n.conflicts(tmp_path) == {"查看": {"a": "View", "b": "Show"}}
+    assert "group role\x04管理员" in i18n.translated(tmp_path)
+
+
+def test_contexts_are_extracted_and_appended(i18n, tmp_path, monkeypatch):
+    (tmp_path / "directory/translations/core/en/LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "directory/things").mkdir(parents=True)
+    (tmp_path / "templates/things").mkdir(parents=True)
+    (tmp_path / "directory/things/views.py").write_text(
+        "from flask_babel import lazy_pgettext, pgettext\n"
+        'pgettext("nav", "地区")\nlazy_pgettext("group role", "管理员")\n'
+    )
+    (tmp_path / "templates/things/x.html").write_text("<p>{{ pgettext('panel', '筛选') }}</p>\n")
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    ids = i18n.extract(tmp_path)
+    assert {"nav\x04地区", "group role\x04管理员", "panel\x04筛选"} <= set(ids)
+    i18n.main(["--area", "things", "--append"])
+    text = (tmp_path / "directory/translations/things/en/LC_MESSAGES/messages.po").read_text(
+        encoding="utf-8"
+    )
+    assert 'msgctxt "nav"\nmsgid "地区"\nmsgstr ""' in text
+    assert 'msgctxt "panel"\nmsgid "筛选"' in text
+
+
 def test_area_of(i18n):
     assert i18n.area_of("templates/base.html") == "core"
     assert i18n.area_of("templates/auth/login.html") == "core"
