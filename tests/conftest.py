@@ -44,7 +44,7 @@ from directory import create_app
 from directory.config import TestConfig
 from directory.extensions import db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.private_servers"]
 
 PG_URL = os.environ.get("DIRECTORY_TEST_DATABASE_URL", "")
 PASSWORD = "correct-horse-9"

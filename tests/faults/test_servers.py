@@ -2,7 +2,7 @@
 
 Each check: nothing committed is lost, the app answers 503 (database) or keeps serving
 (Redis) meanwhile, and recovers by itself, without a restart. They use their own
-PostgreSQL cluster and Redis (tests/faults/conftest.py) and run once, in the SQLite pass.
+PostgreSQL cluster and Redis (tests/private_servers.py) and run once, in the SQLite pass.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def server(served, app, cadre, tmp_path) -> Server:
 
 
 def _redis_port(_config) -> int:
-    from tests.faults.conftest import REDIS_PORT
+    from tests.private_servers import REDIS_PORT
 
     return REDIS_PORT
 
