@@ -26,22 +26,12 @@ from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.people.services import pinyin_of
-from directory.rosters.planning import NewOrg, Plan, RowPlan
+from directory.rosters.planning import PROFILE_FIELDS, NewOrg, Plan, RowPlan
 from directory.search import outbox
 from directory.stats import tally
 
 Progress = Callable[[int, int], None]
 CHUNK = 1000
-_PROFILE = (
-    "name",
-    "phone",
-    "wechat",
-    "gender",
-    "political_status",
-    "cadre_kind",
-    "establishment",
-    "birth_year",
-)
 
 
 @gc_paused()
@@ -131,7 +121,9 @@ def _create_people(
                 "name": fields["name"],
                 "name_pinyin": pinyin_of(fields["name"]),
                 "membership_org_id": membership.id if membership is not None else None,
-                **{k: fields[k] if fields[k] != "" else None for k in _PROFILE if k != "name"},
+                **{
+                    k: fields[k] if fields[k] != "" else None for k in PROFILE_FIELDS if k != "name"
+                },
             }
         )
     result = db.session.execute(insert(Person).returning(Person.id, Person.email), values)
@@ -151,7 +143,7 @@ def _update_people(
         membership = resolve(fields["membership_org"])
         if membership is not None and person.membership_org_id != membership.id:
             change["membership_org_id"] = membership.id  # a system admin's correction (planned)
-        for key in _PROFILE:
+        for key in PROFILE_FIELDS:
             value = fields[key]
             if value is not None and value != "" and getattr(person, key) != value:
                 change[key] = value

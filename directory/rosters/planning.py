@@ -32,6 +32,18 @@ from directory.rosters import columns as C
 from directory.rosters.reading import Sheet, text
 from directory.web.forms import normalise_phone
 
+# The person fields a roster row sets (compared on preview, written on import).
+PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "wechat",
+    "gender",
+    "political_status",
+    "cadre_kind",
+    "establishment",
+    "birth_year",
+)
+
 MAX_AGE = {CadreKind.FULL_TIME: 35, CadreKind.SECONDED: 35, CadreKind.PART_TIME: 40}
 CHUNK = 500
 
@@ -401,16 +413,7 @@ def _plan_person(
         row.action = "create"
         return
     row.action = "unchanged"
-    for key in (
-        "name",
-        "phone",
-        "wechat",
-        "gender",
-        "political_status",
-        "cadre_kind",
-        "establishment",
-        "birth_year",
-    ):
+    for key in PROFILE_FIELDS:
         new = fields[key]
         if new is not None and new != "" and getattr(person, key) != new:
             old = getattr(person, key)
