@@ -16,7 +16,9 @@ after each test cost ~0.4 s. So:
   it: browser tests, the two-process search test and the concurrency tests still work);
 - PostgreSQL: one database per session, `synchronous_commit=off` for its connections
   (no wait for the WAL flush; nothing else changes), and after each test its rows are
-  deleted and its sequences restarted, instead of a TRUNCATE.
+  deleted and its sequences restarted, instead of a TRUNCATE;
+- search indexing waits until the index is read (`DRAIN_ON_READ`), unless a test sets
+  `SEARCH_AUTO_DRAIN` itself.
 """
 
 from __future__ import annotations
