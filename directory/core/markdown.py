@@ -12,6 +12,8 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
+from directory.core.numbers import parse_id
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
@@ -33,7 +35,8 @@ MAX_NESTING = 16
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": 64}).enable(
     ["table", "strikethrough"]
 )
-MENTION = re.compile(r"@([^\s@#\[\]()<>*_`\\]{1,40})#(\d{1,12})")
+# The id is ASCII digits only ([0-9], not \d), as everywhere numbers are read (core/numbers).
+MENTION = re.compile(r"@([^\s@#\[\]()<>*_`\\]{1,40})#([0-9]{1,12})")
 
 
 class NestingTooDeep(ValueError):
@@ -52,7 +55,7 @@ def nesting_depth(text: str) -> int:
 
 def mention_ids(text: str) -> set[int]:
     """Ids of people mentioned as `@name#id` (the form the autocomplete inserts)."""
-    return {int(m.group(2)) for m in MENTION.finditer(text)}
+    return {pid for m in MENTION.finditer(text) if (pid := parse_id(m.group(2))) is not None}
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 
 from directory.core import markdown
-from directory.core.numbers import parse_id
+from directory.core.numbers import parse_id, parse_int
 from directory.extensions import db
 from directory.groups.models import Group, GroupMember
 from directory.people.models import Person
@@ -112,7 +112,8 @@ def canonical(body: str, picked: Sequence[int], group: Group | None) -> str:
         end = start + 1 + len(name)
         out.append(body[last:end])
         # A digit right after the id would read as part of it: a space keeps them apart.
-        out.append(f"#{pid} " if body[end : end + 1].isdigit() else f"#{pid}")
+        next_is_digit = parse_int(body[end : end + 1], 9, 0) is not None
+        out.append(f"#{pid} " if next_is_digit else f"#{pid}")
         last = end
     out.append(body[last:])
     return "".join(out)

@@ -112,3 +112,16 @@ def test_canonical_edge_cases(app, world) -> None:  # type: ignore[no-untyped-de
     assert mentions.canonical(f"@李明#{li.id}", [], None) == f"@李明#{li.id}"
     assert mentions.picked_ids(["12", "x", "-1", "٣", "7"]) == [12, 7]
     assert mentions.shown(f"@李明#{li.id} 好") == ("@李明 好", [li.id])
+
+
+def test_digits_after_a_mention_are_ascii_only(app, owner, world) -> None:  # type: ignore[no-untyped-def]
+    """Only [0-9] is part of a mention's id (as everywhere numbers are read): a '²' or an
+    Arabic-Indic digit after the name is text, never read into the id."""
+    from directory.core import markdown
+
+    a = make_person(name="李明", membership_org_id=world.street_org.id)
+    group = make_group(owner, "开放群", members=(a,))
+    assert mentions.canonical("@李明²", [a.id], group) == f"@李明#{a.id}²"
+    assert mentions.canonical("@李明2", [a.id], group) == f"@李明#{a.id} 2"
+    assert markdown.mention_ids(f"@李明#{a.id}٣") == {a.id}
+    assert markdown.mention_ids("@李明#99999999999") == set()  # beyond any id: no one
