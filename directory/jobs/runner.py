@@ -13,6 +13,11 @@ Tasks take a job id and open their own app context. A task's writes and the job'
 and the heartbeat live in huey's key-value store, not in the database, so a task can
 report them in the middle of its own (uncommitted) transaction. A job whose heartbeat
 stops for ``JOBS_STALE_AFTER`` seconds is shown, and marked, as failed.
+
+A job whose queue message was never sent (Redis down when it was submitted) or was lost
+(Redis restarted without persistence) stays "queued" in the database: every consumer
+sends such jobs again when it starts and once a minute (`requeue_stranded`). A second
+message for the same job is harmless: running starts by claiming the job in one UPDATE.
 """
 
 from __future__ import annotations
@@ -28,10 +33,10 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.constants import EmptyData
 from huey.consumer import Consumer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from directory.core.enums import JobStatus
 from directory.core.errors import DomainError
@@ -45,6 +50,7 @@ log = logging.getLogger(__name__)
 TaskFn = Callable[[Job, dict[str, Any]], "dict[str, Any] | None"]
 _TASKS: dict[str, TaskFn] = {}
 _EXT = "directory_jobs"
+RUN_JOB = "directory.run_job"
 
 
 def job_task(kind: str) -> Callable[[TaskFn], TaskFn]:
@@ -84,7 +90,12 @@ class _Jobs:
             with app.app_context():
                 _run(job_id)
 
-        self.run_job = self.huey.task(name="directory.run_job")(run_job)
+        def requeue() -> None:
+            with app.app_context():
+                requeue_stranded(app)
+
+        self.run_job = self.huey.task(name=RUN_JOB)(run_job)
+        self.requeue = self.huey.periodic_task(crontab(), name="directory.requeue")(requeue)
 
     def ensure_consumer(self) -> None:
         """Start the in-process consumer thread once (embedded default only)."""
@@ -218,9 +229,33 @@ def settle_if_stale(job: Job) -> Job:
     return job
 
 
+def requeue_stranded(app: Flask) -> list[int]:
+    """Send again the message of every queued job that is not in the queue; their ids.
+
+    Such a job's message was never sent (the queue was down at submit time) or was lost.
+    A job that is between its commit and its message, or between its message being taken
+    and its claim, is sent twice at worst, which its claim makes harmless.
+    """
+    jobs = jobs_of(app)
+    queued = db.session.scalars(
+        select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.id)
+    ).all()
+    if not queued:
+        return []
+    in_queue = {task.args[0] for task in jobs.huey.pending() if task.name == RUN_JOB}
+    stranded = [job_id for job_id in queued if job_id not in in_queue]
+    for job_id in stranded:
+        jobs.run_job(job_id)
+    if stranded:
+        log.warning("queued again %d job(s) missing from the queue: %s", len(stranded), stranded)
+    return stranded
+
+
 def consume(app: Flask, workers: int) -> None:
     """Run a consumer in the foreground until a signal stops it (`flask jobs run`)."""
     jobs = jobs_of(app)
     if jobs.huey.immediate:
         raise ValueError("JOBS_BACKEND is 'immediate': there is nothing to consume")
+    with app.app_context():
+        requeue_stranded(app)
     Consumer(jobs.huey, workers=workers, worker_type="thread").run()

@@ -206,3 +206,53 @@ def test_with_redis_configured_jobs_go_through_redis(redis_queue, app: Flask, ca
         consumer.stop(graceful=True)
         jobs.huey.flush()
     assert job.status == JobStatus.DONE and _notifications() == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_job_submitted_while_redis_is_down_is_queued_again(
+    redis_queue, app: Flask, runner, cadre, caplog
+) -> None:
+    from huey.consumer import Consumer
+
+    jobs = jobs_of(app)
+    storage = jobs.huey.storage
+    live = storage.conn
+    storage.conn = redis.Redis(port=_closed_port(), socket_connect_timeout=0.5)  # Redis is down
+    try:
+        stranded = submit(
+            "test.notify", owner_id=cadre.id, params={"people": [cadre.id], "text": "断"}
+        )
+    finally:
+        storage.conn = live  # Redis is back
+    assert "after-commit step failed" in caplog.text
+    db.session.expire_all()
+    assert stranded.status == JobStatus.QUEUED and jobs.huey.pending_count() == 0
+
+    result = runner.invoke(args=["jobs", "requeue"])
+    assert result.exit_code == 0 and f"queued again: 1 job(s) ({stranded.id})" in result.output
+    assert jobs.huey.pending_count() == 1
+    # A job whose message is in the queue is not sent twice.
+    assert runner.invoke(args=["jobs", "requeue"]).output.startswith("queued again: 0")
+
+    consumer = Consumer(jobs.huey, workers=1, worker_type="thread", periodic=False)
+    consumer._set_signal_handlers = lambda: None  # not the main thread's signals in a test
+    consumer.start()
+    try:
+        job = _wait_until_finished(stranded.id)
+    finally:
+        consumer.stop(graceful=True)
+        jobs.huey.flush()
+    assert job.status == JobStatus.DONE and _notifications() == 1
+
+
+def test_every_consumer_looks_for_stranded_jobs_every_minute(app: Flask) -> None:
+    huey = jobs_of(app).huey
+    for minute in (now(), now() + timedelta(minutes=1, seconds=7)):
+        assert [t.name for t in huey.read_periodic(minute)] == ["directory.requeue"]
