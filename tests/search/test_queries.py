@@ -2,46 +2,48 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.search.helpers import names, run
 
+# Tables of queries checked in one test each: building the directory takes about a second,
+# a query milliseconds. Every miss of the table is reported, not only the first.
+FINDS = [
+    ("张彤", "张彤"),
+    ("张", "张彤"),
+    ("zhangtong", "张彤"),
+    ("zhang tong", "张彤"),
+    ("ZhangTong", "张彤"),
+    ("zt", "张彤"),
+    ("张t", "张彤"),
+    ("tong", "张彤"),
+    ("曾国藩", "曾国藩"),
+    ("zengguofan", "曾国藩"),
+    ("zeng", "曾国藩"),
+    ("zgf", "曾国藩"),
+    ("shantianfang", "单田芳"),
+    ("shan", "单田芳"),
+    ("qiuxiaoming", "仇小明"),
+    ("ouyang", "欧阳娜娜"),
+    ("欧阳", "欧阳娜娜"),
+    ("oynn", "欧阳娜娜"),
+    ("䶮", "王䶮"),
+    ("王䶮", "王䶮"),
+    ("歐陽娜娜", "欧阳娜娜"),
+    ("志愿服务", "单田芳"),
+    ("乡村振兴", "单田芳"),
+    ("绵阳中学", "单田芳"),
+    ("广州", "欧阳娜娜"),
+]
+# Broad queries: the person is found, not necessarily first.
+NOT_FIRST = {"张", "tong", "shan", "zeng", "广州"}
 
-@pytest.mark.parametrize(
-    ("q", "expected"),
-    [
-        ("张彤", "张彤"),
-        ("张", "张彤"),
-        ("zhangtong", "张彤"),
-        ("zhang tong", "张彤"),
-        ("ZhangTong", "张彤"),
-        ("zt", "张彤"),
-        ("张t", "张彤"),
-        ("tong", "张彤"),
-        ("曾国藩", "曾国藩"),
-        ("zengguofan", "曾国藩"),
-        ("zeng", "曾国藩"),
-        ("zgf", "曾国藩"),
-        ("shantianfang", "单田芳"),
-        ("shan", "单田芳"),
-        ("qiuxiaoming", "仇小明"),
-        ("ouyang", "欧阳娜娜"),
-        ("欧阳", "欧阳娜娜"),
-        ("oynn", "欧阳娜娜"),
-        ("䶮", "王䶮"),
-        ("王䶮", "王䶮"),
-        ("歐陽娜娜", "欧阳娜娜"),
-        ("志愿服务", "单田芳"),
-        ("乡村振兴", "单田芳"),
-        ("绵阳中学", "单田芳"),
-        ("广州", "欧阳娜娜"),
-    ],
-)
-def test_finds_person(directory, q: str, expected: str) -> None:
-    found = names(directory.cadre, q=q)
-    assert expected in found
-    if q not in ("张", "tong", "shan", "zeng", "广州"):
-        assert found[0] == expected
+
+def test_finds_person(directory) -> None:
+    missed = {}
+    for q, expected in FINDS:
+        found = names(directory.cadre, q=q)
+        if expected not in found or (q not in NOT_FIRST and found[0] != expected):
+            missed[q] = (expected, found[:3])
+    assert not missed
 
 
 def test_surname_ranks_surname_holder_first(directory) -> None:
@@ -85,30 +87,33 @@ def test_words_combine(directory) -> None:
     assert names(directory.cadre, q="zhang 南充") == ["张彤"]
 
 
-@pytest.mark.parametrize(
-    "q",
-    [
-        "",
-        "张",
-        "z",
-        "x" * 500,
-        "😀😀",
-        "'; DROP TABLE person; --",
-        "1 OR 1=1",
-        "AND OR NOT",
-        '* ? ~ ^ " [ ] ( ) { } :',
-        '"张彤',
-        "name:张彤",
-        "张彤~2^3",
-        "zhang张彤tong",
-        "%_\\",
-    ],
-)
-def test_odd_input_never_errors(directory, q: str) -> None:
-    page = run(directory.cadre, q=q)
-    assert page.total >= 0
-    if q.startswith(("😀", "* ?", "%")):
-        assert page.total == 0 and page.hint
+ODD = [
+    "",
+    "张",
+    "z",
+    "x" * 500,
+    "😀😀",
+    "'; DROP TABLE person; --",
+    "1 OR 1=1",
+    "AND OR NOT",
+    '* ? ~ ^ " [ ] ( ) { } :',
+    '"张彤',
+    "name:张彤",
+    "张彤~2^3",
+    "zhang张彤tong",
+    "%_\\",
+]
+
+
+def test_odd_input_never_errors(directory) -> None:
+    for q in ODD:
+        try:
+            page = run(directory.cadre, q=q)
+        except Exception as exc:
+            raise AssertionError(f"searching {q!r} raised") from exc
+        assert page.total >= 0, q
+        if q.startswith(("😀", "* ?", "%")):
+            assert page.total == 0 and page.hint, q
 
 
 def test_contacts_are_not_searchable(directory) -> None:
