@@ -45,6 +45,13 @@ class Notice(Model):
     level: Mapped[OrgLevel | None] = mapped_column(enum_type(OrgLevel))
     sector: Mapped[Sector | None] = mapped_column(enum_type(Sector))
     cadre_kind: Mapped[CadreKind | None] = mapped_column(enum_type(CadreKind))
+    # Narrowed to a saved list (directory/lists): its name is kept for the page; when the
+    # list is deleted before delivery the id turns NULL and the notice reaches nobody
+    # (narrowing never widens).
+    person_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person_list.id", ondelete="SET NULL")
+    )
+    list_name: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[NoticeStatus] = mapped_column(
         enum_type(NoticeStatus), default=NoticeStatus.QUEUED
     )
