@@ -19,4 +19,4 @@ class NameForm(BaseForm):
 
 
 class AddForm(BaseForm):
-    person = PickerField(_l("添加人员"))
+    person = PickerField(_l("要加入的人"))

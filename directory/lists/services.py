@@ -103,11 +103,12 @@ def _add_ids(owner: Person, plist: PersonList, ids: Select[Any]) -> int:
         .order_by(Person.id)
         .limit(room)
     )
-    count = db.session.execute(
+    before = plist.member_count
+    db.session.execute(
         insert(PersonListMember).from_select(["list_id", "person_id", "added_at"], chosen)
-    ).rowcount  # type: ignore[attr-defined]  # an INSERT gives a CursorResult
-    _touch(plist)
-    return int(count or 0)
+    )
+    _touch(plist)  # the recount says how many went in (an INSERT ... SELECT's rowcount
+    return plist.member_count - before  # is -1 through the ORM on PostgreSQL)
 
 
 def _touch(plist: PersonList) -> None:
@@ -206,13 +207,14 @@ def remove_person(owner: Person, plist: PersonList, person_id: int) -> bool:
     """Take one person off the list (False when they were not on it)."""
     if not can_use_list(owner, plist):
         raise NotFound(_("名单不存在。"))
-    gone = db.session.execute(
+    before = plist.member_count
+    db.session.execute(
         delete(PersonListMember).where(
             PersonListMember.list_id == plist.id, PersonListMember.person_id == person_id
         )
-    ).rowcount  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
+    )
     _touch(plist)
-    return bool(gone)
+    return plist.member_count < before
 
 
 def candidates(owner: Person, text: str, limit: int = 10) -> list[Person]:
