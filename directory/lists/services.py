@@ -166,6 +166,12 @@ def rename(owner: Person, plist: PersonList, name: str) -> None:
         raise NotFound(_("名单不存在。"))
     plist.name = _name(owner, name, other_than=plist.id)
     plist.updated_at = clock.now()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same name given to two lists at once
+        raise ValidationError(
+            _("你已有一个叫“%(name)s”的名单。", name=plist.name), field="name"
+        ) from None
 
 
 @transactional
