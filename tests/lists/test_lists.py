@@ -232,3 +232,16 @@ def test_save_a_search_as_a_list(league, auth, client):
     assert not members & {league.county_admin.id, league.outsider.id}
     follow = client.get(r.headers["Location"])
     assert "不在你管理的团组织中" in follow.text  # the flash says some were left out
+
+
+def test_pages_in_english(league, auth, client):
+    plist = _list(league, None, league.a)
+    auth.login(league.county_admin)
+    client.get("/?lang=en")
+    index = client.get("/lists/?lang=en").text
+    assert "My lists" in index and "New list" in index
+    page = client.get(f"/lists/{plist.id}?lang=en").text
+    assert "Send a notice to this list" in page and "Delete the list" in page
+    assert "Person to add" in page and "Take 张彤 off the list" in page
+    for chinese in ("名单", "移出", "：", "（"):
+        assert chinese not in page.split("<main", 1)[1].split("</main>", 1)[0]
