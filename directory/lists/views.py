@@ -166,7 +166,10 @@ def from_search() -> Response | tuple[str, int] | str:
     args = {k: str(v) for k, v in params.url_args().items()}
     form = NameForm(formdata=None, name=_default_name(params.q))
     if request.method == "GET":
-        return render("lists/save_search.html", "form", form=form, args=args)
+        found = search_service.search_people(me, params, per_page=1).total or 0
+        return render(
+            "lists/save_search.html", "form", form=form, args=args, q=params.q, found=found
+        )
     form = NameForm()
     if form.validate():
         try:
@@ -182,7 +185,9 @@ def from_search() -> Response | tuple[str, int] | str:
                     "搜索结果超过 %(n)d 人，只保存了前 %(n)d 人。", n=services.MAX_MEMBERS
                 )
             return redirect_after_change(url_for("lists.show", list_id=saved.plist.id), message)
-    return render("lists/save_search.html", "form", form=form, args=args), 422
+    return render(
+        "lists/save_search.html", "form", form=form, args=args, q=params.q, found=None
+    ), 422
 
 
 def _default_name(q: str) -> str:

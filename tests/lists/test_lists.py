@@ -220,6 +220,7 @@ def test_save_a_search_as_a_list(league, auth, client):
     auth.login(league.street_admin)
     r = client.get("/lists/from-search", query_string={"q": "张彤"})
     assert r.status_code == 200 and 'value="搜索：张彤"' in r.text
+    assert "搜索“张彤”共找到 1 人" in r.text
     assert client.get("/lists/from-search", query_string={"sector": "nope"}).status_code == 400
     r = client.post("/lists/from-search", data={"name": "", "q": "张彤"})
     assert r.status_code == 422
