@@ -167,6 +167,158 @@ def count_statements(client, url: str) -> int:  # type: ignore[no-untyped-def]
     return len(seen)
 
 
+def _plan(stmt: sa.Select) -> list[str]:  # type: ignore[type-arg]
+    compiled = stmt.compile(db.engine)
+    conn = db.session.connection()
+    plan = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN ANALYZE {compiled}", compiled.params)]
+    db.session.rollback()
+    return plan
+
+
+def _organisation_access(plan: list[str]) -> str:
+    """How a plan reads `organisation`: its index when it uses one, else its scan."""
+    nodes = [
+        line.strip().lstrip("-> ").strip().split("  (")[0]
+        for line in plan
+        if "Scan" in line and ("organisation" in line.split("  (")[0])
+    ]
+    for wanted in ("ix_organisation", "pk_organisation", "organisation"):
+        for node in nodes:
+            if wanted in node:
+                return f"`{node}`"
+    return "?"
+
+
+def explain_city(notice_id: int, city_id: int) -> str:
+    """Which index serves the city's `path LIKE` prefix (PostgreSQL; EXPLAIN ANALYZE).
+
+    Two statements: the city's organisations alone (the subtree look-up every `under()`
+    and statistics page makes), and the page's unread list (50 rows in organisation
+    order). Prints both plans; answers how each reads `organisation`.
+    """
+    from directory.notices import delivery
+
+    if db.engine.dialect.name != "postgresql":
+        return "—"
+    notice = db.session.get(Notice, notice_id)
+    city = db.session.get(Organisation, city_id)
+    subtree = sa.select(Organisation.id).where(
+        Organisation.path.startswith(city.path, autoescape=True)
+    )
+    unread = (
+        sa.select(NoticeRecipient.id)
+        .where(
+            NoticeRecipient.notice_id == notice_id,
+            delivery.under(notice, city),
+            NoticeRecipient.read_at.is_(None),
+        )
+        .order_by(NoticeRecipient.org_id, NoticeRecipient.person_id)
+        .limit(50)
+    )
+    answers = []
+    for what, stmt in (("subtree", subtree), ("unread list", unread)):
+        plan = _plan(stmt)
+        print(f"EXPLAIN ANALYZE of the city's {what}:", *plan, sep="\n  ")
+        answers.append(f"{what}: {_organisation_access(plan)}")
+    return "; ".join(answers)
+
+
+TRIGGER_MS: list[float] = []
+
+
+def remind_update(notice_id: int, city_ids: list[int], function: str | None) -> float:
+    """Seconds of the reminder's UPDATE over the unread of these cities (rolled back).
+
+    The statement `notices.services.remind` sends; `function` (the tally trigger's
+    CREATE OR REPLACE FUNCTION) is installed first inside the same transaction.
+    """
+    paths = [db.session.get(Organisation, i).path for i in city_ids]
+    orgs = sa.select(Organisation.id).where(
+        sa.or_(*(Organisation.path.startswith(p, autoescape=True) for p in paths))
+    )
+    stmt = (
+        sa.update(NoticeRecipient)
+        .where(
+            NoticeRecipient.notice_id == notice_id,
+            NoticeRecipient.org_id.in_(orgs),
+            NoticeRecipient.read_at.is_(None),
+        )
+        .values(reminded_at=sa.func.current_timestamp())
+    )
+    if function:
+        db.session.execute(sa.text(function))
+    t0 = time.perf_counter()
+    n = db.session.execute(stmt).rowcount
+    seconds = time.perf_counter() - t0
+    db.session.rollback()
+    # The trigger's own time, as EXPLAIN ANALYZE reports it (another rolled-back run).
+    if function:
+        db.session.execute(sa.text(function))
+    compiled = stmt.compile(db.engine)
+    plan = db.session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {compiled}", compiled.params)
+    trigger = [r[0] for r in plan if r[0].startswith("Trigger notice_recipient_tally_update")]
+    db.session.rollback()
+    TRIGGER_MS.append(float(trigger[0].split("time=")[1].split()[0]) if trigger else 0.0)
+    return seconds if n else 0.0
+
+
+def reminder_figures(app: Flask, notice_id: int) -> str:
+    """The reminder's UPDATE to the unread of three cities (~10,500 rows) on PostgreSQL,
+    with the tally trigger function of 0016 and with 0015's, alternated (medians of 5)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "m0016", ROOT / "migrations" / "versions" / "0016_saved_lists.py"
+    )
+    assert spec is not None and spec.loader is not None
+    m0016 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0016)
+    with app.app_context():
+        cities = list(
+            db.session.scalars(
+                sa.select(Organisation.id)
+                .where(Organisation.level == OrgLevel.CITY)
+                .order_by(Organisation.id)
+                .limit(3)
+            )
+        )
+        unread = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(NoticeRecipient)
+            .where(
+                NoticeRecipient.notice_id == notice_id,
+                NoticeRecipient.read_at.is_(None),
+                NoticeRecipient.org_id.in_(
+                    sa.select(Organisation.id).where(
+                        sa.or_(
+                            *(
+                                Organisation.path.startswith(o.path, autoescape=True)
+                                for o in db.session.scalars(
+                                    sa.select(Organisation).where(Organisation.id.in_(cities))
+                                )
+                            )
+                        )
+                    )
+                ),
+            )
+        )
+        new, old, new_trigger, old_trigger = [], [], [], []
+        for _ in range(5):
+            new.append(remind_update(notice_id, cities, m0016.TALLY_FUNCTION_0016))
+            new_trigger.append(TRIGGER_MS.pop())
+            old.append(remind_update(notice_id, cities, m0016.TALLY_FUNCTION_0015))
+            old_trigger.append(TRIGGER_MS.pop())
+    return (
+        f"Reminder to {unread:,} unread (three cities; the UPDATE of `reminded_at` that "
+        f"`remind` sends, rolled back, medians of 5 alternated): "
+        f"{statistics.median(new) * 1000:.0f} ms with the tally function of 0016, "
+        f"{statistics.median(old) * 1000:.0f} ms with 0015's "
+        f"({statistics.median(old) / statistics.median(new):.1f}×); of which the trigger "
+        f"(EXPLAIN ANALYZE): {statistics.median(new_trigger):.0f} ms and "
+        f"{statistics.median(old_trigger):.0f} ms."
+    )
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -252,6 +404,32 @@ def run(url: str, label: str, args: argparse.Namespace) -> str:
     city = timed_gets(client, f"/notices/{notice_id}/coverage?org={city_id}", args.runs)
     with app.app_context():
         page_statements = count_statements(client, f"/notices/{notice_id}/coverage")
+        city_plan = explain_city(notice_id, city_id)
+    without = remind = ""
+    if url.startswith("postgresql"):
+        # The same city page without the pattern-ops index (the state before 0016), in
+        # this run: the index's gain measured against its own baseline.
+        with app.app_context():
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("DROP INDEX ix_organisation_path_pattern"))
+                conn.execute(sa.text("ANALYZE organisation"))
+            plain_plan = explain_city(notice_id, city_id)
+        plain = timed_gets(client, f"/notices/{notice_id}/coverage?org={city_id}", args.runs)
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(
+                sa.text(
+                    "CREATE INDEX ix_organisation_path_pattern"
+                    " ON organisation (path varchar_pattern_ops)"
+                )
+            )
+            conn.execute(sa.text("ANALYZE organisation"))
+        without = (
+            f"Without the pattern index (dropped, same run): city p50 "
+            f"{statistics.median(plain) * 1000:.0f} ms, p95 {p95(plain) * 1000:.0f} ms; "
+            f"{plain_plan}."
+        )
+        remind = reminder_figures(app, notice_id)
     # Opening the notice as a recipient: count the UPDATE statements.
     reader_client = app.test_client()
     login(reader_client, "c0@bench.example.org")
@@ -275,11 +453,16 @@ def run(url: str, label: str, args: argparse.Namespace) -> str:
         f"{statistics.median(coverage) * 1000:.0f} ms | {p95(coverage) * 1000:.0f} ms | "
         f"{statistics.median(baseline) * 1000:.0f} ms | "
         f"{statistics.median(coverage) / statistics.median(baseline):.1f}× | "
-        f"{p95(city) * 1000:.0f} ms | {page_statements} | "
+        f"{statistics.median(city) * 1000:.0f} ms | {p95(city) * 1000:.0f} ms | "
+        f"{page_statements} | "
         f"{len(updates)} UPDATE ({open_s * 1000:.0f} ms) |"
     )
     print(line, f"(data built in {built:.1f} s; 30 % read + 10 % replied in {bulk:.1f} s)")
-    return line
+    print(without, remind)
+    extra = f"\n\nPostgreSQL, city LIKE: {city_plan}. {without}\n\n{remind}" if without else ""
+    if without:
+        print(extra)
+    return line + extra
 
 
 def main() -> None:
@@ -287,15 +470,22 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--keep", default="", help="PostgreSQL only: build into this database and keep it"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines = []
+    if args.keep:  # an experiment's database: PostgreSQL only, no report
+        url = sa.engine.make_url(args.database_url).set(database=args.keep)
+        run(url.render_as_string(hide_password=False), "PostgreSQL", args)
+        return
     sqlite_path = OUT / "league.sqlite"
     sqlite_path.unlink(missing_ok=True)
     lines.append(run(f"sqlite:///{sqlite_path}", "SQLite", args))
     sqlite_path.unlink(missing_ok=True)
     if args.database_url:
-        name = f"bench_league_{uuid.uuid4().hex[:6]}"
+        name = f"league_bench_{uuid.uuid4().hex[:6]}"
         admin = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -325,14 +515,20 @@ def main() -> None:
         "in-process after a warm-up (target p95 ≤ 200 ms), after `VACUUM ANALYZE` of the "
         "recipients (what autovacuum does to a table that grew by 100k rows); *baseline*: the "
         "admin's notice list (GET /notices/) in the same run, and the ratio of the medians; "
-        "*city p95*: the coverage page of one city's part; *SQL*: the statements of one "
+        "*city p50 / p95*: the coverage page of one city's part (a twentieth of the tree); "
+        "*city LIKE* (below the table, PostgreSQL): how the plans (EXPLAIN ANALYZE) of the "
+        "city's subtree look-up (`path LIKE '/1/2/%'`) and of its unread list read the "
+        "organisations, with the `varchar_pattern_ops` index of migration 0016 "
+        "(`ix_organisation_path_pattern`) and, in the same run, without it; "
+        "*reminder*: the UPDATE a reminder sends to about 10,000 unread, with the tally "
+        "trigger function of migration 0016 and with 0015's; *SQL*: the statements of one "
         "province coverage page (the session's user included).\n"
         "- *open*: the UPDATE statements the application sends when a recipient opens the "
         "notice (marking read is one UPDATE; the database's trigger updates the coverage "
         "counters inside it), and the time of that request.\n\n"
         "| database | recipients | queued | delivered | coverage p50 | coverage p95 | "
-        "baseline p50 | ratio | city p95 | SQL | open |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(lines),
+        "baseline p50 | ratio | city p50 | city p95 | SQL | open |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(lines),
     )
 
 

@@ -89,6 +89,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if conf_args.get("include_object") is None:
+            # Indexes made on one database only (`ddl_if`) are not missing on the other.
+            from directory.core.sql import include_object_for
+
+            conf_args["include_object"] = include_object_for(connection.dialect.name)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -2,7 +2,7 @@
 
 `deliver(notice_id)` writes one `notice_recipient` row per cadre (people with a confirmed
 current position in a live organisation of the subtree, narrowed by level, sector and cadre
-kind) with one INSERT ... SELECT, then the in-app notifications with a second one and the
+kind, or to the members of a saved list) with one INSERT ... SELECT, then the in-app notifications with a second one and the
 coverage counters (`tally.write`) with a third. It runs as
 a background job when directory/jobs is there, else directly after the notice is committed.
 """
@@ -33,6 +33,7 @@ from directory.core.messages import Message, _m
 from directory.core.uow import required, unit_of_work
 from directory.extensions import db
 from directory.jobs import Job, submit
+from directory.lists.models import PersonListMember
 from directory.notices import tally
 from directory.notices.models import Notice, NoticeRecipient, NoticeStatus, NoticeTally
 from directory.notifications.models import Notification
@@ -70,6 +71,15 @@ def audience(notice: Notice) -> Select:
         stmt = stmt.where(org.sector == notice.sector)
     if notice.cadre_kind is not None:
         stmt = stmt.where(Person.cadre_kind == notice.cadre_kind)
+    if notice.list_name is not None:
+        # A saved list: only its members (none when the list was deleted since).
+        stmt = stmt.where(
+            Position.person_id.in_(
+                select(PersonListMember.person_id).where(
+                    PersonListMember.list_id == notice.person_list_id
+                )
+            )
+        )
     return stmt
 
 

@@ -40,6 +40,7 @@ class NoticeForm(BaseForm):
     level = EnumField(_l("只发给这一层级（可选）"), OrgLevel)
     sector = EnumField(_l("只发给这一领域（可选）"), Sector)
     cadre_kind = EnumField(_l("只发给这类团干部（可选）"), CadreKind)
+    person_list = SelectField(_l("只发给我的这个名单（可选）"), choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -45,6 +45,13 @@ class Notice(Model):
     level: Mapped[OrgLevel | None] = mapped_column(enum_type(OrgLevel))
     sector: Mapped[Sector | None] = mapped_column(enum_type(Sector))
     cadre_kind: Mapped[CadreKind | None] = mapped_column(enum_type(CadreKind))
+    # Narrowed to a saved list (directory/lists): its name is kept for the page; when the
+    # list is deleted before delivery the id turns NULL and the notice reaches nobody
+    # (narrowing never widens).
+    person_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person_list.id", ondelete="SET NULL")
+    )
+    list_name: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[NoticeStatus] = mapped_column(
         enum_type(NoticeStatus), default=NoticeStatus.QUEUED
     )
@@ -198,26 +205,37 @@ TALLY_POSTGRESQL = [
     # sender's row once per recipient, each time a new version of it within the
     # transaction: quadratic for a bulk update). Rows are updated in key order, so two
     # concurrent reads of one notice lock their common counters in the same order.
+    # The changed rows are first summed per recipient organisation (a MATERIALIZED CTE),
+    # and only those sums are spread over the ancestors: a statement that changes no
+    # count (a reminder stamps `reminded_at`: thousands of rows) joins nothing further,
+    # and a bulk read unnests each organisation's path once instead of once per row
+    # (migration 0016; 10,500 reminders: trigger 60-160 ms before, 14-19 ms after).
     "CREATE OR REPLACE FUNCTION notice_recipient_tally() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ DECLARE d record; BEGIN "
     "IF TG_OP = 'DELETE' THEN "
-    "FOR d IN SELECT o.notice_id, a.id AS org_id, count(*) AS dn, "
+    "FOR d IN WITH gone AS MATERIALIZED ("
+    "SELECT o.notice_id, o.org_id, count(*) AS dn, "
     "count(o.read_at) AS dr, count(o.replied_at) AS dp "
-    f"FROM old_rows AS o JOIN organisation AS g ON g.id = o.org_id {_PG_ANCESTORS} "
-    "GROUP BY o.notice_id, a.id ORDER BY o.notice_id, a.id LOOP "
+    "FROM old_rows AS o GROUP BY o.notice_id, o.org_id) "
+    "SELECT c.notice_id, a.id AS org_id, sum(c.dn) AS dn, sum(c.dr) AS dr, sum(c.dp) AS dp "
+    f"FROM gone AS c JOIN organisation AS g ON g.id = c.org_id {_PG_ANCESTORS} "
+    "GROUP BY c.notice_id, a.id ORDER BY c.notice_id, a.id LOOP "
     "UPDATE notice_tally SET recipients = recipients - d.dn, "
     "read_count = read_count - d.dr, replied_count = replied_count - d.dp "
     "WHERE notice_id = d.notice_id AND org_id = d.org_id; "
     "END LOOP; "
     "ELSE "
-    "FOR d IN SELECT n.notice_id, a.id AS org_id, "
+    "FOR d IN WITH changed AS MATERIALIZED ("
+    "SELECT n.notice_id, n.org_id, "
     "sum((n.read_at IS NOT NULL)::integer - (o.read_at IS NOT NULL)::integer) AS dr, "
     "sum((n.replied_at IS NOT NULL)::integer - (o.replied_at IS NOT NULL)::integer) AS dp "
     "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-    f"JOIN organisation AS g ON g.id = n.org_id {_PG_ANCESTORS} "
     "WHERE (n.read_at IS NULL) <> (o.read_at IS NULL) "
     "OR (n.replied_at IS NULL) <> (o.replied_at IS NULL) "
-    "GROUP BY n.notice_id, a.id ORDER BY n.notice_id, a.id LOOP "
+    "GROUP BY n.notice_id, n.org_id) "
+    "SELECT c.notice_id, a.id AS org_id, sum(c.dr) AS dr, sum(c.dp) AS dp "
+    f"FROM changed AS c JOIN organisation AS g ON g.id = c.org_id {_PG_ANCESTORS} "
+    "GROUP BY c.notice_id, a.id ORDER BY c.notice_id, a.id LOOP "
     "UPDATE notice_tally SET read_count = read_count + d.dr, "
     "replied_count = replied_count + d.dp "
     "WHERE notice_id = d.notice_id AND org_id = d.org_id; "

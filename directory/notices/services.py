@@ -19,6 +19,8 @@ from directory.core.pagination import ListPage
 from directory.core.uow import required, transactional, unit_of_work
 from directory.extensions import db
 from directory.groups import attachments
+from directory.lists.models import PersonList
+from directory.lists.permissions import can_use_list
 from directory.notices import delivery, tally
 from directory.notices.models import Notice, NoticeAttachment, NoticeRecipient
 from directory.notices.permissions import can_compose, can_view_coverage, managed_notices_clause
@@ -60,11 +62,18 @@ def compose(
     level: OrgLevel | None = None,
     sector: Sector | None = None,
     cadre_kind: CadreKind | None = None,
+    person_list: PersonList | None = None,
     files: list[attachments.CheckedFile] | None = None,
 ) -> Notice:
-    """Write a notice from `org` (its admins); delivery is a separate step (`delivery`)."""
+    """Write a notice from `org` (its admins); delivery is a separate step (`delivery`).
+
+    A saved list narrows it to the list's members, intersected with the subtree and the
+    other narrowings; only the list's owner sends to it.
+    """
     if not can_compose(actor, org):
         raise PermissionDenied(_("只有该团组织的管理员可以发通知。"))
+    if person_list is not None and not can_use_list(actor, person_list):
+        raise ValidationError(_("请选择你自己的名单。"), field="person_list")
     title, body, html = _check_text(title, body)
     if deadline is not None and deadline.isoformat() < clock.local_time(clock.now(), "%Y-%m-%d"):
         raise ValidationError(_("截止日期不能早于今天。"), field="deadline")
@@ -80,6 +89,8 @@ def compose(
         level=level,
         sector=sector,
         cadre_kind=cadre_kind,
+        person_list_id=person_list.id if person_list else None,
+        list_name=person_list.name if person_list else None,
         created_at=clock.now(),
     )
     db.session.add(notice)

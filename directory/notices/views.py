@@ -14,6 +14,7 @@ from directory.core.errors import ValidationError
 from directory.extensions import db
 from directory.groups import attachments
 from directory.jobs import Job
+from directory.lists import services as lists
 from directory.notices import services
 from directory.notices.forms import NoticeForm, RemindForm, ReplyForm
 from directory.notices.models import NoticeAttachment
@@ -72,6 +73,13 @@ def new() -> Response | tuple[str, int] | str:
     orgs = _sender_orgs(me)
     form = NoticeForm()
     form.org.choices = [SelectChoice(str(o.id), o.name) for o in orgs]
+    my_lists = {str(pl.id): pl for pl in lists.mine(me)}
+    form.person_list.choices = [SelectChoice("", _("不限"))] + [
+        SelectChoice(k, _("%(name)s（%(n)d 人）", name=pl.name, n=pl.member_count))
+        for k, pl in my_lists.items()
+    ]
+    if request.method == "GET" and request.args.get("list") in my_lists:
+        form.person_list.data = request.args["list"]  # "send to this list" from the list page
     if request.method == "POST":
         if form.validate():
             try:
@@ -79,6 +87,11 @@ def new() -> Response | tuple[str, int] | str:
                 org = db.session.get(Organisation, org_id) if org_id else None
                 if org is None or not can_compose(me, org):
                     raise ValidationError(_("请选择你管理的团组织。"), field="org")
+                person_list = None
+                if form.person_list.data:
+                    person_list = my_lists.get(form.person_list.data)
+                    if person_list is None:
+                        raise ValidationError(_("请选择你自己的名单。"), field="person_list")
                 files = attachments.check_all(request.files.getlist("files"))
                 notice = services.send(
                     me,
@@ -90,6 +103,7 @@ def new() -> Response | tuple[str, int] | str:
                     level=OrgLevel(form.level.data) if form.level.data else None,
                     sector=Sector(form.sector.data) if form.sector.data else None,
                     cadre_kind=CadreKind(form.cadre_kind.data) if form.cadre_kind.data else None,
+                    person_list=person_list,
                     files=files,
                 )
             except ValidationError as err:

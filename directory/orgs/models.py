@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.core.enums import OrgLevel, Sector, enum_type
@@ -20,6 +20,17 @@ class Organisation(Model):
     """
 
     __tablename__ = "organisation"
+    __table_args__ = (
+        # A subtree is `path LIKE '/1/7/%'`. Under a non-C collation (C.UTF-8, zh_CN...)
+        # PostgreSQL's plain btree cannot serve a prefix LIKE; one with the pattern
+        # operators can. SQLite has no such index (its LIKE is case-insensitive and uses
+        # none); the plain index stays for equality and ORDER BY path.
+        Index(
+            "ix_organisation_path_pattern",
+            "path",
+            postgresql_ops={"path": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

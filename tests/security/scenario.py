@@ -196,7 +196,7 @@ def _build() -> Scenario:
     token = accounts.invitation_token(invitee)
     api_token = api_tokens.create_token(target, "报表", ["read"], 30).token
     db.session.commit()
-    league = _league_work(world, cadre, admin, lower_admin)
+    league = _league_work(world, cadre, admin, lower_admin, target)
     persons = {
         "cadre": cadre,
         "claim": claimant,
@@ -277,9 +277,13 @@ def _build() -> Scenario:
     )
 
 
-def _league_work(world: World, cadre: Person, admin: Person, lower_admin: Person) -> dict[str, int]:
-    """A notice from the county (reaching the cadre), a report from the branch, a liaison."""
+def _league_work(
+    world: World, cadre: Person, admin: Person, lower_admin: Person, target: Person
+) -> dict[str, int]:
+    """A notice from the county (reaching the cadre), a report from the branch, a liaison,
+    and the county admin's saved list holding the target."""
     from directory.liaison.models import LiaisonAssignment
+    from directory.lists import services as lists
     from directory.notices import services as notices
     from directory.reports import services as reports
 
@@ -290,11 +294,15 @@ def _league_work(world: World, cadre: Person, admin: Person, lower_admin: Person
     )
     db.session.add(assignment)
     db.session.commit()
+    # A saved list of the district admin's holding the target person (吴敏).
+    saved = lists.create(admin, "重点联系人")
+    lists.add_person(admin, saved, target)
     return {
         "notice_id": notice.id,
         "report_id": report.id,
         "photo_id": 1,  # none exists: 404 for everyone
         "assignment_id": assignment.id,
+        "list_id": saved.id,
     }
 
 

@@ -14,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 
 from directory import create_app
 from directory.config import TestConfig
+from directory.core.sql import include_object_for
 from directory.extensions import db
 from tests.conftest import PG_URL
 
@@ -44,7 +45,8 @@ def test_upgrade_from_empty_matches_models(empty_url: str, tmp_path: Path) -> No
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            opts = {"include_object": include_object_for(conn.dialect.name)}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
         assert diff == []
         downgrade(revision="base")
         with db.engine.connect() as conn:
