@@ -1,7 +1,8 @@
 """The hostile-input sweep, generated from the URL map and every form.
 
 Every URL rule gets hostile values in each of its path arguments, in every query
-argument the code reads, and (for views that read a form) in every form field:
+argument the code reads or a page's GET form sends, and in every field of every form a
+page renders for it or its view reads (`rendered_forms`, `_Recording`):
 oversized integers, Unicode digits, negative numbers, invalid UTF-8, control
 characters, over-long values and wrong types. No answer may be a 5xx (or an
 exception), and refused input writes nothing: POSTs of values every field must refuse
