@@ -109,7 +109,9 @@ class BaseForm(FlaskForm):
             problems[fields[0].name] = (fields[0], str(INVALID_TEXT))  # in a field name
         for field in fields:
             single_line = field.type not in _MULTI_LINE_FIELDS
-            for value in [*(field.raw_data or []), field.data]:
+            # (A picker's typed text and label come in inputs of their own.)
+            companions = getattr(field, "companion_raw", ())
+            for value in [*(field.raw_data or []), field.data, *companions]:
                 if isinstance(value, str) and (
                     problem := text_problem(value, single_line=single_line)
                 ):

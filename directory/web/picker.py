@@ -38,6 +38,7 @@ class PickerField(Field):
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         super().__init__(label, validators, **kwargs)
         self.text = ""
+        self.companion_raw: list[str] = []
         self.candidates: list[Choice] = []
         self.not_found = False  # the typed text matched nothing (a view may answer 404)
 
@@ -45,17 +46,28 @@ class PickerField(Field):
         self.process_errors: list[Any] = []
         self.data = None
         self.raw_data = []
+        # The text inputs that come with the id (typed text, shown label), as submitted:
+        # BaseForm runs the one text cleaner on them as on the field's own input.
+        self.companion_raw = []
         if formdata is not None and (self.name in formdata or f"{self.name}_q" in formdata):
             self.raw_data = formdata.getlist(self.name)
+            malformed = False
             for raw in self.raw_data:
-                self.data = parse_id((raw or "").strip())
+                raw = (raw or "").strip()
+                self.data = parse_id(raw)
                 if self.data is not None:
                     break
+                malformed = malformed or bool(raw)
             typed = formdata.get(f"{self.name}_q")
             if typed is None and self.data is None and self.raw_data:
                 typed = self.raw_data[0]  # a plain client posting the text under the name
+            elif malformed and self.data is None:
+                # The id input holds something no page writes there (pages leave it empty
+                # or put an id in it): refused like any malformed id, not read as text.
+                self.process_errors.append(_("所选项目已不存在，请重新选择。"))
             self.text = " ".join((typed or "").split())[:100]
             shown = formdata.get(f"{self.name}_label")
+            self.companion_raw = [v for v in (typed, shown) if isinstance(v, str)]
             if self.data is not None and shown is not None and self.text != shown:
                 # Without JavaScript nothing clears the id when the text is retyped:
                 # the page says which text went with the id; other text wins.

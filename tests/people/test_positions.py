@@ -134,6 +134,18 @@ BAD = [
     ({"organisation": "99999"}, "所选项目已不存在"),  # taken from the list, since removed
     ({**NOTHING_PICKED, "organisation_q": "共青团"}, "有多个匹配，请从下面的列表中选择一个"),
     ({"title": "书\x00记"}, "包含无效字符"),
+    # The id input holds what no page puts there: refused, not read as the typed text.
+    (
+        {**NOTHING_PICKED, "organisation": "x" * 300, "organisation_q": "中城街道团工委"},
+        "所选项目已不存在",
+    ),
+    ({"organisation": "-1"}, "所选项目已不存在"),
+    # The picker's typed text and label go through the one text cleaner too.
+    ({**NOTHING_PICKED, "organisation_q": "中城街道\x00团工委"}, "包含无效字符"),
+    (
+        {**NOTHING_PICKED, "organisation_q": "中城街道团工委", "organisation_label": "a\x1bb"},
+        "包含无效字符",
+    ),
 ]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from directory.accounts import services as accounts
 from directory.api import tokens as api_tokens
+from directory.core.enums import PositionStatus
 from directory.extensions import db
 from directory.groups import membership
 from directory.groups.models import (
@@ -72,6 +73,16 @@ VARIANT_ENDPOINTS = {
         "groups.history",
     ),
     "confirmed": ("people.confirm_claim", "people.reject_claim"),
+    # "pending": the position routes aimed at the claimant's pending claim on their own
+    # profile: the claimant may still edit, end or withdraw it; admins of the branch and
+    # above end or delete it without rewriting it; the admin of the claimant's own
+    # organisation (Chengdu) administers the claimant.
+    "pending": (
+        "people.edit_position",
+        "people.end_position",
+        "people.delete_position",
+        "people.positions",
+    ),
 }
 
 
@@ -130,6 +141,15 @@ def _build() -> Scenario:
         positions=[(world.chengdu_org, "委员", start, None)],
     )
     claim = people.add_position(claimant, claimant, world.branch, "副书记", start)
+    assert claim.status == PositionStatus.PENDING and not claim.grants_access
+    # The claimant's twin: the same confirmed post in Chengdu, no claim. Not a column:
+    # the matrix asks every line as the twin too and wants the claimant's answer, so a
+    # pending claim is shown to grant nothing at all (tests/security/test_matrix.py).
+    twin = make_person(
+        name="黄蕾",
+        membership_org_id=world.chengdu_org.id,
+        positions=[(world.chengdu_org, "委员", start, None)],
+    )
     owner = make_person(name="陈红", membership_org_id=world.street_org.id)
     member = make_person(name="刘洋", membership_org_id=world.street_org.id)
     moderator = make_person(name="孙悦", membership_org_id=world.street_org.id)
@@ -200,6 +220,7 @@ def _build() -> Scenario:
     persons = {
         "cadre": cadre,
         "claim": claimant,
+        "twin": twin,  # not a column: the claimant without the claim
         "member": member,
         "moderator": moderator,
         "other_admin": other_admin,
@@ -255,6 +276,7 @@ def _build() -> Scenario:
                 "post_id": org_post.id,
             },
             "confirmed": {"position_id": position.id},
+            "pending": {"person_id": claimant.id, "position_id": claim.id},
         },
         forms={
             "groups.decide": {"decision": "approve"},

@@ -1,7 +1,8 @@
 """The hostile-input sweep, generated from the URL map and every form.
 
 Every URL rule gets hostile values in each of its path arguments, in every query
-argument the code reads, and (for views that read a form) in every form field:
+argument the code reads or a page's GET form sends, and in every field of every form a
+page renders for it or its view reads (`rendered_forms`, `_Recording`):
 oversized integers, Unicode digits, negative numbers, invalid UTF-8, control
 characters, over-long values and wrong types. No answer may be a 5xx (or an
 exception), and refused input writes nothing: POSTs of values every field must refuse
@@ -12,17 +13,20 @@ requests run with commits turned into flushes, and why).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import json
 import re
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from flask import request
 from flask_sqlalchemy.session import Session
 from sqlalchemy import func, literal, select, union_all
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from directory.extensions import db
 from directory.web.forms import BaseForm
@@ -50,6 +54,9 @@ ODD = [
     )
 ]
 IDS = [ODD[0], ODD[1], ODD[2], ODD[3], ODD[4], ODD[6], INVALID_UTF8]
+# Sent one field at a time (among valid values): one of each way a number parser can go
+# wrong (beyond 64 and 32 bits, negative, a digit int() refuses, digits int() takes).
+ODD_ALONE = [ODD[0], ODD[1], ODD[2], ODD[4], ODD[5]]
 QUERY = [ODD[0], ODD[2], ODD[4], INVALID_UTF8, REFUSED[1], "y" * 2000]
 SENTINEL_ID = 7777777
 SENTINEL_TEXT = "SENTINELZZ"
@@ -95,6 +102,127 @@ def form_fields(view) -> list[str]:  # type: ignore[no-untyped-def]
     names.update(re.findall(r"""form\.get\(\s*["']([a-z_]+)["']""", source))
     names.discard("csrf_token")
     return sorted(names)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page as a browser would submit them: for each <form>, its method,
+    its action and its fields (input, select, textarea, named buttons, and fields placed
+    outside it with `form="<id>"`) with the value each would send untouched (text and
+    hidden inputs, checked boxes, the selected or first option, a textarea's text).
+    `hx_get` holds the names an element sends with its own htmx GET (`hx-vals` keys)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[str, str, dict[str, str]]] = []
+        self.hx_get: set[str] = set()
+        self._by_id: dict[str, dict[str, str]] = {}
+        self._open: dict[str, str] | None = None
+        self._select: tuple[dict[str, str], str] | None = None  # (form, name) being read
+        self._textarea: tuple[dict[str, str], str] | None = None
+
+    def _owner(self, a: dict[str, str]) -> dict[str, str] | None:
+        if a.get("form"):
+            return self._by_id.setdefault(a["form"], {})
+        return self._open
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "hx-get" in a and a.get("hx-vals", "").startswith("{"):
+            with contextlib.suppress(ValueError):
+                self.hx_get.update(json.loads(a["hx-vals"]))
+        if tag == "form":
+            self._open = self._by_id.setdefault(a["id"], {}) if a.get("id") else {}
+            self.forms.append((a.get("method", "get").upper(), a.get("action", ""), self._open))
+            return
+        if tag == "option" and self._select is not None:
+            form, name = self._select
+            if name not in form or "selected" in a:
+                form[name] = a.get("value", "")
+            return
+        name = a.get("name", "")
+        form = self._owner(a)
+        if not name or form is None or tag not in ("input", "select", "textarea", "button"):
+            return
+        kind = a.get("type", "").lower()
+        if tag == "select":
+            self._select = (form, name)
+            form.setdefault(name, "")
+        elif tag == "textarea":
+            self._textarea = (form, name)
+            form[name] = ""
+        elif kind in ("checkbox", "radio"):
+            if "checked" in a:
+                form[name] = a.get("value", "on")
+            else:
+                form.setdefault(name, "")
+        elif kind != "file":
+            form.setdefault(name, a.get("value", ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            form, name = self._textarea
+            form[name] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+# Pages are read as the system admin, and these areas also as those who see other forms
+# there (signed out: sign-in; the group's owner and a non-member; a notice's recipient).
+CRAWLED_AS = {
+    "/auth": ("anonymous",),
+    "/groups": ("owner", "cadre"),
+    "/notices": ("cadre",),
+    "/reports": ("cadre",),
+}
+
+
+def rendered_forms(app, scenario) -> tuple[dict[str, dict[str, str]], set[str]]:  # type: ignore[no-untyped-def]
+    """What the app's pages really ask for: every <form> on every page of the scenario
+    (each GET rule as the system admin, some areas as others too: CRAWLED_AS), by the
+    endpoint it posts to, with the values a browser would send untouched; and the names
+    every GET form and htmx request sends (they arrive as query arguments). Reads only:
+    the caller turns commits into flushes."""
+    adapter = app.url_map.bind("localhost")
+    posted: dict[str, dict[str, str]] = {}
+    queried: set[str] = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in SKIP or "GET" not in (rule.methods or ()):
+            continue
+        prefix = "/" + rule.rule.split("/")[1]
+        for persona in ["sysadmin", *CRAWLED_AS.get(prefix, ())]:
+            url = _url(rule, scenario.values(persona, rule.endpoint), None, "")
+            client = app.test_client()
+            for key, value in scenario.cookies.get(persona, []):
+                client.set_cookie(key, value)
+            try:
+                r = client.get(url)
+            finally:
+                db.session.rollback()
+            if r.status_code != 200 or r.mimetype != "text/html":
+                continue
+            parser = _Forms()
+            parser.feed(r.get_data(as_text=True))
+            parser.close()
+            queried |= parser.hx_get
+            for method, action, fields in parser.forms:
+                values = {n: v for n, v in fields.items() if n != "csrf_token"}
+                if method == "GET":
+                    queried.update(values)
+                    continue
+                path = urlsplit(urljoin(url, action or url)).path
+                try:
+                    endpoint, _args = adapter.match(path, method=method)
+                except HTTPException:
+                    continue
+                # Several forms may post to one endpoint: the first one's values stand.
+                posted[str(endpoint)] = {**values, **posted.get(str(endpoint), {})}
+    return posted, queried
 
 
 class _Recording(ImmutableMultiDict):
@@ -200,6 +328,11 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
         return real_commit(self) if commits["real"] else self.flush()
 
     monkeypatch.setattr(Session, "commit", commit)
+    # What the pages ask for: every form's fields, by the endpoint it posts to.
+    commits["real"] = False
+    rendered, queried = rendered_forms(app, scenario)
+    names = sorted(set(names) | queried)
+    only_rendered: dict[str, set[str]] = {}
 
     def send(
         persona: str,
@@ -227,7 +360,7 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
             status = r.status_code
             if unwritten is not None and (now := _counts()) != unwritten:
                 grew = {t: n - unwritten[t] for t, n in now.items() if n != unwritten[t]}
-                failures.append(f"{method} {url[:80]} {body!r:.120} as {persona} wrote {grew}")
+                failures.append(f"{method} {url[:80]} {body!r:.2000} as {persona} wrote {grew}")
         except Exception as exc:  # an exception is a 500 in production
             status = f"{type(exc).__name__}: {exc}"[:200]
         finally:
@@ -248,7 +381,8 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
         values = scenario.values("sysadmin", rule.endpoint)
         # Group forms as the group's owner, the rest as the system admin.
         persona = "owner" if rule.rule.startswith("/groups") else "sysadmin"
-        valid = scenario.forms.get(rule.endpoint, {})
+        # Valid data: what the page's form sends untouched, and the scenario's values.
+        valid = {**rendered.get(rule.endpoint, {}), **scenario.forms.get(rule.endpoint, {})}
         base = _url(rule, values, None, "")
         for method in methods:
             # Hostile path arguments, one at a time.
@@ -291,14 +425,12 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
             send(persona, method, base, body, real=False, kind="discovery")
             # Hostile form fields: every field the view's code names, every field of the
             # forms it validated, every form key it was seen reading.
-            fields = sorted(
-                (
-                    set(form_fields(app.view_functions[rule.endpoint]))
-                    | READ["form"]
-                    | set(VALIDATED)
-                )
-                - {"csrf_token"}
-            )
+            found = set(form_fields(app.view_functions[rule.endpoint])) | READ["form"]
+            found |= set(VALIDATED)
+            on_page = set(rendered.get(rule.endpoint, {}))
+            if missed := on_page - found:
+                only_rendered[rule.endpoint] = missed
+            fields = sorted((found | on_page) - {"csrf_token"})
             # Text fields of a validated form refuse the REFUSED values, whatever the rest.
             text_fields = {n for n, kind in VALIDATED.items() if kind not in NOT_TEXT}
             free_text = {n for n, kind in VALIDATED.items() if kind in FREE_TEXT}
@@ -312,7 +444,7 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
                 # flush; for a refused value in a text field the flushed rows are counted
                 # before the rollback: none may have been written).
                 for field in fields if valid and len(fields) > 1 else []:
-                    if raw in ODD and field in free_text:
+                    if raw in ODD and (field in free_text or raw not in ODD_ALONE):
                         continue  # odd only as a number: plain text to a free-text field
                     cases += 1
                     others = {k: v for k, v in valid.items() if k != field}
@@ -335,4 +467,8 @@ def test_hostile_input_sweep(scenario_app, monkeypatch):
     assert cases > 1400, cases
     print(f"sweep: {cases} cases, {sent} requests {dict(kinds)}, {routed} cases at the router")
     print(f"query names found only at run time: {sorted(extra)}")
+    print(f"GET form fields: {sorted(queried)}")
+    print(f"form fields found only in the rendered pages: {only_rendered}")
+    posts = {r.endpoint for r in rules if "POST" in (r.methods or ()) and r.endpoint not in SKIP}
+    print(f"POST endpoints with no form on the pages swept: {sorted(posts - set(rendered))}")
     assert not failures, f"{len(failures)} of {sent} requests:\n" + "\n".join(failures[:60])
