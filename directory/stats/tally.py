@@ -235,7 +235,9 @@ def _chain(conn: Connection, org_id: int | None) -> list[int]:
     return [] if org_id is None else _ancestors(conn, {org_id}).get(org_id, [org_id])
 
 
-def org_moved(org_id: int, old_parent: int | None, new_parent: int | None, conn: Connection) -> None:
+def org_moved(
+    org_id: int, old_parent: int | None, new_parent: int | None, conn: Connection
+) -> None:
     """Take the subtree of `org_id` off its old ancestors and add it to its new ones (the
     subtree's own rows and every organisation inside it are unchanged by a move)."""
     old, new = _chain(conn, old_parent), _chain(conn, new_parent)
