@@ -1,7 +1,8 @@
 """Build directory/stats/data/tiles.tsv: a tile-map place for each prefecture and county.
 
 Usage:
-    cd "$(mktemp -d)" && pip download --no-deps cpca==0.5.5 && unzip -q cpca-0.5.5-*.whl
+    cd "$(mktemp -d)" && pip download --no-deps cpca==0.5.5
+    python -m zipfile -e cpca-0.5.5-py3-none-any.whl .
     python /path/to/repo/scripts/build_tiles.py "$PWD/cpca/resources/adcodes.csv"
 
 The approximate place of each division (the longitude and latitude of its seat) comes from
