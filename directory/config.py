@@ -17,6 +17,9 @@ class Config:
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = str(INSTANCE / "index")
     REDIS_URL: str | None = None
+    # A folder of reviewed GeoJSON maps for the statistics page (docs/DEPLOY.md): a file
+    # <region code>.geojson draws the areas below that region; "" = tiles only.
+    STATS_GEOJSON_DIR = ""
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     # The zone every page shows times in (times are stored in UTC); "" = BABEL_DEFAULT_TIMEZONE.

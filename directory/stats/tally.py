@@ -7,11 +7,15 @@
 - Bulk SQL that bypasses the ORM (imports): `snapshot(ids)` before, `people_changed(before,
   ids)` after, like `search.outbox.enqueue`.
 - Wholesale writes (demo seed, benchmarks, the migration): `rebuild()`.
+- An organisation given another parent through the ORM: its subtree's rows are taken off
+  its old ancestors and added to its new ones in the same flush (`_moves`). No code path
+  of the application moves organisations today; code that does must rewrite the `path` of
+  the moved subtree in the same flush (the people listener reads chains from `path`), and
+  a move by raw SQL must call `rebuild()`.
 
 A person counts when their account is active and they have a membership organisation; they
 count at that organisation (`own`) and at it and every ancestor (subtree totals). Rows are
-written in key order, so concurrent writers lock them in the same order. Organisations
-never move in this application; code that re-parents one must call `rebuild()`.
+written in key order, so concurrent writers lock them in the same order.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ _WATCHED = (
 )
 _CHUNK = 500
 _INFO = "stats_tally_before"
+_MOVES = "stats_tally_moves"
 
 Bucket = tuple[int, str, str, str]
 Entry = tuple[int, Bucket, int]  # (membership org id, bucket, profile fields filled)
@@ -218,6 +223,67 @@ def rebuild(conn: Connection | None = None) -> int:
     return sum(item[2] for item in items)
 
 
+# Organisation moves ----------------------------------------------------------------------
+
+
+def _parents(conn: Connection, org_ids: Sequence[int]) -> dict[int, int | None]:
+    stmt = select(Organisation.id, Organisation.parent_id).where(Organisation.id.in_(org_ids))
+    return {oid: parent for oid, parent in conn.execute(stmt)}
+
+
+def _chain(conn: Connection, org_id: int | None) -> list[int]:
+    return [] if org_id is None else _ancestors(conn, {org_id}).get(org_id, [org_id])
+
+
+def org_moved(
+    org_id: int, old_parent: int | None, new_parent: int | None, conn: Connection
+) -> None:
+    """Take the subtree of `org_id` off its old ancestors and add it to its new ones (the
+    subtree's own rows and every organisation inside it are unchanged by a move)."""
+    old, new = _chain(conn, old_parent), _chain(conn, new_parent)
+    if old == new:
+        return
+    keep = set(old) & set(new)
+    signed = [(o, -1) for o in old if o not in keep] + [(o, 1) for o in new if o not in keep]
+    buckets = [
+        (b[0], b[1], b[2], b[3], b[4])
+        for b in conn.execute(
+            select(
+                CadreTally.birth_year, CadreTally.cadre_kind, CadreTally.establishment,
+                CadreTally.political_status, CadreTally.people,
+            ).where(CadreTally.org_id == org_id, CadreTally.people != 0)
+        )
+    ]  # fmt: skip
+    total = conn.execute(
+        select(OrgTally.people, OrgTally.filled).where(OrgTally.org_id == org_id)
+    ).first()
+    _write(
+        conn,
+        sorted(
+            ({"org_id": o, "birth_year": born, "cadre_kind": kind, "establishment": est,
+              "political_status": pol, "people": sign * n}
+             for o, sign in signed for born, kind, est, pol, n in buckets),
+            key=lambda r: (r["org_id"], r["birth_year"], r["cadre_kind"], r["establishment"],
+                           r["political_status"]),
+        ),
+        [
+            {"org_id": o, "own": 0, "people": sign * total[0], "filled": sign * total[1]}
+            for o, sign in sorted(signed)
+        ] if total and any(total) else [],
+    )  # fmt: skip
+
+
+def _moving(session: Session) -> list[int]:
+    """Stored organisations whose parent is being changed in this flush."""
+    ids = []
+    for obj in session.dirty:
+        if isinstance(obj, Organisation) and obj.id is not None:
+            attrs: Any = inspect(obj).attrs
+            if attrs.parent_id.history.has_changes() or attrs.parent.history.has_changes():
+                ids.append(obj.id)
+    return sorted(ids)
+
+
 # ORM writes ------------------------------------------------------------------------------
 
 
@@ -234,9 +300,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     ]
     news = any(isinstance(p, Person) for p in session.new)
     session.info[_INFO] = (snapshot(ids, session.connection()) if ids else {}, news)
+    moving = _moving(session)
+    session.info[_MOVES] = _parents(session.connection(), moving) if moving else {}
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    moves: dict[int, int | None] = session.info.pop(_MOVES, {})
+    if moves:
+        conn = session.connection()
+        for org_id, new_parent in sorted(_parents(conn, list(moves)).items()):
+            if new_parent != moves[org_id]:
+                org_moved(org_id, moves[org_id], new_parent, conn)
     before, news = session.info.pop(_INFO, ({}, False))
     ids = [p.id for p in session.new if isinstance(p, Person)] if news else []
     if before or ids:

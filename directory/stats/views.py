@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,13 +20,15 @@ from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.people.permissions import is_any_org_admin
+from directory.regions.models import Region
 from directory.stats import figures, quality
 from directory.stats.permissions import can_view_stats
-from directory.stats.tiles import tiles
+from directory.stats.tiles import TileMap, tile_map
 from directory.web.rendering import render
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 CHECKS = ("stale", "no_secretary", "committees", "claims")
+MAP_NAME = re.compile(r"china|[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}", re.ASCII)
 
 
 def _org(org_id: int) -> Organisation:
@@ -52,7 +57,7 @@ def index() -> BaseResponse:
     return redirect(url_for("stats.show", org_id=org.id))
 
 
-def _drill_links(org: Organisation, codes: dict[str, str]) -> dict[str, str]:
+def _drill_links(org: Organisation, codes: Iterable[str]) -> dict[str, str]:
     """Tile code -> the statistics of the organisation directly below that sits there."""
     children = db.session.scalars(
         select(Organisation)
@@ -62,10 +67,40 @@ def _drill_links(org: Organisation, codes: dict[str, str]) -> dict[str, str]:
     links: dict[str, str] = {}
     for child in children:
         code = child.region.code if child.region else ""
-        for tile_code in codes.values():
+        for tile_code in codes:
             if code.startswith(tile_code) and tile_code not in links:
                 links[tile_code] = url_for("stats.show", org_id=child.id)
     return links
+
+
+def _tile_map(org: Organisation, region: figures.Table) -> tuple[TileMap, dict[str, str]]:
+    """Every area below the organisation's region (counted or not) as tiles, and the drill
+    links (area code -> URL) that the tiles, the table and a registered map share."""
+    areas: dict[str, str] = {
+        code: name
+        for code, name in db.session.execute(
+            select(Region.code, Region.name).where(Region.parent_id == org.region_id)
+        )
+    }
+    for label, code in region.links.items():  # members of an organisation above the areas
+        areas.setdefault(code, label)
+    counts = {region.links[label]: n for label, n in region.rows}
+    links = _drill_links(org, areas)
+    return tile_map(sorted(areas.items()), counts, links), links
+
+
+def geojson_dir() -> Path | None:
+    """The deployment's folder of reviewed GeoJSON maps (STATS_GEOJSON_DIR), if any."""
+    folder = current_app.config.get("STATS_GEOJSON_DIR") or ""
+    return Path(folder) if folder else None
+
+
+def _map_file(code: str) -> Path | None:
+    folder = geojson_dir()
+    if folder is None or not MAP_NAME.fullmatch(code):
+        return None
+    path = folder / f"{code}.geojson"
+    return path if path.is_file() else None
 
 
 @bp.route("/orgs/<id:org_id>")
@@ -75,15 +110,34 @@ def show(org_id: int) -> str:
     tables = figures.all_tables(org)
     region = tables[0]
     quality_counts = quality.counts(org)
+    tilemap, links = _tile_map(org, region)
+    code = org.region.code if org.region else "china"
     return render(
         "stats/show.html",
         None,
         org=org,
         tables=tables,
-        tiles=tiles(region.rows, region.links, _drill_links(org, region.links)),
+        tilemap=tilemap,
+        region_links={label: links.get(code) for label, code in region.links.items()},
+        region_codes=region.links,
+        map_url=url_for("stats.geojson", code=code) if _map_file(code) else None,
         completeness=quality.completeness(org),
         quality_counts=quality_counts,
     )
+
+
+@bp.route("/maps/<code>.geojson")
+@login_required
+def geojson(code: str) -> BaseResponse:
+    """A reviewed GeoJSON map registered by the deployment (the areas below region `code`)."""
+    if not is_any_org_admin(current_user):
+        abort(403)
+    path = _map_file(code)
+    if path is None:
+        abort(404)
+    response = Response(path.read_bytes(), mimetype="application/geo+json")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.route("/orgs/<id:org_id>/<key>.csv")

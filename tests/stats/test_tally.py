@@ -122,6 +122,46 @@ def test_the_import_keeps_the_tally_current(
     assert counts["political"][PoliticalStatus.PARTY] == 1  # 郑浩, created
 
 
+def _move(org: Organisation, parent: Organisation) -> None:
+    """Re-parent `org` and rewrite the paths of its subtree, in one flush."""
+    old = org.path
+    with db.session.no_autoflush:
+        subtree = db.session.scalars(select(Organisation).where(startswith(Organisation.path, old)))
+        org.parent = parent
+        for o in subtree:
+            o.path = parent.path + o.path[len(old) - len(f"{org.id}/") :]
+
+
+def test_an_organisation_moved_takes_its_subtree_along(world: World, cadre: Person) -> None:
+    """No code path moves organisations today; one that does through the ORM (rewriting the
+    subtree's paths in the same flush) keeps the tally equal to a rebuild."""
+    make_person(name="街道干部", membership_org_id=world.street_org.id, birth_year=1996)
+    db.session.commit()
+    moved = world.street_org.id
+    before = figures.profile_counts(world.county_org)["birth_year"]
+    assert sum(before.values()) >= 2
+    _move(world.street_org, world.chengdu_org)
+    db.session.commit()
+    assert_current()
+    assert sum(figures.profile_counts(world.county_org)["birth_year"].values()) == 0
+    assert figures.profile_counts(world.chengdu_org)["birth_year"][1996] >= 1
+    # With a person changed in the same flush, and back under its first parent.
+    street = db.session.get(Organisation, moved)
+    assert street is not None
+    cadre.birth_year = 1990
+    _move(street, world.county_org)
+    db.session.commit()
+    assert_current()
+    assert figures.profile_counts(world.county_org)["birth_year"][1990] == 1
+    # Made top-level, then a rollback takes the move back.
+    kept = _stored()
+    street.parent = None
+    db.session.flush()
+    assert _stored() != kept
+    db.session.rollback()
+    assert _stored() == kept
+
+
 def test_figures_from_the_tally_match_a_direct_count(
     world: World, cadre: Person, org_admin: Person, outsider: Person
 ) -> None:

@@ -41,3 +41,75 @@ def test_statistics_and_audit_as_an_org_admin(journey, world, cadre, org_admin, 
     expect(me.get_by_role("cell", name="李明").first).to_be_visible()
     j.step("audit log")
     j.finish()
+
+
+def _sichuan(world) -> None:  # type: ignore[no-untyped-def]
+    """Every prefecture of Sichuan under the world's province (the world has two)."""
+    import csv
+    import gzip
+
+    from directory.extensions import db
+    from directory.regions.models import Region, RegionLevel
+    from directory.regions.services import DEFAULT_FILE
+
+    have = {world.nanchong.code, world.chengdu.code}
+    with gzip.open(DEFAULT_FILE, "rt", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row["parent_code"] == "51" and row["code"] not in have:
+                db.session.add(
+                    Region(code=row["code"], name=row["name"], level=RegionLevel.CITY,
+                           parent=world.sichuan)
+                )  # fmt: skip
+    db.session.commit()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_tile_map_places_the_prefectures_and_drills_down(
+    journey, world, cadre, admin, size
+) -> None:  # type: ignore[no-untyped-def]
+    _sichuan(world)
+    make_person(name="成都甲", membership_org_id=world.chengdu_org.id, birth_year=1995)
+    j = journey(admin, size)
+    me = j.page
+    me.goto(f"/stats/orgs/{world.province_org.id}")
+    expect(me.locator(".tilemap.placed .tile")).to_have_count(21)
+    j.step("tile map of a province")
+    me.locator(".tilemap a.tile", has_text="南充市").click()
+    expect(me.get_by_role("heading", name="统计：共青团南充市委")).to_be_visible()
+    me.go_back()
+    me.locator("#table-region").get_by_role("link", name="成都市").click()
+    expect(me.get_by_role("heading", name="统计：共青团成都市委")).to_be_visible()
+    j.finish()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_registered_geojson_map_is_drawn_and_clickable(
+    app, journey, world, cadre, admin, size, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.stats.test_tiles import synthetic_geojson
+
+    synthetic_geojson(tmp_path, "51", {"5101": (103.0, 30.0), "5113": (105.0, 30.0)})
+    app.config["STATS_GEOJSON_DIR"] = str(tmp_path)
+    make_person(name="成都甲", membership_org_id=world.chengdu_org.id, birth_year=1995)
+    try:
+        j = journey(admin, size)
+        me = j.page
+        me.goto(f"/stats/orgs/{world.province_org.id}")
+        chart = me.locator(".geomap[data-drawn] canvas")
+        expect(chart).to_have_count(1)
+        expect(me.locator(".tilemap")).to_be_hidden()
+        expect(me.locator("#table-region")).to_contain_text("成都市")
+        j.step("registered map")
+        me.locator(".geomap").scroll_into_view_if_needed()
+        box = me.locator(".geomap").bounding_box()  # in the viewport: scrolled to first
+        assert box is not None
+        # The middle of 成都市's square, in the chart's pixels (ECharts' own projection).
+        x, y = me.evaluate(
+            "() => echarts.getInstanceByDom(document.querySelector('.geomap'))"
+            ".convertToPixel({seriesIndex: 0}, [103.5, 30.3])"
+        )
+        me.mouse.click(box["x"] + x, box["y"] + y)
+        expect(me.get_by_role("heading", name="统计：共青团成都市委")).to_be_visible()
+        j.finish()
+    finally:
+        app.config["STATS_GEOJSON_DIR"] = ""
