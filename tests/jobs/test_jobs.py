@@ -191,21 +191,27 @@ def redis_queue(app_config: dict[str, object]) -> None:
 
 def test_with_redis_configured_jobs_go_through_redis(redis_queue, app: Flask, cadre) -> None:
     from huey import RedisHuey
-    from huey.consumer import Consumer
 
     jobs = jobs_of(app)
     assert isinstance(jobs.huey, RedisHuey) and not jobs.in_process
     queued = submit("test.notify", owner_id=cadre.id, params={"people": [cadre.id], "text": "红"})
     assert jobs.huey.pending_count() == 1
-    consumer = Consumer(jobs.huey, workers=1, worker_type="thread")
+    job = _consume_until_finished(jobs.huey, queued.id)
+    assert job.status == JobStatus.DONE and _notifications() == 1
+
+
+def _consume_until_finished(huey, job_id: int) -> Job:
+    """Run a real consumer (threads of this process) until the job has finished."""
+    from huey.consumer import Consumer
+
+    consumer = Consumer(huey, workers=1, worker_type="thread", periodic=False)
     consumer._set_signal_handlers = lambda: None  # not the main thread's signals in a test
     consumer.start()
     try:
-        job = _wait_until_finished(queued.id)
+        return _wait_until_finished(job_id)
     finally:
         consumer.stop(graceful=True)
-        jobs.huey.flush()
-    assert job.status == JobStatus.DONE and _notifications() == 1
+        huey.flush()
 
 
 def _closed_port() -> int:
@@ -219,8 +225,6 @@ def _closed_port() -> int:
 def test_a_job_submitted_while_redis_is_down_is_queued_again(
     redis_queue, app: Flask, runner, cadre, caplog
 ) -> None:
-    from huey.consumer import Consumer
-
     jobs = jobs_of(app)
     storage = jobs.huey.storage
     live = storage.conn
@@ -241,14 +245,7 @@ def test_a_job_submitted_while_redis_is_down_is_queued_again(
     # A job whose message is in the queue is not sent twice.
     assert runner.invoke(args=["jobs", "requeue"]).output.startswith("queued again: 0")
 
-    consumer = Consumer(jobs.huey, workers=1, worker_type="thread", periodic=False)
-    consumer._set_signal_handlers = lambda: None  # not the main thread's signals in a test
-    consumer.start()
-    try:
-        job = _wait_until_finished(stranded.id)
-    finally:
-        consumer.stop(graceful=True)
-        jobs.huey.flush()
+    job = _consume_until_finished(jobs.huey, stranded.id)
     assert job.status == JobStatus.DONE and _notifications() == 1
 
 
