@@ -483,15 +483,14 @@ class PostgresBackend:
         return math.isqrt(int(needed * self._doc_count() * DETOAST_COST)) + 1
 
     def _doc_count(self) -> float:
+        """The planner's row count of the table (0 before its first ANALYZE: no walks)."""
         now = time.monotonic()
         if now - self._docs_at > 60:
-            self._docs = float(
-                db.session.scalar(
-                    sql("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
-                    {"t": _DOC},
-                )
-                or 0
+            found = db.session.scalar(
+                sql("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                {"t": _DOC},
             )
+            self._docs = max(0.0, float(found or 0))  # -1: never analysed
             self._docs_at = now
         return self._docs
 
