@@ -71,6 +71,9 @@ def _explain(app: Any, viewer_id: int, args: dict[str, str]) -> list[str]:
         for statement, params in seen:
             if statement.startswith(("SET", "RESET")):
                 continue
+            if statement.startswith("SELECT set_config"):  # the backend's planner settings
+                conn.exec_driver_sql(statement, params)
+                continue
             plan = conn.exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params
             ).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, SmallInteger, String, Text, func
+from sqlalchemy import DDL, Index, SmallInteger, String, Text, event, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,6 +62,20 @@ class SearchDocument(Model):
     rl9: Mapped[str | None] = mapped_column(Text)
     rl12: Mapped[str | None] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(32), server_default="")
+
+
+# The narrow columns stay in the row (migration 0019): with `toast_tuple_target = 128`
+# PostgreSQL would move every text value over 24 bytes out of line, not only `terms`,
+# and a search would read TOAST pages for each matching row's `fv`, `rl*` and `sort`.
+NARROW_COLUMNS = ("sort", "fv", "rl2", "rl4", "rl6", "rl9", "rl12", "digest")
+event.listen(
+    SearchDocument.__table__,
+    "after_create",
+    DDL(
+        "ALTER TABLE search_document "
+        + ", ".join(f"ALTER COLUMN {c} SET STORAGE PLAIN" for c in NARROW_COLUMNS)
+    ).execute_if(dialect="postgresql"),
+)
 
 
 class SearchForm(Model):

@@ -18,6 +18,7 @@ page, read only from the tier(s) it falls in.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from directory.extensions import db
 from directory.search.documents import DOC_TYPES, Doc
-from directory.search.query import And, Node, Or, Prefix, Query, Term
+from directory.search.query import TIERS, And, Node, Or, Prefix, Query, Term
 from directory.search.results import Result, next_region_length
 from directory.search.text import segment
 
@@ -37,6 +38,12 @@ MAX_PREFIX = 8  # pinyin prefixes up to this length are keys (`x|`); longer ones
 REGION_FIELDS = ("reg", "reg_cur", "reg_past")
 LEVELS = (2, 4, 6, 9, 12)
 _DOC = "search_document"
+# Testing `terms` on one row (read out of line, decompressed) against reading one narrow
+# row through a bitmap: how many times dearer (measured at 100,000 documents).
+DETOAST_COST = 30
+# Tiers from here on match organisations, titles and bios: their people are spread
+# along the name order (the name tiers' people cluster in it: "张" is one stretch).
+FIRST_TEXT_TIER = TIERS.index("org_name")
 
 _UPSERT = sql(
     f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur_order, fv, rl2, rl4, rl6, rl9,
@@ -46,6 +53,12 @@ _UPSERT = sql(
     ON CONFLICT (doc_type, key) DO UPDATE SET terms = EXCLUDED.terms, sort = EXCLUDED.sort,
         cur_order = EXCLUDED.cur_order, fv = EXCLUDED.fv, rl2 = EXCLUDED.rl2, rl4 = EXCLUDED.rl4,
         rl6 = EXCLUDED.rl6, rl9 = EXCLUDED.rl9, rl12 = EXCLUDED.rl12, digest = EXCLUDED.digest"""
+)
+# The planner settings a search changes, back to the session's values (one statement).
+_RESET = sql(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
+    "('enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan', "
+    "'max_parallel_workers_per_gather', 'enable_sort', 'plan_cache_mode')"
 )
 _FORMS = sql(
     "INSERT INTO search_form (doc_type, form) SELECT :t, unnest(CAST(:forms AS text[])) "
@@ -189,6 +202,16 @@ def _long_prefixes(nodes: Iterable[Node | None]) -> set[str]:
     return out
 
 
+def _order(first: str, walk: bool) -> str:
+    """ORDER BY columns: the btree's own (`walk`), or expressions no btree serves, which
+    leave the planner the GIN bitmap and a top-N sort of the rows it returns."""
+    if walk:
+        return ", ".join([*([first] if first else []), "sort", "key"])
+    return ", ".join(
+        [*([f"{first} + 0"] if first else []), "(sort || '') COLLATE \"C\"", "key + 0"]
+    )
+
+
 def _after(prefix: str) -> str:
     """The least string greater than every string starting with `prefix` (byte order)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -198,6 +221,9 @@ class PostgresBackend:
     """Search and index in PostgreSQL tables."""
 
     name = "postgres"
+
+    def __init__(self) -> None:
+        self._docs, self._docs_at = 0.0, -1e9
 
     @contextlib.contextmanager
     def lock(self, doc_type: str, timeout: float) -> Iterator[bool]:
@@ -292,13 +318,27 @@ class PostgresBackend:
 
         The cost model takes a test of `terms` on a row for a cheap operator, when it
         means reading a 150-element array out of line: on a small or mid-sized table it
-        would rather read every row. The search's statements run without sequential
-        scans, so every condition on `terms` goes through the GIN index (SET LOCAL, reset
-        afterwards; a failed statement rolls the setting back with the transaction).
+        would rather read every row, and under a LIMIT it would walk a btree testing
+        each row. The search's statements run without sequential scans and without
+        plain index scans (only bitmap scans: GIN offers nothing else), so every
+        condition on `terms` goes through the GIN index; `_ordered` allows index scans
+        for its deliberate walks only. Not in parallel either: on a busy machine the
+        workers wait for CPUs. Always planned for the actual keys: psycopg prepares a
+        statement run five times, and PostgreSQL's generic plan for it (keys unknown)
+        read every row of a three-word query's tier count (3 s instead of 0.2 ms). (`set_config(..., true)` is SET LOCAL; reset afterwards;
+        a failed statement rolls the settings back with the transaction.)
         """
-        db.session.execute(sql("SET LOCAL enable_seqscan = off"))
+        db.session.execute(
+            sql(
+                "SELECT set_config('enable_seqscan', 'off', true), "
+                "set_config('enable_indexscan', 'off', true), "
+                "set_config('enable_indexonlyscan', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true), "
+                "set_config('plan_cache_mode', 'force_custom_plan', true)"
+            )
+        )
         result = self._search(doc_type, q)
-        db.session.execute(sql("RESET enable_seqscan"))
+        db.session.execute(_RESET)
         return result
 
     def _search(self, doc_type: str, q: Query) -> Result:
@@ -318,41 +358,90 @@ class PostgresBackend:
         if total <= start:
             return Result(keys=[], total=total, facets=facets)
         if q.sort == "name" or q.tree is None or not q.tiers:
-            keys = self._page(c, where, None, "", start, q.per_page)
+            # A walk in name order only without words: name matches cluster in that order.
+            walk = q.tree is None and self._dense(total, start + q.per_page)
+            keys = self._page(c, where, "", start, q.per_page, total if walk else 0)
         else:
-            keys = self._ranked(q, c, where, start)
+            keys = self._ranked(q, c, where, start, total)
         return Result(keys=keys, total=total, facets=facets)
 
     def _page(
-        self, c: _Compiler, where: list[str], tier: str | None, order: str, skip: int, limit: int
+        self, c: _Compiler, where: list[str], first: str, skip: int, limit: int, walk: int
     ) -> list[int]:
-        conds = where + ([tier] if tier else [])
-        statement = (
-            f"SELECT key FROM {_DOC} WHERE {' AND '.join(conds)} "
-            f"ORDER BY {order}sort, key LIMIT {int(limit)} OFFSET {int(skip)}"
-        )
+        """Keys of the rows meeting `where`, `skip`..`skip+limit` in (`first`, sort) order."""
+        return self._ordered(c, " AND ".join(where), first, skip, limit, walk)
+
+    def _ordered(
+        self, c: _Compiler, where: str, first: str, skip: int, limit: int, walk: int
+    ) -> list[int]:
+        """Keys of the rows meeting `where` in (`first`, sort, key) order, `skip`..`skip+limit`.
+
+        `walk` (the number of such rows, at least; 0: no walk): the ordering btree is read in order and each row tested, within a budget
+        of rows (the subquery's LIMIT keeps the conditions out of it, so the planner
+        cannot trade the walk for a bitmap and a sort of every match). The walk assumes
+        the matches are spread evenly along the order; when they are not (a former
+        cadres' filter, all at the end) and the budget runs out short of the page, the
+        rows are read the other way: the GIN bitmap finds them and a top-N sort orders
+        them (also the way when not `walk`).
+        """
+        tail = f"LIMIT {int(limit)} OFFSET {int(skip)}"
+        if walk > 0:
+            docs = self._doc_count()
+            # Four times the rows an even spread needs.
+            budget = int(4 * (skip + limit) * docs / walk) + 100
+            inner = f"SELECT * FROM {_DOC} ORDER BY {_order(first, True)} LIMIT {budget}"
+            statement = (
+                f"SELECT key FROM ({inner}) w WHERE {where} ORDER BY {_order(first, True)} {tail}"
+            )
+            db.session.execute(sql("SELECT set_config('enable_indexscan', 'on', true)"))
+            keys = list(db.session.scalars(sql(statement), c.params))
+            db.session.execute(sql("SELECT set_config('enable_indexscan', 'off', true)"))
+            if len(keys) >= limit or budget >= docs:
+                return keys
+        statement = f"SELECT key FROM {_DOC} WHERE {where} ORDER BY {_order(first, False)} {tail}"
         return list(db.session.scalars(sql(statement), c.params))
 
-    def _ranked(self, q: Query, c: _Compiler, where: list[str], start: int) -> list[int]:
+    def _ranked(
+        self, q: Query, c: _Compiler, where: list[str], start: int, total: int
+    ) -> list[int]:
         """Keys of the page in ranking order (tier, closeness, current, name).
 
         Capped counts of the cumulative tiers say which tiers the page falls in (the
         earlier tiers together hold fewer rows than the page's end, at most 10,020, and
         are excluded with a hashed `NOT IN`); each such tier is read by `_tier_page`.
+        The last tier is the whole match: its count is the total, already known.
         """
         end = start + q.per_page
         tiers: list[tuple[str, Node]] = []
-        for node in q.tiers:
+        walkable: list[bool] = []  # rows new in the tier are not clustered in name order
+        for k, node in enumerate(q.tiers):
             if tiers and tiers[-1][1] == node:
                 continue
             tiers.append((c.condition(node), node))
+            walkable.append(k >= FIRST_TEXT_TIER)
         clause = " AND ".join(where)
-        counts_sql = ", ".join(
-            f"(SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {clause} AND {cond} "
-            f"LIMIT {int(end)}) s)"
-            for cond, _node in tiers
-        )
-        counts = list(db.session.execute(sql(f"SELECT {counts_sql}"), c.params).one())
+        counts: list[int] = []
+        # Lazily, best tier first: the first tier that fills the page ends the counting
+        # (a broad cumulative tier is a whole GIN bitmap, even under a LIMIT).
+        # A tier that fills the page is counted up to `cap`: reaching it says the tier is
+        # dense enough for its page to be read by walking the ordering btree.
+        cap = max(end, self._walk_size(end))
+        sizes: list[int] = []
+        for cond, _node in tiers[:-1]:
+            count = db.session.scalar(
+                sql(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {clause} AND {cond} "
+                    f"LIMIT {int(cap)}) s"
+                ),
+                c.params,
+            )
+            sizes.append(int(count or 0))
+            counts.append(min(sizes[-1], end))
+            if counts[-1] >= end:
+                break
+        else:
+            counts.append(min(total, end))
+            sizes.append(total)
         groups = [
             members
             for group in q.near
@@ -360,56 +449,101 @@ class PostgresBackend:
         ]
         keys: list[int] = []
         prev, prev_cond = 0, ""
-        for (cond, _node), count in zip(tiers, counts, strict=True):
+        last = len(tiers) - 1
+        for i, ((cond, _node), count) in enumerate(zip(tiers, counts, strict=False)):
             if count > prev and count > start:
-                conds = [*where, cond]
+                # The whole match needs no condition of its own (the tree is in `where`).
+                conds = [*where, cond] if i < last else list(where)
                 if prev:
                     earlier = f"SELECT key FROM {_DOC} WHERE {clause} AND {prev_cond}"
                     conds.append(f"key NOT IN ({earlier})")
                 skip, want = max(0, start - prev), q.per_page - len(keys)
-                keys += self._tier_page(c, conds, groups, skip, want)
+                # Rows of this tier (at least; counted up to `cap`).
+                size = sizes[i] - prev
+                walk = walkable[i] and self._dense(size, skip + want)
+                keys += self._tier_page(c, conds, groups, skip, want, size if walk else 0)
                 start = max(start, count)
             if count >= end or len(keys) >= q.per_page:
                 break
             prev, prev_cond = count, cond
         return keys
 
+    def _dense(self, size: int, needed: int) -> bool:
+        """Whether walking the ordering btree (testing each row's `terms`, read out of
+        line) beats reading every one of the `size` rows through the GIN bitmap and
+        sorting them: only when the rows are a large share of the table."""
+        docs = self._doc_count()
+        if docs <= 0 or size <= 0:
+            return False
+        visited = needed * docs / size  # rows the walk tests before it has `needed`
+        return visited * DETOAST_COST < size
+
+    def _walk_size(self, needed: int) -> int:
+        """The least number of rows for which `_dense` walks to read `needed` of them."""
+        return math.isqrt(int(needed * self._doc_count() * DETOAST_COST)) + 1
+
+    def _doc_count(self) -> float:
+        """The planner's row count of the table (0 before its first ANALYZE: no walks)."""
+        now = time.monotonic()
+        if now - self._docs_at > 60:
+            found = db.session.scalar(
+                sql("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                {"t": _DOC},
+            )
+            self._docs = max(0.0, float(found or 0))  # -1: never analysed
+            self._docs_at = now
+        return self._docs
+
     def _tier_page(
-        self, c: _Compiler, conds: list[str], groups: list[list[str]], skip: int, want: int
+        self,
+        c: _Compiler,
+        conds: list[str],
+        groups: list[list[str]],
+        skip: int,
+        want: int,
+        walk: int,
     ) -> list[int]:
         """One tier's rows `skip`..`skip+want` by closeness, then current first, then name.
 
         Each near group is its own branch (its keys join the tier's in one GIN scan, so it
-        reads only its rows); everyone else is one branch ordered by the btree on
-        (`cur_order`, `sort`): for a broad tier the planner walks that index and stops
-        after `skip+want` matches instead of sorting them all.
+        reads only its rows, and sorts them); everyone else is read only when the near
+        groups do not fill the page, without the near groups' rows (a hashed `NOT IN` of
+        them, read through the GIN index: `terms` is never tested row by row on a broad
+        set), by `_ordered` (a walk of the btree on (`cur_order`, `sort`) for a broad
+        tier, else the GIN bitmap and a top-N sort).
         """
         if not groups:
-            return self._page(c, conds, None, "cur_order, ", skip, want)
+            return self._page(c, conds, "cur_order", skip, want, walk)
         clause = " AND ".join(conds)
         limit = int(skip + want)
-        tail = f"ORDER BY cur_order, sort, key LIMIT {limit}"
         branches = []
         for i, members in enumerate(groups):
             near = [c.array("&&", members)]
             if i:
                 closer = sorted({k for g in groups[:i] for k in g})
-                near.append(f"NOT {c.array('&&', closer)}")
+                near.append(
+                    f"key NOT IN (SELECT key FROM {_DOC} WHERE {clause} "
+                    f"AND {c.array('&&', closer)})"
+                )
             branches.append(
                 f"(SELECT key, {i} AS b, cur_order, sort FROM {_DOC} "
-                f"WHERE {clause} AND {' AND '.join(near)} {tail})"
+                f"WHERE {clause} AND {' AND '.join(near)} "
+                f"ORDER BY {_order('cur_order', False)} LIMIT {limit})"
             )
-        # Tested per row, not as a hashed NOT IN: a near group can be a whole province.
-        anyone = sorted({k for g in groups for k in g})
-        branches.append(
-            f"(SELECT key, {len(groups)} AS b, cur_order, sort FROM {_DOC} WHERE {clause} "
-            f"AND NOT {c.array('&&', anyone)} {tail})"
-        )
         statement = (
             "SELECT key FROM (" + " UNION ALL ".join(branches) + ") page "
-            f"ORDER BY b, cur_order, sort, key LIMIT {int(want)} OFFSET {int(skip)}"
+            f"ORDER BY b, cur_order, sort, key LIMIT {limit}"
         )
-        return list(db.session.scalars(sql(statement), c.params))
+        keys = list(db.session.scalars(sql(statement), c.params))
+        if len(keys) < limit:
+            # Every near row is known (each branch returned fewer than its LIMIT).
+            anyone = sorted({k for g in groups for k in g})
+            rest = (
+                f"{clause} AND key NOT IN (SELECT key FROM {_DOC} WHERE {clause} "
+                f"AND {c.array('&&', anyone)})"
+            )
+            keys += self._ordered(c, rest, "cur_order", 0, limit - len(keys), walk)
+        return keys[skip:limit]
 
     def _counts(
         self, q: Query, c: _Compiler, base: list[str], filt: dict[str, str]
@@ -434,6 +568,9 @@ class PostgresBackend:
             if length is not None:
                 region = (f"{name}:{parent}", f"{name}:")
                 level_col = f"rl{length}"
+        # Hashed, not sorted: the groups are few, the rows many (a sort of 80,000 rows
+        # cost twice the hash table under load); only for this statement.
+        db.session.execute(sql("SELECT set_config('enable_sort', 'off', true)"))
         rows = db.session.execute(
             sql(
                 # Byte order: grouping by the database's collation sorted 25,000 rows in
@@ -442,7 +579,8 @@ class PostgresBackend:
                 f"WHERE {' AND '.join(where)} GROUP BY 1, 2"
             ),
             c.params,
-        )
+        ).all()
+        db.session.execute(sql("SELECT set_config('enable_sort', 'on', true)"))
         total = 0
         out: dict[str, dict[str, int]] = {f: defaultdict(int) for f in q.facets}
         if q.region_facet is not None:
