@@ -307,7 +307,6 @@ def main() -> None:
     ap.add_argument("--index-dir", default="", help="the Whoosh index directory")
     ap.add_argument("--reuse-index", action="store_true", help="no reindex (side by side)")
     ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE (side by side)")
-    ap.add_argument("--before-note", default="", help="printed with the before/after table")
     args = ap.parse_args()
     if args.backends:
         if not args.database_url:

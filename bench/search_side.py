@@ -10,7 +10,6 @@ query of each kind goes to the "search-plans" section of docs/SEARCH.md.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
@@ -260,49 +259,6 @@ def plans_report(n: int, plans: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
-def before_after(n: int, r: dict[str, Any], before: dict[str, Any], note: str) -> str:
-    """Issue 11's latency point: Whoosh p95 per kind now against the code before ranking."""
-    lines = [
-        f"## Search latency with the ranking of issue 11 (whoosh, {n:,} cadres)",
-        "",
-        machine(),
-        "",
-        "*before*: the code before issue 11's ranking (commit 77e42a1), measured by "
-        "`bench/search_compare.py --code <that checkout> --label before` on the same database, "
-        "queries and viewer (its own index, built with that code); *after*: the Whoosh column "
-        "of the side-by-side run above. p95 in milliseconds. Target (issue 11): after ≤ 1.5× "
-        "before per kind.",
-        "",
-    ]
-    if note:
-        lines += [note, ""]
-    lines += [
-        "| query kind | index p95 before | index p95 after | after / before "
-        "| service p95 before | service p95 after | after / before | ≤ 1.5× |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    ratios = []
-    for kind, row in r["rows"].items():
-        b, a = before["rows"].get(kind), row.get("whoosh")
-        if not b or not a:
-            continue
-        ri = a["idx_p95"] / max(b["p95"], 0.01)
-        rs = a["svc_p95"] / max(b["svc"], 0.01)
-        ratios.append(rs)
-        lines.append(
-            f"| {kind} | {b['p95']:.1f} | {a['idx_p95']:.1f} | {ri:.1f}× | {b['svc']:.1f} "
-            f"| {a['svc_p95']:.1f} | {rs:.1f}× | {'yes' if rs <= 1.5 else 'no'} |"
-        )
-    if ratios:
-        lines += [
-            "",
-            f"Service p95 after / before: median over kinds {statistics.median(ratios):.2f}×, "
-            f"worst {max(ratios):.2f}×; within 1.5× for {sum(x <= 1.5 for x in ratios)} of "
-            f"{len(ratios)} kinds.",
-        ]
-    return "\n".join(lines)
-
-
 def main(args: Any) -> None:
     """Called by bench/search.py when several backends are given."""
     base.SETTINGS.update(database_url=args.database_url, index_dir=args.index_dir)
@@ -321,15 +277,6 @@ def main(args: Any) -> None:
         )
         text = report(n, args.backends, r, note)
         print(text, flush=True)
-        compare = Path(base.OUT) / "compare.json"
-        before = (
-            json.loads(compare.read_text()).get(f"before/whoosh/{n}") if compare.exists() else None
-        )
-        if before and "whoosh" in args.backends:
-            latency = before_after(n, r, before, args.before_note)
-            print(latency, flush=True)
-            if not args.no_write:
-                write_section("search-ranking-latency", latency)
         if not args.no_write:
             write_section(f"search-side-by-side-{n}", text)
             if r["plans"]:
