@@ -19,7 +19,7 @@ from directory.people.picker import person_choice
 from directory.search import service as search_service
 from directory.search.service import BadSearch
 from directory.web.args import page_arg
-from directory.web.picker import resolve
+from directory.web.picker import resolve, typed_query
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 
@@ -199,9 +199,7 @@ def _default_name(q: str) -> str:
 def options() -> str:
     """The list picker's options: people in the viewer's charge matching the text."""
     me = _me()
-    field = request.args.get("field", "")
-    q = (request.args.get(f"{field}_q") if field else None) or request.args.get("q", "")
-    q = " ".join(q.split())[:100]
+    q = typed_query()
     found = services.candidates(me, q) if q else []
     return render(
         "_macros/picker_options.html", None, q=q, choices=[person_choice(p) for p in found]

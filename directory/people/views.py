@@ -31,7 +31,7 @@ from directory.people.picker import person_choice
 from directory.search.colleagues import former_colleagues
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
-from directory.web.picker import PickerField
+from directory.web.picker import PickerField, typed_query
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
 
@@ -195,9 +195,7 @@ def org_options() -> str:
 @login_required
 def options() -> str:
     """Options of a person picker: active people matching the typed name, pinyin or org."""
-    field = request.args.get("field", "")
-    q = (request.args.get(f"{field}_q") if field else None) or request.args.get("q", "")
-    q = " ".join(q.split())[:100]
+    q = typed_query()
     people_found = people.pick_people(q) if q else []
     return render(
         "_macros/picker_options.html", q=q, choices=[person_choice(p) for p in people_found]

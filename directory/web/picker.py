@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from flask import request
 from flask_babel import gettext as _
 from wtforms import Field
 
@@ -30,6 +31,14 @@ class Choice:
     value: int
     label: str
     detail: str = ""
+
+
+def typed_query() -> str:
+    """The text typed into the picker that asks an options endpoint (its `<field>_q`, or
+    `q`), spaces collapsed, at most 100 characters."""
+    field = request.args.get("field", "")
+    q = (request.args.get(f"{field}_q") if field else None) or request.args.get("q", "")
+    return " ".join(q.split())[:100]
 
 
 class PickerField(Field):
