@@ -51,6 +51,8 @@ class Config:
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PAGE_SIZE = 20
+    # How often an open page asks for the unread count of the bell (seconds).
+    NOTIFICATIONS_POLL_SECONDS = 20
     # The canonical address used in every link that leaves the site (e-mails, invitations),
     # e.g. https://tuanyoulu.example.org; its host is also trusted (see TRUSTED_HOSTS).
     BASE_URL: str | None = None
