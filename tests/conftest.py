@@ -71,6 +71,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.basetemp = _ram_basetemp
 
 
+# Browser tests: the cases of one parametrized test (phone/desktop, zh/en, htmx/no-js) are
+# about rendering, not storage, so bin/test's two runs share them out: every browser test
+# runs on both databases, every case on one of them (pairwise: for the four journey cases
+# SQLite takes phone-zh and desktop-en, PostgreSQL desktop-zh and phone-en). Unparametrized
+# browser tests run on both. DIRECTORY_BROWSER_EVERY_CASE=1 runs every case here.
+EVERY_BROWSER_CASE = os.environ.get("DIRECTORY_BROWSER_EVERY_CASE", "") == "1"
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the browser cases the other database's run takes (see above)."""
+    if EVERY_BROWSER_CASE:
+        return
+    share = 1 if PG_URL else 0
+    seen: dict[tuple[str, str], int] = {}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if not item.get_closest_marker("browser") or not hasattr(item, "callspec"):
+            kept.append(item)
+            continue
+        key = (str(item.path), getattr(item, "originalname", item.name))
+        index = seen[key] = seen.get(key, -1) + 1
+        # 0 1 2 3 -> SQLite, PostgreSQL, PostgreSQL, SQLite: each side gets both of each pair.
+        (kept if (index + index // 2) % 2 == share else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     # RAM is not a place to keep old runs (pytest keeps 3 under /tmp otherwise).
     if _ram_basetemp:

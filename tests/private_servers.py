@@ -4,7 +4,7 @@ deploy tests share one instance; a fixture defined in two conftests would start 
 on one port, and the second would silently talk to the first).
 
 Ports: PostgreSQL 5440, Redis 6390, gunicorn 5109 (override with FAULTS_PG_PORT,
-FAULTS_REDIS_PORT, FAULTS_HTTP_PORT). Everything lives under the session's tmp directory.
+FAULTS_REDIS_PORT, FAULTS_HTTP_PORT; each pytest-xdist worker after the first adds 20). Everything lives under the session's tmp directory.
 """
 
 from __future__ import annotations
@@ -23,9 +23,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "5440"))
-REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "6390"))
-HTTP_PORT = int(os.environ.get("FAULTS_HTTP_PORT", "5109"))
+
+
+def worker_port(variable: str, default: int) -> int:
+    """A fixed port from `variable` (or `default`), moved up by 20 per pytest-xdist worker
+    after the first, so the workers of one run never reach for the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return int(os.environ.get(variable, str(default))) + 20 * int(worker or 0)
+
+
+PG_PORT = worker_port("FAULTS_PG_PORT", 5440)
+REDIS_PORT = worker_port("FAULTS_REDIS_PORT", 6390)
+HTTP_PORT = worker_port("FAULTS_HTTP_PORT", 5109)
 
 
 def _pg_bin(name: str) -> str | None:

@@ -27,11 +27,12 @@ import urllib3
 from tests.conftest import PASSWORD, PG_URL
 from tests.faults.conftest import start_gunicorn, stop_gunicorn
 from tests.groups.conftest import make_group, make_thread
+from tests.private_servers import worker_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nginx" / "tuanyoulu.conf"
-HTTPS_PORT = int(os.environ.get("NGINX_TEST_PORT", "5107"))
-APP_PORT = int(os.environ.get("NGINX_TEST_APP_PORT", "5109"))
+HTTPS_PORT = worker_port("NGINX_TEST_PORT", 5107)
+APP_PORT = worker_port("NGINX_TEST_APP_PORT", 5109)
 
 pytestmark = [
     pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
