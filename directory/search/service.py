@@ -135,18 +135,21 @@ def _load_positions(viewer: Person) -> None:
     """The viewer's positions with their organisations and regions in one query.
 
     Lazily they cost three round trips (positions, organisations, regions) per search.
+    The viewer's admin roles come along when not loaded yet: ContactPolicy and the page's
+    export links read them, a fourth round trip otherwise (a viewer has few of each).
     """
     state: InstanceState[Person] = inspect(viewer)
     if not state.persistent or "positions" not in state.unloaded:
         return
+    options = [
+        joinedload(Person.positions)
+        .joinedload(Position.organisation)
+        .joinedload(Organisation.region)
+    ]
+    if "admin_of" in state.unloaded:
+        options.append(joinedload(Person.admin_of))
     db.session.scalars(
-        select(Person)
-        .where(Person.id == viewer.id)
-        .options(
-            joinedload(Person.positions)
-            .joinedload(Position.organisation)
-            .joinedload(Organisation.region)
-        )
+        select(Person).where(Person.id == viewer.id).options(*options)
     ).unique().all()
 
 
