@@ -62,7 +62,10 @@ def worker(code: str, url: str, index_dir: str, queries: str, backend_name: str 
         if not reuse:  # an index built beforehand by this version (`flask search reindex`)
             sync.reindex()
         reindex = None if reuse else time.perf_counter() - t
-        size = sum(p.stat().st_size for p in Path(index_dir).rglob("*") if p.is_file())
+        if backend_name == "postgres":
+            size = db.session.scalar(db.text("SELECT pg_total_relation_size('search_document')"))
+        else:
+            size = sum(p.stat().st_size for p in Path(index_dir).rglob("*") if p.is_file())
         backend = get_backend()
         _send(
             out,

@@ -104,8 +104,14 @@ def _login(port: int) -> str:
     return cookie
 
 
-def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str, float]:
-    """Serve with gunicorn (2 workers) and hammer the htmx search fragment."""
+def http_load(
+    env: dict[str, str], seconds: float, clients: int = 8, code: Path = ROOT
+) -> dict[str, float]:
+    """Serve with gunicorn (2 workers) and hammer the htmx search fragment.
+
+    `code`: the checkout gunicorn imports `wsgi:app` from (another version of the code
+    for a before/after; this checkout's virtualenv serves it).
+    """
     port = _free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -115,7 +121,7 @@ def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str
             *("--graceful-timeout", "5"),
             "wsgi:app",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         stderr=subprocess.DEVNULL,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, false, inspect, literal, or_, select, true, union
+from sqlalchemy.orm import InstanceState
 
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
@@ -116,7 +117,7 @@ def loaded_org_ties(person: Person) -> set[tuple[str, int]] | None:
     """`affiliations`' organisations of one person read from rows already loaded (its
     positions and membership), or None when they are not loaded (then a query reads them).
     """
-    state = inspect(person)
+    state: InstanceState[Person] = inspect(person)
     if not state.persistent or {"positions", "membership_org_id"} & state.unloaded:
         return None
     ties = {("org", pos.organisation_id) for pos in person.positions if pos.grants_access}
@@ -185,7 +186,8 @@ def _read_org_ties(
 class ContactPolicy:
     """Decides, for one viewer, which contact fields of which people are visible.
 
-    Built once per request for a whole list: two queries, whatever its length.
+    Built once per request for a whole list: two queries at most, whatever its length (one
+    when the people's posts and memberships are loaded already).
     """
 
     def __init__(self, viewer: Person | None, people: Iterable[Person] = ()) -> None:

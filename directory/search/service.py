@@ -215,7 +215,7 @@ def _query(viewer: Person, p: Params, per_page: int) -> Query:
 
 
 def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
-    """Run a search for `viewer`: one index query, then at most four database queries."""
+    """Run a search for `viewer`: one index query, then about five statements (SEARCH.md)."""
     if sync.pending(db.session):
         sync.drain_quietly()
     q = _query(viewer, p, per_page)

@@ -11,10 +11,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from directory.extensions import db
 from directory.search.backends import Backend, get_backend
@@ -30,7 +31,7 @@ def _session() -> Session:
     return Session(db.engine, expire_on_commit=False)
 
 
-def pending(session: Session | None = None) -> bool:
+def pending(session: Session | scoped_session[Any] | None = None) -> bool:
     """True when the outbox holds work (one indexed query).
 
     With a session, on its connection (a search about to run on it saves a pool check-out,
