@@ -32,9 +32,10 @@ QUERIES = [
 ]
 
 
-def _free_port() -> int:
-    if os.environ.get("SEARCH_BENCH_PORT"):  # a port reserved for this run
-        return int(os.environ["SEARCH_BENCH_PORT"])
+def _free_port(env: dict[str, str] | None = None) -> int:
+    reserved = (env or {}).get("SEARCH_BENCH_PORT") or os.environ.get("SEARCH_BENCH_PORT")
+    if reserved:  # a port reserved for this run
+        return int(reserved)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -112,7 +113,7 @@ def http_load(
     `code`: the checkout gunicorn imports `wsgi:app` from (another version of the code
     for a before/after; this checkout's virtualenv serves it).
     """
-    port = _free_port()
+    port = _free_port(env)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
