@@ -35,7 +35,7 @@ BENCH = Path(__file__).resolve().parent
 TARGET = 1.5  # issue 11: after ≤ 1.5× before per kind
 
 
-def worker(code: str, url: str, index_dir: str, queries: str) -> None:
+def worker(code: str, url: str, index_dir: str, queries: str, backend_name: str = "whoosh") -> None:
     """One version: build its index, then time the queries the driver names on stdin."""
     sys.path.insert(0, str(Path(code).resolve()))
     import directory
@@ -46,12 +46,13 @@ def worker(code: str, url: str, index_dir: str, queries: str) -> None:
     from directory.search.backends import get_backend
 
     data = json.loads(Path(queries).read_text())
-    reuse = (Path(index_dir) / "person" / "CURRENT").exists()
+    # PostgreSQL's search table is the database's: built beforehand, shared by the versions.
+    reuse = backend_name == "postgres" or (Path(index_dir) / "person" / "CURRENT").exists()
     app = create_app(
         {
             "ENV_NAME": "dev",
             "SQLALCHEMY_DATABASE_URI": url,
-            "SEARCH_BACKEND": "whoosh",
+            "SEARCH_BACKEND": backend_name,
             "SEARCH_INDEX_DIR": index_dir,
         }
     )
@@ -61,7 +62,10 @@ def worker(code: str, url: str, index_dir: str, queries: str) -> None:
         if not reuse:  # an index built beforehand by this version (`flask search reindex`)
             sync.reindex()
         reindex = None if reuse else time.perf_counter() - t
-        size = sum(p.stat().st_size for p in Path(index_dir).rglob("*") if p.is_file())
+        if backend_name == "postgres":
+            size = db.session.scalar(db.text("SELECT pg_total_relation_size('search_document')"))
+        else:
+            size = sum(p.stat().st_size for p in Path(index_dir).rglob("*") if p.is_file())
         backend = get_backend()
         _send(
             out,
@@ -96,7 +100,9 @@ def _send(out: IO[str], message: dict[str, Any]) -> None:
 class Version:
     """A worker process running one version of the code."""
 
-    def __init__(self, label: str, code: str, url: str, queries: Path, index: str) -> None:
+    def __init__(
+        self, label: str, code: str, url: str, queries: Path, index: str, backend: str
+    ) -> None:
         self.label, self.code = label, code
         out = Path(os.environ.get("SEARCH_BENCH_DIR", "/tmp/directory-bench-search"))
         self.keep = bool(index)
@@ -105,7 +111,8 @@ class Version:
             shutil.rmtree(self.index_dir, ignore_errors=True)
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--worker", code, "--database-url", url,
-             "--index-dir", str(self.index_dir), "--queries", str(queries)],
+             "--index-dir", str(self.index_dir), "--queries", str(queries),
+             "--backend", backend],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=code,
         )  # fmt: skip
         self.info: dict[str, Any] = {}
@@ -161,12 +168,23 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=40)
     ap.add_argument("--note", default="", help="printed under the table")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument(
+        "--backend",
+        choices=("whoosh", "postgres"),
+        default="whoosh",
+        help="postgres: the search table of --database-url, built beforehand (never rebuilt)",
+    )
+    ap.add_argument(
+        "--section",
+        default="search-ranking-latency",
+        help="the PERFORMANCE.md section to write, and its title after '='",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--index-dir", help=argparse.SUPPRESS)
     ap.add_argument("--queries", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.database_url, args.index_dir, args.queries)
+        worker(args.worker, args.database_url, args.index_dir, args.queries, args.backend)
         return
     if len(args.version) < 2:
         ap.error("give at least two --version LABEL=CHECKOUT (the first is the baseline)")
@@ -179,7 +197,9 @@ def main() -> None:
     for spec in args.version:
         label, _, rest = spec.partition("=")
         code, _, index = rest.partition(":")
-        v = Version(label, str(Path(code).resolve()), args.database_url, queries, index)
+        v = Version(
+            label, str(Path(code).resolve()), args.database_url, queries, index, args.backend
+        )
         v.info = v.receive()  # one reindex at a time: each is timed alone
         print(f"{label}: {v.info}", flush=True)
         versions.append(v)
@@ -214,15 +234,17 @@ def main() -> None:
         "versions": [{"label": v.label, "code": v.code, **v.info} for v in versions],
         "rows": rows,
         "samples": args.samples,
+        "backend": args.backend,
     }
     (out / "compare-interleaved.json").write_text(json.dumps(result, indent=1))
-    text = report(result, args.database_url, args.note)
+    section, _, title = args.section.partition("=")
+    text = report(result, args.database_url, args.note, title)
     print(text)
     if not args.no_write:
         sys.path.insert(0, str(BENCH.parent))
         from bench._report import write_section
 
-        write_section("search-ranking-latency", text)
+        write_section(section, text)
 
 
 def _commit(code: str) -> str:
@@ -235,7 +257,7 @@ def _commit(code: str) -> str:
         return "?"
 
 
-def report(result: dict[str, Any], url: str, note: str = "") -> str:
+def report(result: dict[str, Any], url: str, note: str = "", title: str = "") -> str:
     """The markdown table: first version against the last, per kind."""
     sys.path.insert(0, str(BENCH.parent))
     from bench._report import machine
@@ -243,20 +265,26 @@ def report(result: dict[str, Any], url: str, note: str = "") -> str:
     vs = result["versions"]
     first, last = vs[0]["label"], vs[-1]["label"]
     db_kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    backend = result.get("backend", "whoosh")
     lines = [
-        "## Search latency with the ranking of issue 11 (whoosh, 100,000 cadres)",
+        f"## {title or 'Search latency with the ranking of issue 11'} ({backend}, 100,000 cadres)",
         "",
         machine(),
         "",
         "`bench/search_compare.py`: the query kinds of `bench/search.py` "
         f"({result['samples']} queries each) on one {db_kind} database seeded with "
         "`seed-demo --cadres 100000`, each version of the code in its own process with its "
-        "own Whoosh index, the same queries and viewer, **interleaved query by query** (so "
+        + ("own Whoosh index" if backend == "whoosh" else "the database's search table")
+        + ", the same queries and viewer, **interleaved query by query** (so "
         "every version sees the same load), each query as a request runs it (fresh session). "
         "Two passes, the first dropped. Milliseconds; *index* is the backend query alone, "
         "*service* the whole search (index, loading rows, privacy, region names). *load* is "
-        f"the 1-minute load average during the kind (2 CPUs). Target (issue 11): {last} ≤ "
-        f"{TARGET}× {first} (service p95) per kind.",
+        "the 1-minute load average during the kind (2 CPUs). "
+        + (
+            f"Target (issue 11): {last} ≤ {TARGET}× {first} (service p95) per kind."
+            if not title
+            else f"The last column: {last} within {TARGET}× of {first} (no regression)."
+        ),
         "",
     ]
     for v in vs:

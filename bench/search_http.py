@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -31,9 +32,10 @@ QUERIES = [
 ]
 
 
-def _free_port() -> int:
-    if os.environ.get("SEARCH_BENCH_PORT"):  # a port reserved for this run
-        return int(os.environ["SEARCH_BENCH_PORT"])
+def _free_port(env: dict[str, str] | None = None) -> int:
+    reserved = (env or {}).get("SEARCH_BENCH_PORT") or os.environ.get("SEARCH_BENCH_PORT")
+    if reserved:  # a port reserved for this run
+        return int(reserved)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -42,6 +44,37 @@ def _free_port() -> int:
 def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def _port_free(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return True
+    return False
+
+
+def _stop(proc: subprocess.Popen[bytes], port: int, grace: float = 20.0) -> None:
+    """Stop this gunicorn by its pid: a quick shutdown (SIGINT), then SIGKILL to that pid
+    only if it has not exited within `grace` seconds; then wait for its port to close.
+
+    Never raises: a slow stop must not lose the figures measured before it (gunicorn's
+    graceful SIGTERM waits up to 30 s for busy workers, longer than the old 10 s wait).
+    """
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                print(f"gunicorn {proc.pid} did not exit after SIGKILL", flush=True)
+    # Its workers exit once they see their master gone; the next run may reuse the port.
+    deadline = time.perf_counter() + grace
+    while not _port_free(port) and time.perf_counter() < deadline:
+        time.sleep(0.2)
 
 
 def _login(port: int) -> str:
@@ -72,17 +105,24 @@ def _login(port: int) -> str:
     return cookie
 
 
-def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str, float]:
-    """Serve with gunicorn (2 workers) and hammer the htmx search fragment."""
-    port = _free_port()
+def http_load(
+    env: dict[str, str], seconds: float, clients: int = 8, code: Path = ROOT
+) -> dict[str, float]:
+    """Serve with gunicorn (2 workers) and hammer the htmx search fragment.
+
+    `code`: the checkout gunicorn imports `wsgi:app` from (another version of the code
+    for a before/after; this checkout's virtualenv serves it).
+    """
+    port = _free_port(env)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             *("-w", "2", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"),
+            *("--graceful-timeout", "5"),
             "wsgi:app",
         ],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         stderr=subprocess.DEVNULL,
     )
@@ -95,6 +135,8 @@ def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str
                 conn.getresponse().read()
                 break
             except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited: {proc.returncode}, port {port}") from None
                 if time.perf_counter() - started > 120:
                     raise
                 time.sleep(0.1)
@@ -112,17 +154,25 @@ def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str
                 query = urllib.parse.quote(QUERIES[n % len(QUERIES)], safe="=&")
                 n += 1
                 t = time.perf_counter()
-                conn.request(
-                    "GET",
-                    f"/search/?{query}",
-                    headers={"Cookie": cookie, "HX-Request": "true", "HX-Target": "results"},
-                )
-                r = conn.getresponse()
-                r.read()
+                try:
+                    conn.request(
+                        "GET",
+                        f"/search/?{query}",
+                        headers={"Cookie": cookie, "HX-Request": "true", "HX-Target": "results"},
+                    )
+                    r = conn.getresponse()
+                    r.read()
+                    ok = r.status == 200
+                except (OSError, http.client.HTTPException):
+                    # A dropped connection (a worker timed out) is an error, not a crash.
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    ok = False
                 with lock:
                     latencies.append(time.perf_counter() - t)
-                    if r.status != 200:
+                    if not ok:
                         errors[0] += 1
+            conn.close()
 
         t0 = time.perf_counter()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -131,8 +181,11 @@ def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        rss = max(_rss_mb(int(c)) for c in children) if children else 0.0
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            rss = max(_rss_mb(int(c)) for c in children) if children else 0.0
+        except (OSError, AttributeError):  # a worker restarting at that moment
+            rss = 0.0
         latencies.sort()
         return {
             "clients": clients,
@@ -145,5 +198,4 @@ def http_load(env: dict[str, str], seconds: float, clients: int = 8) -> dict[str
             "rss_mb": rss,
         }
     finally:
-        proc.terminate()
-        proc.wait(10)
+        _stop(proc, port)

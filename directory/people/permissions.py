@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, union
+from sqlalchemy import ColumnElement, and_, false, inspect, literal, or_, select, true, union
+from sqlalchemy.orm import InstanceState
 
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
@@ -112,19 +113,50 @@ def can_edit_profile(viewer: Person | None, person: Person) -> bool:
     return can_administer_person(viewer, person)
 
 
+def loaded_org_ties(person: Person) -> set[tuple[str, int]] | None:
+    """`affiliations`' organisations of one person read from rows already loaded (its
+    positions and membership), or None when they are not loaded (then a query reads them).
+    """
+    state: InstanceState[Person] = inspect(person)
+    if not state.persistent or {"positions", "membership_org_id"} & state.unloaded:
+        return None
+    ties = {("org", pos.organisation_id) for pos in person.positions if pos.grants_access}
+    if person.membership_org_id is not None:
+        ties.add(("org", person.membership_org_id))
+    return ties
+
+
 def affiliations(
-    person_ids: Iterable[int], role_paths: dict[int, list[str]] | None = None
+    person_ids: Iterable[int],
+    role_paths: dict[int, list[str]] | None = None,
+    known: dict[int, set[tuple[str, int]]] | None = None,
 ) -> dict[int, set[tuple[str, int]]]:
     """For each person: the organisations (confirmed posts, current or past; membership) and
     the vetted groups they belong to.
 
     With a `role_paths` dict, the paths of the people's admin roles are filled in by the
-    same query (lists shown to admins need both, for the admin hierarchy).
+    same query (lists shown to admins need both, for the admin hierarchy). `known` gives
+    the organisation ties of some people already (`loaded_org_ties`): they are not queried.
     """
     ids = set(person_ids)
     result: dict[int, set[tuple[str, int]]] = {pid: set() for pid in ids}
     if not ids:
         return result
+    given = {} if role_paths is not None else {p: t for p, t in (known or {}).items() if p in ids}
+    for pid, ties in given.items():
+        result[pid] = set(ties)
+    unknown = ids - given.keys()
+    if unknown:
+        _read_org_ties(unknown, result, role_paths)
+    for source in _affiliation_sources:
+        for pid, ties in source(ids).items():
+            result.setdefault(pid, set()).update(ties)
+    return result
+
+
+def _read_org_ties(
+    ids: set[int], result: dict[int, set[tuple[str, int]]], role_paths: dict[int, list[str]] | None
+) -> None:
     # Only confirmed positions make colleagues: a self-declared claim grants nothing.
     parts = [
         select(Position.person_id, Position.organisation_id, literal("")).where(
@@ -149,16 +181,13 @@ def affiliations(
             role_paths[pid].append(path)
         elif org_id is not None:
             result[pid].add(("org", org_id))
-    for source in _affiliation_sources:
-        for pid, ties in source(ids).items():
-            result.setdefault(pid, set()).update(ties)
-    return result
 
 
 class ContactPolicy:
     """Decides, for one viewer, which contact fields of which people are visible.
 
-    Built once per request for a whole list: two queries, whatever its length.
+    Built once per request for a whole list: two queries at most, whatever its length (one
+    when the people's posts and memberships are loaded already).
     """
 
     def __init__(self, viewer: Person | None, people: Iterable[Person] = ()) -> None:
@@ -175,14 +204,25 @@ class ContactPolicy:
         self.add(people)
 
     def add(self, people: Iterable[Person]) -> None:
-        """Load the ties of more people (one query)."""
+        """Load the ties of more people (one query, or only the groups' when their posts
+        and memberships are loaded already, as search and lists load them)."""
         new = [p for p in people if p.id not in self._ties]
         ids = {p.id for p in new}
+        known: dict[int, set[tuple[str, int]]] = {}
+        candidates = list(new)
         if self.viewer is not None and self.viewer.is_authenticated:
             ids.add(self.viewer.id)
+            candidates.append(self.viewer)
         ids -= set(self._ties)
+        if ids and not self._manages:
+            for p in candidates:
+                if p.id in ids and p.id not in known:
+                    ties = loaded_org_ties(p)
+                    if ties is not None:
+                        known[p.id] = ties
         if ids:
-            self._ties.update(affiliations(ids, self._role_paths if self._manages else None))
+            roles = self._role_paths if self._manages else None
+            self._ties.update(affiliations(ids, roles, known))
         for p in new:
             self._people[p.id] = p
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import InstanceState, joinedload, selectinload
+from sqlalchemy.orm import InstanceState, joinedload
 
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
@@ -134,18 +135,21 @@ def _load_positions(viewer: Person) -> None:
     """The viewer's positions with their organisations and regions in one query.
 
     Lazily they cost three round trips (positions, organisations, regions) per search.
+    The viewer's admin roles come along when not loaded yet: ContactPolicy and the page's
+    export links read them, a fourth round trip otherwise (a viewer has few of each).
     """
     state: InstanceState[Person] = inspect(viewer)
     if not state.persistent or "positions" not in state.unloaded:
         return
+    options = [
+        joinedload(Person.positions)
+        .joinedload(Position.organisation)
+        .joinedload(Organisation.region)
+    ]
+    if "admin_of" in state.unloaded:
+        options.append(joinedload(Person.admin_of))
     db.session.scalars(
-        select(Person)
-        .where(Person.id == viewer.id)
-        .options(
-            joinedload(Person.positions)
-            .joinedload(Position.organisation)
-            .joinedload(Organisation.region)
-        )
+        select(Person).where(Person.id == viewer.id).options(*options)
     ).unique().all()
 
 
@@ -211,8 +215,8 @@ def _query(viewer: Person, p: Params, per_page: int) -> Query:
 
 
 def search_people(viewer: Person, p: Params, per_page: int = 20) -> Page:
-    """Run a search for `viewer`: one index query, then at most four database queries."""
-    if sync.pending():
+    """Run a search for `viewer`: one index query, then about five statements (SEARCH.md)."""
+    if sync.pending(db.session):
         sync.drain_quietly()
     q = _query(viewer, p, per_page)
     hint = ""
@@ -256,18 +260,32 @@ def _org(p: Params) -> Organisation | None:
 
 
 def _load(keys: list[int]) -> list[Person]:
+    """The page's people with their posts, organisations and regions: one statement.
+
+    Positions are joined rather than selected by a second statement (a page has about 20
+    people with a few posts each), and the membership organisation's region is joined
+    too: `_main_org` reads it for people without posts.
+    """
     if not keys:
         return []
-    rows = db.session.scalars(
-        select(Person)
-        .where(Person.id.in_(keys))
-        .options(
-            joinedload(Person.membership_org),  # the privacy predicate reads it per person
-            selectinload(Person.positions)
-            .joinedload(Position.organisation)
-            .joinedload(Organisation.region),
+    rows = (
+        db.session.scalars(
+            select(Person)
+            .where(Person.id.in_(keys))
+            .options(
+                # The privacy predicate reads it per person.
+                joinedload(Person.membership_org).joinedload(Organisation.region),
+                # The repeated key list lets PostgreSQL read the posts through their
+                # person_id index whatever its statistics say (without it, and without
+                # ANALYZE, it hashed the whole position table: 145 ms at 100k cadres).
+                joinedload(Person.positions.and_(Position.person_id.in_(keys)))
+                .joinedload(Position.organisation)
+                .joinedload(Organisation.region),
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     by_id = {p.id: p for p in rows}
     return [by_id[k] for k in keys if k in by_id]
 
@@ -279,6 +297,23 @@ def _region_names(codes: set[str]) -> dict[str, str]:
     return {c: n for c, n in rows}
 
 
+@lru_cache(maxsize=16384)
+def _position_text(org_name: str, title: str, region_name: str) -> tuple[str, frozenset[str]]:
+    """A post's text as `_hit` matches it: normalised without spaces, and its tokens.
+
+    The same organisation, title and region recur on every page: normalising and
+    segmenting them once per process keeps per-row Python out of each search.
+    """
+    raw = f"{org_name} {title} {region_name}"
+    return text.normalise(raw).replace(" ", ""), frozenset(text.segment(raw))
+
+
+@lru_cache(maxsize=65536)
+def _name_key(name: str) -> str:
+    """A name as `_tell_apart` compares it (normalised, without spaces)."""
+    return text.normalise(name).replace(" ", "")
+
+
 def _hit(person: Person, policy: ContactPolicy, words: list[str], p: Params) -> Hit:
     wanted = set(words) | {t for w in words for t in text.han_query_tokens(w)}
 
@@ -286,9 +321,8 @@ def _hit(person: Person, policy: ContactPolicy, words: list[str], p: Params) -> 
         org = pos.organisation
         if p.region and org.region.code.startswith(p.region):
             return True
-        raw = f"{org.name} {pos.title} {org.region.name}"
-        hay = text.normalise(raw).replace(" ", "")
-        return any(w in hay for w in words) or bool(wanted & set(text.segment(raw)))
+        hay, tokens = _position_text(org.name, pos.title, org.region.name)
+        return any(w in hay for w in words) or not tokens.isdisjoint(wanted)
 
     current = person.current_positions
     former = [pos for pos in person.past_positions if matches(pos)]
@@ -321,14 +355,14 @@ def _tell_apart(hits: list[Hit], region_names: dict[str, str]) -> None:
     """Give every hit its region path and organisation; mark names that occur twice."""
     counts: dict[str, int] = {}
     for hit in hits:
-        key = text.normalise(hit.person.name).replace(" ", "")
+        key = _name_key(hit.person.name)
         counts[key] = counts.get(key, 0) + 1
     for hit in hits:
         org = _main_org(hit)
         if org is not None:
             path = [region_names[c] for c in _chain(org.region.code) if c in region_names]
             hit.context = " › ".join([*path, org.name])
-        hit.same_name = counts[text.normalise(hit.person.name).replace(" ", "")] > 1
+        hit.same_name = counts[_name_key(hit.person.name)] > 1
 
 
 @dataclass

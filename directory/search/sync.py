@@ -11,10 +11,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from directory.extensions import db
 from directory.search.backends import Backend, get_backend
@@ -30,10 +31,18 @@ def _session() -> Session:
     return Session(db.engine, expire_on_commit=False)
 
 
-def pending() -> bool:
-    """True when the outbox holds work (one indexed query)."""
+def pending(session: Session | scoped_session[Any] | None = None) -> bool:
+    """True when the outbox holds work (one indexed query).
+
+    With a session, on its connection (a search about to run on it saves a pool check-out,
+    its ping and its reset); it also sees the session's own flushed, uncommitted rows,
+    which only makes a drain run that finds nothing to do.
+    """
+    query = select(exists().where(SearchOutbox.id > 0))
+    if session is not None:
+        return bool(session.scalar(query))
     with db.engine.connect() as conn:
-        return bool(conn.scalar(select(exists().where(SearchOutbox.id > 0))))
+        return bool(conn.scalar(query))
 
 
 def drain(timeout: float | None = None, backend: Backend | None = None) -> int:
