@@ -217,6 +217,23 @@ def _flatten(node: Node) -> Node:
     return kind(tuple(dict.fromkeys(items)))
 
 
+def _simple_keys(c: _Compiler, node: Node) -> set[str] | None:
+    """The keys of a node any of which matches (a key, or an Or of keys), else None."""
+    node = _flatten(node)
+    keys = c._keys(node)
+    if keys is not None:
+        return set(keys)
+    if not isinstance(node, Or):
+        return None
+    out: set[str] = set()
+    for item in node.items:
+        k = c._keys(item)
+        if k is None:
+            return None
+        out |= set(k)
+    return out
+
+
 def _long_prefixes(nodes: Iterable[Node | None]) -> set[str]:
     out: set[str] = set()
     stack = [n for n in nodes if n is not None]
@@ -424,7 +441,7 @@ class PostgresBackend:
             walk = q.tree is None and self._dense(total, start + q.per_page)
             keys = self._page(c, where, "", start, q.per_page, total if walk else 0)
         else:
-            keys = self._ranked(q, c, where, start, total)
+            keys = self._ranked(q, c, where, base[1], start, total)
         return Result(keys=keys, total=total, facets=facets)
 
     def _broad(self, q: Query, c: _Compiler) -> dict[str, str]:
@@ -502,23 +519,32 @@ class PostgresBackend:
         return list(db.session.scalars(sql(statement), c.params))
 
     def _ranked(
-        self, q: Query, c: _Compiler, where: list[str], start: int, total: int
+        self, q: Query, c: _Compiler, where: list[str], tree: str, start: int, total: int
     ) -> list[int]:
         """Keys of the page in ranking order (tier, closeness, current, name).
 
         Capped counts of the cumulative tiers say which tiers the page falls in (the
         earlier tiers together hold fewer rows than the page's end, at most 10,020, and
         are excluded with a hashed `NOT IN`); each such tier is read by `_tier_page`.
-        The last tier is the whole match: its count is the total, already known.
+        The last tier is the whole match: its count is the total, already known. A tier
+        whose keys are some of the tree's (one word: the tree is the Or of them all) is
+        not tested against the tree as well: one GIN scan key fewer, and for a broad word
+        the two are posting lists of most documents each.
         """
         end = start + q.per_page
         tiers: list[tuple[str, Node]] = []
         walkable: list[bool] = []  # rows new in the tier are not clustered in name order
+        clauses: list[str] = []  # `where` for the tier (without the tree when implied)
+        tree_keys = _simple_keys(c, q.tree) if q.tree is not None else None
+        rest = " AND ".join(w for w in where if w is not tree)
         for k, node in enumerate(q.tiers):
             if tiers and tiers[-1][1] == node:
                 continue
             tiers.append((c.condition(node), node))
             walkable.append(k >= FIRST_TEXT_TIER)
+            keys_k = _simple_keys(c, node)
+            implied = tree_keys is not None and keys_k is not None and keys_k <= tree_keys
+            clauses.append(rest if implied else " AND ".join(where))
         clause = " AND ".join(where)
         counts: list[int] = []
         # Lazily, best tier first: the first tier that fills the page ends the counting
@@ -527,10 +553,10 @@ class PostgresBackend:
         # dense enough for its page to be read by walking the ordering btree.
         cap = max(end, self._walk_size(end))
         sizes: list[int] = []
-        for cond, _node in tiers[:-1]:
+        for (cond, _node), tier_clause in zip(tiers[:-1], clauses, strict=False):
             count = db.session.scalar(
                 sql(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {clause} AND {cond} "
+                    f"SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {tier_clause} AND {cond} "
                     f"LIMIT {int(cap)}) s"
                 ),
                 c.params,
@@ -553,9 +579,9 @@ class PostgresBackend:
         for i, ((cond, _node), count) in enumerate(zip(tiers, counts, strict=False)):
             if count > prev and count > start:
                 # The whole match needs no condition of its own (the tree is in `where`).
-                conds = [*where, cond] if i < last else list(where)
+                conds = [clauses[i], cond] if i < last else [clause]
                 if prev:
-                    earlier = f"SELECT key FROM {_DOC} WHERE {clause} AND {prev_cond}"
+                    earlier = f"SELECT key FROM {_DOC} WHERE {clauses[i - 1]} AND {prev_cond}"
                     conds.append(f"key NOT IN ({earlier})")
                 skip, want = max(0, start - prev), q.per_page - len(keys)
                 # Rows of this tier (at least; counted up to `cap`).
