@@ -66,7 +66,7 @@ _UPSERT = sql(
     ON CONFLICT (doc_type, key) DO UPDATE SET terms = EXCLUDED.terms, sort = EXCLUDED.sort,
         cur_order = EXCLUDED.cur_order, fv_id = EXCLUDED.fv_id, rl2_id = EXCLUDED.rl2_id,
         rl4_id = EXCLUDED.rl4_id, rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id,
-        rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest"""
+        rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
 )
 # The ids of value sets, added when new (the SELECT sees the rows that existed before the
 # statement, the INSERT returns those it added).

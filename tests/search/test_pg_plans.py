@@ -77,7 +77,7 @@ def test_narrow_columns_stay_in_the_row(pg, directory) -> None:
     storage = dict(rows)
     narrow = ("sort", "fv_id", "rl2_id", "rl4_id", "rl6_id", "rl9_id", "rl12_id", "digest")
     assert all(storage[c] == "p" for c in narrow)
-    assert storage["terms"] == "x"
+    assert storage["terms"] == "x" and storage["pad"] == "m"
 
 
 def test_broad_filters_on_the_narrow_columns_find_what_the_gin_index_finds(
