@@ -114,14 +114,14 @@ def downgrade():
     op.execute(_VALUE)
     op.execute('ALTER TABLE search_document DROP COLUMN pad')
     columns = ('fv', *(f'rl{level}' for level in _LEVELS))
+    # PLAIN in the same statement, so that the rewrite keeps the text in the row (0019).
     changes = ['ALTER COLUMN fv_id DROP DEFAULT'] + [
-        f'ALTER COLUMN {c}_id TYPE text USING pg_temp.search_set_value({c}_id)' for c in columns
+        f'ALTER COLUMN {c}_id TYPE text USING pg_temp.search_set_value({c}_id), '
+        f'ALTER COLUMN {c}_id SET STORAGE PLAIN'
+        for c in columns
     ]
     op.execute('ALTER TABLE search_document ' + ', '.join(changes))
     for column in columns:
         op.execute(f'ALTER TABLE search_document RENAME COLUMN {column}_id TO {column}')
-    op.execute(
-        "ALTER TABLE search_document ALTER COLUMN fv SET DEFAULT '', "
-        + ', '.join(f'ALTER COLUMN {c} SET STORAGE PLAIN' for c in columns)
-    )
+    op.execute("ALTER TABLE search_document ALTER COLUMN fv SET DEFAULT ''")
     op.drop_table('search_set')

@@ -239,5 +239,12 @@ def test_0020_converts_a_filled_search_table(empty_url: str, tmp_path: Path) -> 
         with db.engine.connect() as conn:
             back = conn.execute(sa.text("SELECT key, fv, rl4 FROM search_document ORDER BY 1"))
             assert [(k, rl4) for k, _fv, rl4 in back] == [(k, rows[k]["rl4"]) for k in sorted(rows)]
+            storage = conn.execute(
+                sa.text(
+                    "SELECT attname, attstorage FROM pg_attribute WHERE attrelid ="
+                    " 'search_document'::regclass AND attname IN ('fv', 'rl2', 'rl12')"
+                )
+            ).all()
+            assert sorted(storage) == [("fv", "p"), ("rl12", "p"), ("rl2", "p")]
         downgrade(revision="base")
         db.engine.dispose()
