@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Index, SmallInteger, String, Text, event, func
+from sqlalchemy import DDL, Index, SmallInteger, String, Text, UniqueConstraint, event, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,10 +35,11 @@ class SearchDocument(Model):
     prefixes up to 8 letters, `y|` whole pinyin forms, `f|` filter values); it is stored
     out of line (TOAST), so the heap row stays narrow. The narrow columns are what a
     search reads row by row: `sort` (name order), `cur_order` (0 when the document holds a
-    current position, else 1), `fv` (the type's facet values, space-separated, grouped in
-    one pass) and `rl2`..`rl12` (region codes of each division level, space-separated, for
-    the region facet's children). Btree indexes serve name order and ranking order
-    (`cur_order`, `sort`) within a tier.
+    current position, else 1), `fv_id` (the set of the type's facet values and its
+    `active` flag, an id of `search_set`: counted in one grouped pass over integers) and
+    `rl2_id`..`rl12_id` (the set of region codes of each division level, ids of
+    `search_set`, for the region facet's children and the broad region filters). Btree
+    indexes serve name order and ranking order (`cur_order`, `sort`) within a tier.
     """
 
     __tablename__ = "search_document"
@@ -55,27 +56,56 @@ class SearchDocument(Model):
     terms: Mapped[list[str]] = mapped_column(_TEXTS, server_default="{}")
     sort: Mapped[str] = mapped_column(_SORT, server_default="")
     cur_order: Mapped[int] = mapped_column(SmallInteger, server_default="1")
-    fv: Mapped[str] = mapped_column(Text, server_default="")
-    rl2: Mapped[str | None] = mapped_column(Text)
-    rl4: Mapped[str | None] = mapped_column(Text)
-    rl6: Mapped[str | None] = mapped_column(Text)
-    rl9: Mapped[str | None] = mapped_column(Text)
-    rl12: Mapped[str | None] = mapped_column(Text)
+    fv_id: Mapped[int] = mapped_column(server_default="0")
+    rl2_id: Mapped[int | None]
+    rl4_id: Mapped[int | None]
+    rl6_id: Mapped[int | None]
+    rl9_id: Mapped[int | None]
+    rl12_id: Mapped[int | None]
     digest: Mapped[str] = mapped_column(String(32), server_default="")
+    # Makes every new row longer than PostgreSQL's fixed toasting threshold (2,032 bytes),
+    # so that `terms` goes out of line even when it is shorter (see PAD_BYTES).
+    pad: Mapped[str] = mapped_column(Text, server_default=" " * 2040)
 
 
-# The narrow columns stay in the row (migration 0019): with `toast_tuple_target = 128`
-# PostgreSQL would move every text value over 24 bytes out of line, not only `terms`,
-# and a search would read TOAST pages for each matching row's `fv`, `rl*` and `sort`.
-NARROW_COLUMNS = ("sort", "fv", "rl2", "rl4", "rl6", "rl9", "rl12", "digest")
+# The narrow text columns stay in the row (migration 0019): with `toast_tuple_target =
+# 128` PostgreSQL would move every text value over 24 bytes out of line, not only `terms`,
+# and a search would read TOAST pages for each matching row's `sort`.
+NARROW_COLUMNS = ("sort", "digest")
+# PostgreSQL toasts a row only when it is longer than 2,032 bytes (a constant; the
+# table's `toast_tuple_target` is how far it then goes): a document whose `terms` was
+# shorter stayed whole in the heap row, 18 % of the rows at 100,000 people, 1,800 bytes
+# each, 72 % of the heap's pages, read by every pass over many rows. `pad` (2,040
+# spaces, storage MAIN: compressed in the row to a few dozen bytes once `terms` has
+# gone out of line) makes every row long enough to be toasted (migration 0020).
 event.listen(
     SearchDocument.__table__,
     "after_create",
     DDL(
         "ALTER TABLE search_document "
         + ", ".join(f"ALTER COLUMN {c} SET STORAGE PLAIN" for c in NARROW_COLUMNS)
+        + ", ALTER COLUMN pad SET STORAGE MAIN"
     ).execute_if(dialect="postgresql"),
 )
+
+
+class SearchSet(Model):
+    """The distinct value sets of the PostgreSQL backend's narrow columns (migration 0020).
+
+    `kind` 0: a document's facet values and `active` flag (`fv_id`), space-separated
+    `field:value` in byte order; 2, 4, 6, 9, 12: its region codes of that division level
+    (`rl<kind>_id`), `field:code`. A search groups the matching rows by these integers
+    (hundreds to a few thousand groups) and reads the values of the groups only; a broad
+    filter (`active`, `status`, a province or city) is the list of ids of the sets that
+    hold it. Sets are only added, never renumbered (a set nobody holds is harmless).
+    """
+
+    __tablename__ = "search_set"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[str] = mapped_column(_SORT)
 
 
 class SearchForm(Model):

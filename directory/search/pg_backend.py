@@ -6,13 +6,18 @@ values) is one element of `search_document.terms`, marked by field (`n|`, `o|`, 
 `b|`, `x|`, `y|`, `f|`), under one GIN index. A query tree becomes `@>` / `&&` tests on
 that array, so matching and filtering are exact bitmap index scans (no recheck, no
 `LIKE`). `terms` is stored out of line; what a search reads row by row is narrow:
-`sort`, `cur_order`, the facet values `fv` and the region codes per level `rl2`..`rl12`.
+`sort`, `cur_order`, and integers: the id of the document's set of facet values
+(`fv_id`) and of its region codes per level (`rl2_id`..`rl12_id`), sets kept once each
+in `search_set`.
 
 A search is at most four statements: the long pinyin prefixes expanded over the btree
-table `search_form`; the total and every facet counted in one grouped pass (filters
-that no facet counts are applied in SQL, facet filters per group in Python, region
-children read from the one level column); capped counts of the ranking tiers; and the
-page, read only from the tier(s) it falls in.
+table `search_form`; the total and every facet counted in one grouped pass over two
+integer columns (filters that no facet counts are applied in SQL, facet filters per
+group in Python, region children read from the one level column); capped counts of the
+ranking tiers; and the page, read only from the tier(s) it falls in. Broad filters (the
+`active` flag, `status`, a province or a city) are tested on the narrow integer columns
+of the rows the words found, not intersected in the GIN index (a posting list of nearly
+every document, read for every search).
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ MARKS = {"names": "n", "org": "o", "orgp": "p", "body": "b"}
 MAX_PREFIX = 8  # pinyin prefixes up to this length are keys (`x|`); longer ones expand
 REGION_FIELDS = ("reg", "reg_cur", "reg_past")
 LEVELS = (2, 4, 6, 9, 12)
+# Filter fields kept in the facet set (`fv_id`) besides the type's facets, so that they
+# can be tested on the narrow column.
+SET_FIELDS = ("active",)
+# Filters held by most documents: tested on the narrow columns (the ids of the sets that
+# hold the value) rather than in the GIN index, when the words or another filter leave
+# the GIN index something to find. Any other filter is an exact GIN key (selective).
+BROAD_FIELDS = ("active", "status")
+BROAD_REGION_LENGTHS = (2, 4)  # provinces and cities
 _DOC = "search_document"
 # Testing `terms` on one row (read out of line, decompressed) against reading one narrow
 # row through a bitmap: how many times dearer (measured at 100,000 documents).
@@ -46,19 +59,32 @@ DETOAST_COST = 30
 FIRST_TEXT_TIER = TIERS.index("org_name")
 
 _UPSERT = sql(
-    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur_order, fv, rl2, rl4, rl6, rl9,
-        rl12, digest)
-    VALUES (:doc_type, :key, :terms, :sort, :cur_order, :fv, :rl2, :rl4, :rl6, :rl9, :rl12,
-        :digest)
+    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur_order, fv_id, rl2_id, rl4_id,
+        rl6_id, rl9_id, rl12_id, digest)
+    VALUES (:doc_type, :key, :terms, :sort, :cur_order, :fv_id, :rl2_id, :rl4_id, :rl6_id,
+        :rl9_id, :rl12_id, :digest)
     ON CONFLICT (doc_type, key) DO UPDATE SET terms = EXCLUDED.terms, sort = EXCLUDED.sort,
-        cur_order = EXCLUDED.cur_order, fv = EXCLUDED.fv, rl2 = EXCLUDED.rl2, rl4 = EXCLUDED.rl4,
-        rl6 = EXCLUDED.rl6, rl9 = EXCLUDED.rl9, rl12 = EXCLUDED.rl12, digest = EXCLUDED.digest"""
+        cur_order = EXCLUDED.cur_order, fv_id = EXCLUDED.fv_id, rl2_id = EXCLUDED.rl2_id,
+        rl4_id = EXCLUDED.rl4_id, rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id,
+        rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
+)
+# The ids of value sets, added when new (the SELECT sees the rows that existed before the
+# statement, the INSERT returns those it added).
+_SETS = sql(
+    """WITH v AS (SELECT * FROM unnest(CAST(:kinds AS smallint[]), CAST(:values AS text[]))
+        AS v(kind, value)),
+    added AS (INSERT INTO search_set (kind, value) SELECT kind, value FROM v
+        ON CONFLICT DO NOTHING RETURNING id, kind, value)
+    SELECT id, kind, value FROM added
+    UNION ALL SELECT s.id, s.kind, s.value FROM search_set s
+        JOIN v ON s.kind = v.kind AND s.value = v.value COLLATE "C"
+    """
 )
 # The planner settings a search changes, back to the session's values (one statement).
 _RESET = sql(
     "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
     "('enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan', "
-    "'max_parallel_workers_per_gather', 'enable_sort', 'plan_cache_mode')"
+    "'max_parallel_workers_per_gather', 'enable_sort', 'plan_cache_mode', 'jit')"
 )
 _FORMS = sql(
     "INSERT INTO search_form (doc_type, form) SELECT :t, unnest(CAST(:forms AS text[])) "
@@ -83,8 +109,10 @@ def _terms(doc: Doc) -> list[str]:
 
 
 def _row(doc_type: str, doc: Doc) -> dict[str, Any]:
+    """The document's row, its value sets as text (`fv`, `rl<level>`; `_write` makes them
+    ids)."""
     dt = DOC_TYPES.get(doc_type)
-    facets = dt.facets if dt is not None else ()
+    facets = (*(dt.facets if dt is not None else ()), *SET_FIELDS)
     row: dict[str, Any] = {
         "doc_type": doc_type,
         "key": doc.key,
@@ -189,6 +217,23 @@ def _flatten(node: Node) -> Node:
     return kind(tuple(dict.fromkeys(items)))
 
 
+def _simple_keys(c: _Compiler, node: Node) -> set[str] | None:
+    """The keys of a node any of which matches (a key, or an Or of keys), else None."""
+    node = _flatten(node)
+    keys = c._keys(node)
+    if keys is not None:
+        return set(keys)
+    if not isinstance(node, Or):
+        return None
+    out: set[str] = set()
+    for item in node.items:
+        k = c._keys(item)
+        if k is None:
+            return None
+        out |= set(k)
+    return out
+
+
 def _long_prefixes(nodes: Iterable[Node | None]) -> set[str]:
     out: set[str] = set()
     stack = [n for n in nodes if n is not None]
@@ -247,10 +292,38 @@ class PostgresBackend:
 
     # -- writing ---------------------------------------------------------
     def _write(self, doc_type: str, session: Session, docs: list[Doc]) -> None:
-        session.execute(_UPSERT, [_row(doc_type, d) for d in docs])
+        rows = [_row(doc_type, d) for d in docs]
+        wanted = {(0, r["fv"]) for r in rows} | {
+            (level, r[f"rl{level}"]) for r in rows for level in LEVELS if r[f"rl{level}"]
+        }
+        ids = self._set_ids(session, wanted)
+        for r in rows:
+            r["fv_id"] = ids[(0, r.pop("fv"))]
+            for level in LEVELS:
+                value = r.pop(f"rl{level}")
+                r[f"rl{level}_id"] = ids[(level, value)] if value else None
+        session.execute(_UPSERT, rows)
         forms = sorted({f for d in docs for f in d.pinyin if len(f) > MAX_PREFIX})
         if forms:
             session.execute(_FORMS, {"t": doc_type, "forms": forms})
+
+    @staticmethod
+    def _set_ids(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """The ids of the value sets (kind, value), added to `search_set` when new.
+
+        A set another transaction adds at the same time is not seen by the statement
+        that waited for it (its snapshot is older): read again, in a new statement.
+        """
+        ids: dict[tuple[int, str], int] = {}
+        for _attempt in range(5):
+            missing = sorted(wanted - ids.keys())
+            if not missing:
+                return ids
+            rows = session.execute(
+                _SETS, {"kinds": [k for k, _ in missing], "values": [v for _, v in missing]}
+            )
+            ids.update({(kind, value): i for i, kind, value in rows})
+        raise RuntimeError(f"search_set: no id for {sorted(wanted - ids.keys())[:3]}")
 
     def apply(self, doc_type: str, session: Session, upserts: list[Doc], deletes: set[int]) -> None:
         """Upsert and delete in the caller's transaction (committed with the outbox rows)."""
@@ -325,8 +398,11 @@ class PostgresBackend:
         for its deliberate walks only. Not in parallel either: on a busy machine the
         workers wait for CPUs. Always planned for the actual keys: psycopg prepares a
         statement run five times, and PostgreSQL's generic plan for it (keys unknown)
-        read every row of a three-word query's tier count (3 s instead of 0.2 ms). (`set_config(..., true)` is SET LOCAL; reset afterwards;
-        a failed statement rolls the settings back with the transaction.)
+        read every row of a three-word query's tier count (3 s instead of 0.2 ms). No
+        JIT: a plan with a disabled node costs over 10^10, far above `jit_above_cost`,
+        and compiling it took 140 ms of a 10,000-row scan that runs in 2 ms.
+        (`set_config(..., true)` is SET LOCAL; reset afterwards; a failed statement rolls
+        the settings back with the transaction.)
         """
         db.session.execute(
             sql(
@@ -334,7 +410,8 @@ class PostgresBackend:
                 "set_config('enable_indexscan', 'off', true), "
                 "set_config('enable_indexonlyscan', 'off', true), "
                 "set_config('max_parallel_workers_per_gather', '0', true), "
-                "set_config('plan_cache_mode', 'force_custom_plan', true)"
+                "set_config('plan_cache_mode', 'force_custom_plan', true), "
+                "set_config('jit', 'off', true)"
             )
         )
         result = self._search(doc_type, q)
@@ -349,8 +426,10 @@ class PostgresBackend:
         base = [f"(doc_type || '') = {c.param(doc_type)}"]
         if q.tree is not None:
             base.append(c.condition(q.tree))
+        broad = self._broad(q, c)
         filt = {
-            name: c.array("&&", [f"f|{name}:{v}" for v in vals]) for name, vals in q.filters.items()
+            name: broad.get(name) or c.array("&&", [f"f|{name}:{v}" for v in vals])
+            for name, vals in q.filters.items()
         }
         total, facets = self._counts(q, c, base, filt)
         where = base + list(filt.values())
@@ -362,8 +441,46 @@ class PostgresBackend:
             walk = q.tree is None and self._dense(total, start + q.per_page)
             keys = self._page(c, where, "", start, q.per_page, total if walk else 0)
         else:
-            keys = self._ranked(q, c, where, start, total)
+            keys = self._ranked(q, c, where, base[1], start, total)
         return Result(keys=keys, total=total, facets=facets)
+
+    def _broad(self, q: Query, c: _Compiler) -> dict[str, str]:
+        """Conditions on the narrow columns for the broad filters (`BROAD_FIELDS`, regions
+        of `BROAD_REGION_LENGTHS`): the ids of the value sets that hold a value, found in
+        `search_set` (one statement; the sets of a kind are hundreds to a few thousand)."""
+        wanted: list[tuple[str, int, list[str]]] = []
+        regions: list[tuple[str, int, list[str]]] = []
+        exact = q.tree is not None  # whether the GIN index is left something to find
+        for name, vals in q.filters.items():
+            lengths = {len(v) for v in vals}
+            if vals and name in BROAD_FIELDS:
+                wanted.append((name, 0, [f"{name}:{v}" for v in vals]))
+            elif name in REGION_FIELDS and len(lengths) == 1 and lengths <= {*BROAD_REGION_LENGTHS}:
+                regions.append((name, len(vals[0]), [f"{name}:{v}" for v in vals]))
+            else:
+                exact = True
+        # Without words, a city's posting list is the best start (a sequential scan of
+        # the table read ten times the rows at 10,000 documents); the rest is tested on it.
+        if exact:
+            wanted += regions
+        if not wanted:
+            return {}
+        params: dict[str, Any] = {}
+        parts = []
+        for i, (_name, kind, tokens) in enumerate(wanted):
+            params[f"k{i}"], params[f"v{i}"] = kind, tokens
+            parts.append(
+                f"SELECT {i} AS i, id FROM search_set WHERE kind = :k{i} "
+                f"AND string_to_array(value, ' ') && CAST(:v{i} AS text[]) COLLATE \"C\""
+            )
+        found: dict[int, list[int]] = defaultdict(list)
+        for i, set_id in db.session.execute(sql(" UNION ALL ".join(parts)), params):
+            found[i].append(set_id)
+        out = {}
+        for i, (name, kind, _tokens) in enumerate(wanted):
+            column = "fv_id" if kind == 0 else f"rl{kind}_id"
+            out[name] = f"{column} = ANY(CAST({c.param(sorted(found[i]))} AS integer[]))"
+        return out
 
     def _page(
         self, c: _Compiler, where: list[str], first: str, skip: int, limit: int, walk: int
@@ -402,23 +519,32 @@ class PostgresBackend:
         return list(db.session.scalars(sql(statement), c.params))
 
     def _ranked(
-        self, q: Query, c: _Compiler, where: list[str], start: int, total: int
+        self, q: Query, c: _Compiler, where: list[str], tree: str, start: int, total: int
     ) -> list[int]:
         """Keys of the page in ranking order (tier, closeness, current, name).
 
         Capped counts of the cumulative tiers say which tiers the page falls in (the
         earlier tiers together hold fewer rows than the page's end, at most 10,020, and
         are excluded with a hashed `NOT IN`); each such tier is read by `_tier_page`.
-        The last tier is the whole match: its count is the total, already known.
+        The last tier is the whole match: its count is the total, already known. A tier
+        whose keys are some of the tree's (one word: the tree is the Or of them all) is
+        not tested against the tree as well: one GIN scan key fewer, and for a broad word
+        the two are posting lists of most documents each.
         """
         end = start + q.per_page
         tiers: list[tuple[str, Node]] = []
         walkable: list[bool] = []  # rows new in the tier are not clustered in name order
+        clauses: list[str] = []  # `where` for the tier (without the tree when implied)
+        tree_keys = _simple_keys(c, q.tree) if q.tree is not None else None
+        rest = " AND ".join(w for w in where if w is not tree)
         for k, node in enumerate(q.tiers):
             if tiers and tiers[-1][1] == node:
                 continue
             tiers.append((c.condition(node), node))
             walkable.append(k >= FIRST_TEXT_TIER)
+            keys_k = _simple_keys(c, node)
+            implied = tree_keys is not None and keys_k is not None and keys_k <= tree_keys
+            clauses.append(rest if implied else " AND ".join(where))
         clause = " AND ".join(where)
         counts: list[int] = []
         # Lazily, best tier first: the first tier that fills the page ends the counting
@@ -427,10 +553,10 @@ class PostgresBackend:
         # dense enough for its page to be read by walking the ordering btree.
         cap = max(end, self._walk_size(end))
         sizes: list[int] = []
-        for cond, _node in tiers[:-1]:
+        for (cond, _node), tier_clause in zip(tiers[:-1], clauses, strict=False):
             count = db.session.scalar(
                 sql(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {clause} AND {cond} "
+                    f"SELECT count(*) FROM (SELECT 1 FROM {_DOC} WHERE {tier_clause} AND {cond} "
                     f"LIMIT {int(cap)}) s"
                 ),
                 c.params,
@@ -453,9 +579,9 @@ class PostgresBackend:
         for i, ((cond, _node), count) in enumerate(zip(tiers, counts, strict=False)):
             if count > prev and count > start:
                 # The whole match needs no condition of its own (the tree is in `where`).
-                conds = [*where, cond] if i < last else list(where)
+                conds = [clauses[i], cond] if i < last else [clause]
                 if prev:
-                    earlier = f"SELECT key FROM {_DOC} WHERE {clause} AND {prev_cond}"
+                    earlier = f"SELECT key FROM {_DOC} WHERE {clauses[i - 1]} AND {prev_cond}"
                     conds.append(f"key NOT IN ({earlier})")
                 skip, want = max(0, start - prev), q.per_page - len(keys)
                 # Rows of this tier (at least; counted up to `cap`).
@@ -551,8 +677,9 @@ class PostgresBackend:
         """One grouped pass over the matches (non-facet filters applied in SQL).
 
         Groups are the distinct facet-value sets (with the region codes of the child
-        level); a group counts for a facet when it meets every facet filter but that
-        facet's own, and for the total and the region facet when it meets them all.
+        level), two integers per row; their values are read from `search_set` afterwards.
+        A group counts for a facet when it meets every facet filter but that facet's own,
+        and for the total and the region facet when it meets them all.
         """
         facet_filters = {
             name: {f"{name}:{v}" for v in vals}
@@ -561,26 +688,33 @@ class PostgresBackend:
         }
         where = base + [s for name, s in filt.items() if name not in facet_filters]
         region = None
-        level_col = "CAST(NULL AS text)"
+        level_col = "CAST(NULL AS integer)"
         if q.region_facet is not None:
             name, parent = q.region_facet
             length = next_region_length(parent)
             if length is not None:
                 region = (f"{name}:{parent}", f"{name}:")
-                level_col = f"rl{length}"
+                level_col = f"rl{length}_id"
         # Hashed, not sorted: the groups are few, the rows many (a sort of 80,000 rows
         # cost twice the hash table under load); only for this statement.
         db.session.execute(sql("SELECT set_config('enable_sort', 'off', true)"))
-        rows = db.session.execute(
+        groups = db.session.execute(
             sql(
-                # Byte order: grouping by the database's collation sorted 25,000 rows in
-                # 10 s under load (strcoll per comparison).
-                f'SELECT fv COLLATE "C", {level_col} COLLATE "C", count(*) FROM {_DOC} '
+                f"SELECT fv_id, {level_col}, count(*) FROM {_DOC} "
                 f"WHERE {' AND '.join(where)} GROUP BY 1, 2"
             ),
             c.params,
         ).all()
         db.session.execute(sql("SELECT set_config('enable_sort', 'on', true)"))
+        ids = sorted({f for f, _r, _n in groups} | {r for _f, r, _n in groups if r is not None})
+        known = {
+            set_id: value
+            for set_id, value in db.session.execute(
+                sql("SELECT id, value FROM search_set WHERE id = ANY(CAST(:ids AS integer[]))"),
+                {"ids": ids},
+            )
+        }
+        rows = [(known[f], known[r] if r is not None else None, n) for f, r, n in groups]
         total = 0
         out: dict[str, dict[str, int]] = {f: defaultdict(int) for f in q.facets}
         if q.region_facet is not None:

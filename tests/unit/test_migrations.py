@@ -181,3 +181,70 @@ def test_0015_counts_delivered_notices_and_keeps_counting(empty_url: str, tmp_pa
         downgrade(revision="0012")
         downgrade(revision="base")
         db.engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="the search table is converted on PostgreSQL only")
+def test_0020_converts_a_filled_search_table(empty_url: str, tmp_path: Path) -> None:
+    """The facet values and region codes stored as text become ids of `search_set`, the
+    facet set gaining the `active` flag from `terms`: what pg_backend now writes."""
+    from directory.search.documents import Doc
+    from directory.search.pg_backend import _row
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    app = create_app(Config)
+    docs = [
+        Doc(key=1, names=[], pinyin=[], org_text="", body="", filters={"active": ["1"], "status": ["current"], "sector": ["school"],
+                            "reg": ["51", "5107"], "reg_cur": ["51", "5107"]}),
+        Doc(key=2, names=[], pinyin=[], org_text="", body="", filters={"active": ["0"], "status": ["former"],
+                            "reg": ["51", "5101"], "reg_past": ["51", "5101"]}),
+        Doc(key=3, names=[], pinyin=[], org_text="", body="", filters={"active": ["1"], "status": ["current"], "sector": ["school"],
+                            "reg": ["51", "5107"], "reg_cur": ["51", "5107"]}),
+        Doc(key=4, names=[], pinyin=[], org_text="", body="", filters={"active": ["1"]}),
+    ]  # fmt: skip
+    rows = {d.key: _row("person", d) for d in docs}
+    with app.app_context():
+        upgrade(revision="0019")
+        with db.engine.begin() as conn:
+            for key, row in rows.items():
+                # As 0019's backend wrote them: no `active` in `fv`.
+                old_fv = " ".join(e for e in row["fv"].split() if not e.startswith("active:"))
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO search_document (doc_type, key, terms, sort, cur_order, fv,"
+                        " rl2, rl4, rl6, rl9, rl12, digest) VALUES ('person', :k, :terms, :k,"
+                        " 1, :fv, :rl2, :rl4, NULL, NULL, NULL, '')"
+                    ),
+                    {"k": key, "terms": row["terms"], "fv": old_fv, "rl2": row["rl2"],
+                     "rl4": row["rl4"]},
+                )  # fmt: skip
+        upgrade(revision="0020")
+        query = (
+            "SELECT d.key, f.value, r2.value, r4.value FROM search_document d"
+            " JOIN search_set f ON f.id = d.fv_id AND f.kind = 0"
+            " LEFT JOIN search_set r2 ON r2.id = d.rl2_id AND r2.kind = 2"
+            " LEFT JOIN search_set r4 ON r4.id = d.rl4_id AND r4.kind = 4 ORDER BY 1"
+        )
+        with db.engine.connect() as conn:
+            converted = conn.execute(sa.text(query)).all()
+            sets = conn.scalar(sa.text("SELECT count(*) FROM search_set"))
+        assert converted == [
+            (k, rows[k]["fv"], rows[k]["rl2"], rows[k]["rl4"]) for k in sorted(rows)
+        ]
+        assert "active:1" in rows[1]["fv"] and rows[4]["rl2"] is None
+        assert sets == 7  # three facet sets, two province sets, two city sets
+        downgrade(revision="0019")
+        with db.engine.connect() as conn:
+            back = conn.execute(sa.text("SELECT key, fv, rl4 FROM search_document ORDER BY 1"))
+            assert [(k, rl4) for k, _fv, rl4 in back] == [(k, rows[k]["rl4"]) for k in sorted(rows)]
+            storage = conn.execute(
+                sa.text(
+                    "SELECT attname, attstorage FROM pg_attribute WHERE attrelid ="
+                    " 'search_document'::regclass AND attname IN ('fv', 'rl2', 'rl12')"
+                )
+            ).all()
+            assert sorted(storage) == [("fv", "p"), ("rl12", "p"), ("rl2", "p")]
+        downgrade(revision="base")
+        db.engine.dispose()
