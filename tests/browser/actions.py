@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
@@ -45,13 +46,24 @@ def open_filters(page: Any) -> None:
         panel.get_by_text(WORDS[lang_of(page)]["filters"]).first.click()
 
 
+def _asks_for(url: str, typed: str) -> bool:
+    """Whether a request URL carries exactly `typed` as one of its query values."""
+    values = parse_qs(urlsplit(url).query).values()
+    return any(typed in v for v in values)
+
+
 def pick(page: Any, label: str, typed: str, option: str, *, within: Any = None) -> None:
     """Type into the picker labelled `label`, then take `option` with the keyboard
     (arrow keys to it, Enter), as the one autocomplete (web/picker.py) allows."""
     scope = within if within is not None else page
     box = scope.get_by_role("combobox", name=label)
     box.fill("")
-    box.press_sequentially(typed, delay=30)
+    # Wait for the answer to the whole text: on a busy machine keys can come slower than the
+    # picker's 250 ms pause, so an earlier answer (for "zhongch") may show the option first
+    # and the last one replace the list just as the arrow keys reach it.
+    with page.expect_response(lambda r: _asks_for(r.url, typed)):
+        box.press_sequentially(typed, delay=30)
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     listbox = scope.get_by_role("listbox", name=WORDS[lang_of(page)]["options"].format(label=label))
     expect(listbox.get_by_role("option").filter(has_text=option).first).to_be_visible()
     names = listbox.get_by_role("option").all_inner_texts()
