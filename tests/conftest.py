@@ -71,11 +71,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.basetemp = _ram_basetemp
 
 
-# Browser tests: the cases of one parametrized test (phone/desktop, zh/en, htmx/no-js) are
-# about rendering, not storage, so bin/test's two runs share them out: every browser test
-# runs on both databases, every case on one of them (pairwise: for the four journey cases
-# SQLite takes phone-zh and desktop-en, PostgreSQL desktop-zh and phone-en). Unparametrized
-# browser tests run on both. DIRECTORY_BROWSER_EVERY_CASE=1 runs every case here.
+# Browser tests are about what people see and do, not about storage (every rule they meet is
+# also tested without a browser on both databases), and Chromium is ~40 % of bin/test's CPU
+# (docs/DEVELOPING.md "Tests"). So bin/test's two runs share them out: each case of a
+# parametrized test (phone/desktop, zh/en, htmx/no-js) runs on one database, pairwise (for
+# the four journey cases SQLite takes phone-zh and desktop-en, PostgreSQL desktop-zh and
+# phone-en), and the unparametrized ones alternate in collection order (43 and 42 of the 85
+# cases). DIRECTORY_BROWSER_EVERY_CASE=1 runs every case here.
 EVERY_BROWSER_CASE = os.environ.get("DIRECTORY_BROWSER_EVERY_CASE", "") == "1"
 
 
@@ -89,10 +91,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        if not item.get_closest_marker("browser") or not hasattr(item, "callspec"):
+        if not item.get_closest_marker("browser"):
             kept.append(item)
             continue
-        key = (str(item.path), getattr(item, "originalname", item.name))
+        if hasattr(item, "callspec"):  # the n-th case of this test
+            key = (str(item.path), getattr(item, "originalname", item.name))
+        else:  # the n-th unparametrized browser test
+            key = ("", "")
         index = seen[key] = seen.get(key, -1) + 1
         # 0 1 2 3 -> SQLite, PostgreSQL, PostgreSQL, SQLite: each side gets both of each pair.
         (kept if (index + index // 2) % 2 == share else dropped).append(item)
