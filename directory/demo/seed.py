@@ -115,6 +115,11 @@ def seed_demo(
         _insert_links(positions, admins, ids)
         claims = _insert_claims(rng)
         tally.rebuild()  # the people were written with bulk SQL, behind the flush listeners
+    if db.engine.dialect.name == "postgresql":
+        # After a bulk load the planner needs statistics now, not whenever autovacuum comes
+        # by (or never, where it is off): without them it guesses every row count.
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
     return DemoStats(
         len(nodes),
         len(people),

@@ -8,7 +8,7 @@ from datetime import date
 
 import phonenumbers
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from directory.core.enums import CadreKind, Establishment, OrgLevel, PositionStatus, Sector
 from directory.demo.seed import DEMO_PASSWORD, seed_demo
@@ -40,6 +40,16 @@ def test_counts_match_what_was_written(seeded):
         select(func.count()).select_from(Position).where(Position.status == PositionStatus.PENDING)
     )
     assert seeded.org_admins == db.session.scalar(select(func.count()).select_from(OrgAdmin))
+
+
+def test_postgresql_has_statistics_of_the_load(seeded):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE after the load is for PostgreSQL's planner")
+    rows = db.session.scalar(select(func.count()).select_from(Person))
+    estimate = db.session.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'person'::regclass")
+    )
+    assert estimate == rows == 403
 
 
 def test_tree_paths_levels_and_names(seeded):
