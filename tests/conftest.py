@@ -156,48 +156,72 @@ class _SessionBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def _share_url_builders() -> None:
-    """Compile each URL rule's builder once per session instead of once per app.
+def _share_compiled_rules() -> None:
+    """Compile each URL rule once per session instead of once per app.
 
-    `create_app` cost ~110 ms of CPU, ~80 % of it in werkzeug compiling a Python function
-    (`ast` + `compile`) that builds the URL of each of the ~100 rules, twice per rule.
-    That function depends only on the rule's text, its parsed parts and its defaults (it
-    receives the rule as its first argument), so the function compiled for the first app
-    is reused, bound to the same rule of every later app. Nothing else changes: routing,
-    converters and `url_for` run the same code.
+    Every test builds its own app, and werkzeug compiles each of its ~170 rules as it is
+    added: it parses the rule's text into the regular-expression parts of its matcher
+    (creating the rule's converters) and compiles two Python functions (`ast` + `compile`)
+    that build its URLs. Sharing the functions alone took `create_app` from ~110 ms to
+    ~25 ms of CPU; the parsing was still ~15 ms of the rest. What `Rule.compile` produces
+    depends only on the rule's text, its subdomain or host, its defaults, slash merging and
+    the map's converter classes, so the first app's result is reused: a later rule gets the
+    same parts, trace and URL-building functions (bound to itself) and converter instances
+    of its own, made by its own map with the arguments werkzeug parsed. Routing and
+    `url_for` run the same code.
     """
     from werkzeug.routing.rules import Rule
 
-    original = Rule._compile_builder
-    if getattr(original, "_shared", False):
+    original = Rule.compile
+    if hasattr(original, "werkzeug_compile"):
         return
-    builders: dict[tuple[object, ...], object] = {}
+    compiled: dict[tuple[object, ...], tuple[Any, ...]] = {}
 
-    def compile_builder(self: Rule, append_unknown: bool = True):  # type: ignore[no-untyped-def]
-        defaults = self.defaults or {}
-        try:
-            constants = tuple(
-                (data, self._converters[data].to_url(defaults[data]))
-                for is_dynamic, data in self._trace
-                if is_dynamic and data in defaults
-            )
-            key = (
-                append_unknown,
-                self.rule,
+    def compile_rule(self: Rule) -> None:
+        assert self.map is not None, "rule not bound"
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            self.map.host_matching,
+            self.merge_slashes,
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+            tuple(sorted(self.map.converters.items())),
+        )
+        found = compiled.get(key)
+        if found is None:  # compile it as werkzeug does, noting the converters it makes
+            made: list[tuple[str, str, Any, Any]] = []
+            make = self.get_converter
+
+            def noting(variable: str, name: str, args: Any, kwargs: Any) -> Any:
+                made.append((variable, name, args, kwargs))
+                return make(variable, name, args, kwargs)
+
+            self.get_converter = noting  # type: ignore[method-assign]
+            try:
+                original(self)
+            finally:
+                del self.get_converter
+            compiled[key] = (
+                tuple(self._parts),
                 tuple(self._trace),
-                tuple(str(k) for k in defaults),
-                constants,
+                tuple(made),
+                self._build.__func__,  # type: ignore[attr-defined]
+                self._build_unknown.__func__,  # type: ignore[attr-defined]
             )
-            hash(key)
-        except Exception:  # anything unusual: compile it as werkzeug does
-            return original(self, append_unknown)
-        builder = builders.get(key)
-        if builder is None:
-            builder = builders[key] = original(self, append_unknown)
-        return builder
+            return
+        parts, trace, made, build, build_unknown = found
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {}
+        for variable, name, args, kwargs in made:
+            self._converters[variable] = self.get_converter(variable, name, args, kwargs)
+            self.arguments.add(variable)
+        self._build = build.__get__(self, None)
+        self._build_unknown = build_unknown.__get__(self, None)
 
-    compile_builder._shared = True  # type: ignore[attr-defined]
-    Rule._compile_builder = compile_builder  # type: ignore[method-assign]
+    compile_rule.werkzeug_compile = original  # type: ignore[attr-defined]  # for its test
+    Rule.compile = compile_rule  # type: ignore[method-assign]
 
 
 class _SharedCompiledCache(MutableMapping[Any, Any]):
@@ -274,7 +298,7 @@ def _share_compiled_sql(engine: sa.Engine) -> None:
             mapper.__dict__["_compiled_cache"] = _compiled_statements
 
 
-_share_url_builders()
+_share_compiled_rules()
 _templates_cache = _SessionBytecodeCache()
 _pg_schema_ready: set[str] = set()
 TEST_DB_NAME = "test.sqlite"
