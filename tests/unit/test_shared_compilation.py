@@ -3,16 +3,20 @@ still get exactly the rules werkzeug itself would compile."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.routing.rules import Rule
 
 from directory import create_app
 from directory.config import TestConfig
+from directory.extensions import db
 
 
-def _another_app(app: Flask) -> Flask:
+@pytest.fixture
+def other(app: Flask) -> Iterator[Flask]:
     """A second app like `app`: its rules come from the session's shared compilations."""
 
     class Config(TestConfig):
@@ -20,7 +24,10 @@ def _another_app(app: Flask) -> Flask:
         SEARCH_INDEX_DIR = app.config["SEARCH_INDEX_DIR"]
         UPLOAD_DIR = app.config["UPLOAD_DIR"]
 
-    return create_app(Config)
+    second = create_app(Config)  # connects (the search start-up drain): closed below
+    yield second
+    with second.app_context():
+        db.engine.dispose()
 
 
 def _state(rule: Rule) -> tuple[Any, ...]:
@@ -40,9 +47,9 @@ def _state(rule: Rule) -> tuple[Any, ...]:
     )
 
 
-def test_every_rule_is_compiled_as_werkzeug_would(app: Flask) -> None:
+def test_every_rule_is_compiled_as_werkzeug_would(other: Flask) -> None:
     werkzeug_compile = Rule.compile.werkzeug_compile  # type: ignore[attr-defined]
-    rules = list(_another_app(app).url_map.iter_rules())
+    rules = list(other.url_map.iter_rules())
     assert len(rules) > 100
     for rule in rules:
         shared = _state(rule)
@@ -50,8 +57,7 @@ def test_every_rule_is_compiled_as_werkzeug_would(app: Flask) -> None:
         assert shared == _state(rule), rule.rule
 
 
-def test_a_second_app_routes_and_builds_the_same(app: Flask) -> None:
-    other = _another_app(app)
+def test_a_second_app_routes_and_builds_the_same(app: Flask, other: Flask) -> None:
     for ours, theirs in zip(app.url_map.iter_rules(), other.url_map.iter_rules(), strict=True):
         assert ours.rule == theirs.rule and ours.endpoint == theirs.endpoint
         assert ours._parts == theirs._parts and ours._build.__func__ is theirs._build.__func__
