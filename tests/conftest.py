@@ -46,6 +46,7 @@ from sqlalchemy.util import LRUCache
 from directory import create_app
 from directory.config import TestConfig
 from directory.extensions import db
+from directory.jobs.runner import jobs_of
 
 pytest_plugins = ["tests.factories", "tests.private_servers"]
 
@@ -452,6 +453,9 @@ def app(app_config: dict[str, object], request: pytest.FixtureRequest) -> Iterat
             if url.startswith("postgresql"):
                 _pg_schema_ready.add(url)
         yield application
+        # A consumer thread of the embedded queue (started by the first request of a test
+        # that serves it) must not outlive its test: it would poll a database now gone.
+        jobs_of(application).stop_consumer()
         db.session.remove()
         if url.startswith("postgresql"):
             with db.engine.connect() as conn:
