@@ -10,7 +10,7 @@ from directory.accounts import services as accounts
 from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.people.models import Person
-from directory.web.links import external_url
+from directory.web.links import external_url, offline_request
 
 DEFAULT_BASE_URL = "http://localhost:5000"
 
@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a system admin account."""
     # A request context gives the services a locale for their (Chinese) messages.
-    with current_app.test_request_context():
+    with offline_request():
         try:
             person = accounts.create_account(
                 actor=None, name=name, email=email, is_admin=True, password=password

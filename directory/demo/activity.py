@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from directory.core.enums import OrgLevel
@@ -28,6 +27,7 @@ from directory.people.models import Person, Position
 from directory.transfers import accepting
 from directory.transfers import services as transfers
 from directory.transfers.models import Transfer, TransferReason
+from directory.web.links import offline_request
 
 FIRST_GROUP = "南充青年工作交流群"
 
@@ -88,7 +88,7 @@ def seed_activity(seed: int = 2026) -> ActivityStats:
     """Write the demo's groups, threads and transfers (each step its own unit of work)."""
     stats = ActivityStats()
     rng = random.Random(seed)
-    with current_app.test_request_context("/"):
+    with offline_request():
         cadre, org_admin, admin = _account("cadre"), _account("orgadmin"), _account("admin")
         city = next(a.organisation for a in org_admin.admin_of)
         if not db.session.scalar(select(Group.id).where(Group.name == FIRST_GROUP)):

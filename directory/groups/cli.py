@@ -21,14 +21,13 @@ def sync_org_groups() -> None:
 @groups_cli.command("rerender-posts")
 def rerender_posts() -> None:
     """Render every stored post's HTML again (idempotent; run after each upgrade)."""
-    from flask import current_app
 
     from directory.groups.posts import rerender_stored_posts
-    from directory.web.links import base_url
+    from directory.web.links import offline_request
 
-    # Mentions link to profile paths: build them as a request to the canonical base would
+    # Mentions link to profile paths: built as a request to the canonical base would be
     # (its path prefix included).
-    with current_app.test_request_context("/", base_url=base_url()):
+    with offline_request():
         seen, changed = rerender_stored_posts()
     click.echo(f"re-rendered {changed} of {seen} posts")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
@@ -40,6 +40,7 @@ from directory.notifications.models import Notification
 from directory.notifications.services import stored_fields
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
+from directory.web.links import external_url, offline_request
 
 log = logging.getLogger(__name__)
 KIND = "notice"
@@ -90,9 +91,7 @@ def count_audience(notice: Notice) -> int:
 
 def notice_link(notice_id: int) -> str:
     """The notice's page, also from a background job (no request there)."""
-    if has_request_context():
-        return url_for("notices.show", notice_id=notice_id)
-    with current_app.test_request_context():
+    with offline_request():
         return url_for("notices.show", notice_id=notice_id)
 
 
@@ -187,7 +186,8 @@ def mail_recipients(
     )
     if only_unread_under is not None:
         stmt = stmt.where(only_unread_under, NoticeRecipient.read_at.is_(None))
-    link = current_app.config.get("BASE_URL", "").rstrip("/") + notice_link(notice_id)
+    with offline_request():
+        link = external_url("notices.show", notice_id=notice_id)
     sent = 0
     # Who reads an e-mail, and in which language, is not known: it says it in each.
     if isinstance(subject, Message):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import url_for
 from flask_babel import gettext as _
 
 from directory.jobs import Job, job_task
 from directory.notices.delivery import deliver
+from directory.web.links import offline_request
 
 
 @job_task("notices.deliver")
@@ -26,7 +27,5 @@ def deliver_task(job: Job, params: dict[str, Any]) -> dict[str, Any] | None:
 
 def _coverage_link(notice_id: int) -> str:
     """The coverage page; a job consumer (thread or `flask jobs run`) has no request."""
-    if has_request_context():
-        return url_for("notices.coverage", notice_id=notice_id)
-    with current_app.test_request_context():
+    with offline_request():
         return url_for("notices.coverage", notice_id=notice_id)

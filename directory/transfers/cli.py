@@ -20,10 +20,11 @@ def remind(days: int | None) -> None:
     from flask import current_app
 
     from directory.transfers import reports
+    from directory.web.links import offline_request
 
     if days is not None:
         current_app.config["TRANSFER_STEP_DAYS"] = days
     # Messages are translated, and the locale selector reads the request: give it one.
-    with current_app.test_request_context("/"):
+    with offline_request():
         sent = reports.remind()
     click.echo(f"reminded {sent} overdue transfer step(s)")

@@ -6,17 +6,35 @@ every external link starts with it, in a request or in a CLI command alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def base_url() -> str | None:
     """The configured canonical address of the site, without a trailing slash."""
     base = current_app.config.get("BASE_URL")
     return str(base).rstrip("/") if base else None
+
+
+@contextmanager
+def offline_request() -> Iterator[None]:
+    """A request context for work outside a request (CLI commands, background jobs): the
+    locale selector and `url_for` need one. Its host is the canonical base URL's, else the
+    first trusted host: a context for Flask's default `localhost` fails the trusted-host
+    check in production, and every `url_for` in it with it. Inside a request: nothing."""
+    if has_request_context():
+        yield
+        return
+    base = base_url()
+    if not base:
+        hosts = current_app.config.get("TRUSTED_HOSTS") or ()
+        base = f"http://{hosts[0].lstrip('.')}" if hosts else None
+    with current_app.test_request_context("/", base_url=base):
+        yield
 
 
 def external_url(endpoint: str, *, _base: str | None = None, **values: Any) -> str:

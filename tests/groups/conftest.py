@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +15,7 @@ from directory.groups.models import Group, GroupVisibility, JoinPolicy
 from directory.groups.permissions import GroupAccess
 from directory.groups.post_models import Thread
 from directory.people.models import Person
+from directory.web.links import offline_request
 from tests.factories import make_person
 
 
@@ -28,7 +27,7 @@ def make_group(
     members: tuple[Person, ...] = (),
 ) -> Group:
     """A group owned by `owner`, with `members` added directly."""
-    with _request_context():
+    with offline_request():
         group = groups.create_group(
             owner, groups.GroupInput(name=name, join_policy=join_policy, visibility=visibility)
         )
@@ -44,16 +43,8 @@ def make_thread(
     author: Person, group: Group, title: str = "工作交流", body: str = "大家好"
 ) -> Thread:
     """A thread started by `author` (who must be a member)."""
-    with _request_context():
+    with offline_request():
         return posts.create_thread(author, group, GroupAccess(author, group), title, body)
-
-
-@contextmanager
-def _request_context() -> Iterator[None]:
-    from flask import current_app
-
-    with current_app.test_request_context("/"):
-        yield
 
 
 @dataclass

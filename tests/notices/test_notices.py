@@ -315,3 +315,16 @@ def test_delivery_job_runs_without_a_request(app, league):
     done = db.session.get(Job, job_id)
     assert done.status == JobStatus.DONE, done.message
     assert done.result["url"].endswith(f"/notices/{notice.id}/coverage")
+
+
+def test_mailed_notices_link_to_the_notice(app, league, monkeypatch):
+    """With mail on and no BASE_URL the link is on the host that served the request (the
+    mail step read a missing BASE_URL as "" and failed on None)."""
+    from directory.core import mail
+
+    sent: list[str] = []
+    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body: sent.append(body) or True)
+    app.config.update(MAIL_ENABLED=True, BASE_URL=None)
+    notice = _send(league)
+    assert len(sent) >= 3
+    assert all(f"http://localhost/notices/{notice.id}\n" in body for body in sent)

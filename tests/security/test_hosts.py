@@ -73,3 +73,48 @@ def test_cli_invitation_uses_configured_base_url(canonical, runner, cadre):
     r = runner.invoke(args=["invite", cadre.email])
     assert r.exit_code == 0, r.output
     assert r.output.strip().startswith(BASE + "/auth/invite/")
+
+
+@pytest.fixture(params=["base_url", "trusted_hosts"])
+def production_hosts(request, app_config):
+    """The hosts as a deployment sets them (docs/DEPLOY.md): the canonical base URL, or a
+    list of trusted hosts; neither trusts Flask's default `localhost`."""
+    if request.param == "base_url":
+        app_config["BASE_URL"] = BASE + "/"
+        app_config["TRUSTED_HOSTS"] = ()  # the test settings trust localhost
+    else:
+        app_config["TRUSTED_HOSTS"] = ("tyl.example.cn", "10.0.0.5")
+    return request.param
+
+
+def test_work_outside_a_request_builds_its_links_under_production_hosts(
+    production_hosts, app, runner, outbox, owner, world
+):
+    """CLI commands and background jobs have no request: the context they make for the
+    locale and `url_for` must be one the trusted-host check lets through (with Flask's
+    default `localhost` every `url_for` in it failed: `flask demo-activity`, the mention
+    links of `flask groups rerender-posts`, a notice's link in its delivery job)."""
+    from sqlalchemy import select
+
+    from directory.extensions import db
+    from directory.groups.post_models import Post
+    from directory.notices import delivery
+    from tests.factories import make_person
+    from tests.groups.conftest import make_group, make_thread
+
+    mentioned = make_person(name="李明", membership_org_id=world.street_org.id)
+    thread = make_thread(
+        owner, make_group(owner, members=(mentioned,)), body=f"请 @李明#{mentioned.id} 看看"
+    )
+    post = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    assert post is not None and f'href="/people/{mentioned.id}"' in post.body_html
+    post.body_html = "<p>旧的</p>"
+    db.session.commit()
+
+    result = runner.invoke(args=["groups", "rerender-posts"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert f'href="/people/{mentioned.id}"' in db.session.get(Post, post.id).body_html
+    assert delivery.notice_link(7) == "/notices/7"
+    result = runner.invoke(args=["transfers", "remind"])
+    assert result.exit_code == 0 and "reminded 0" in result.output, result.output
