@@ -67,3 +67,34 @@ def test_filters_under_level_and_dissolved(world) -> None:
         "模范街社区团支部",
     ]
     assert find_orgs("   ") == [] and org_paths([]) == {}
+
+
+def test_the_tree_is_read_again_after_own_writes_and_after_a_while(world, monkeypatch) -> None:
+    """Each process keeps the tree for TREE_SECONDS (a picker asks per keystroke) and
+    forgets it when it writes an organisation, through the ORM or a bulk statement."""
+    import time
+
+    from sqlalchemy import text, update
+
+    from directory.orgs import matching
+    from directory.orgs.models import Organisation
+
+    assert names("三合村") == []  # the tree is now kept
+    made = make_org("三合村团支部", world.shunqing, world.county_org, OrgLevel.BRANCH)
+    db.session.commit()
+    assert names("三合村") == ["三合村团支部"]
+    db.session.execute(
+        update(Organisation).where(Organisation.id == made.id).values(name="五星村团支部")
+    )
+    db.session.commit()
+    assert names("五星村") == ["五星村团支部"] and names("三合村") == []
+
+    # Another process renames it: this one sees the change once its copy is old enough.
+    with db.engine.begin() as other:
+        other.execute(
+            text("UPDATE organisation SET name = '七里村团支部' WHERE id = :i"), {"i": made.id}
+        )
+    assert names("七里村") == []
+    later = time.monotonic() + matching.TREE_SECONDS + 1
+    monkeypatch.setattr(matching.time, "monotonic", lambda: later)
+    assert [o.id for o in find_orgs("七里村")] == [made.id]
