@@ -221,7 +221,8 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (workers), from /proc."""
+    """User + system CPU of the gunicorn master, its live workers and the workers it has
+    reaped (gunicorn replaces a worker after `max_requests`), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -230,7 +231,8 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        # utime, stime; for the master also cutime, cstime (the workers it reaped)
+        total += sum(int(f) for f in fields[11 : 15 if p == pid else 13]) / tick
     return total
 
 
@@ -376,7 +378,9 @@ def report(
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cadres", type=int, default=100_000)
-    ap.add_argument("--rates", type=float, nargs="+", default=[5, 10, 15, 20, 25, 30, 40, 50, 60])
+    ap.add_argument(
+        "--rates", type=float, nargs="+", default=[5, 10, 20, 30, 40, 50, 60, 70, 80, 100]
+    )
     ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=20, help="seconds not counted per step")
     ap.add_argument("--seconds", type=int, default=40, help="seconds counted per step")

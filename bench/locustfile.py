@@ -126,7 +126,8 @@ class Cadre(HttpUser):
         self.threads: list[str] = []
         self.orgs: list[str] = []
         self.replyable: set[str] = set()
-        groups = re.findall(r'href="/groups/(\d+)"', self.client.get("/groups/").text)[:3]
+        mine = self.client.get("/groups/", params={"mine": "1"}, name="/groups/?mine=1").text
+        groups = re.findall(r'href="/groups/(\d+)"', mine)[:3]  # groups the user belongs to
         for gid in groups:
             page = self.client.get(f"/groups/{gid}", name="/groups/<id>").text
             self.threads += re.findall(r'href="/groups/threads/(\d+)"', page)
