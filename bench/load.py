@@ -14,10 +14,10 @@ Each is served by gunicorn with deploy/gunicorn.conf.py and 2 workers, pinned wi
 runner to core 0; locust (bench/locustfile.py, in its own virtualenv var/locust-venv,
 installed on first use) runs on core 1. The PostgreSQL and Redis servers are the machine's
 own and float over both cores. Every step is one locust run of `--users` users, each
-signing in with its own account (a member of a group; one whose groups have no thread starts
-one) and then running tasks at a constant rate, the step's rate divided among them; the first `--warmup` seconds (sign-ins)
-are not counted. Steps go up until two in a row have p95 > 200 ms or any error; the
-highest passing step is the figure. The sign-in limit per
+signing in with its own account (a member of a group; one whose groups have no thread
+starts one) and then running tasks at a constant rate, the step's rate divided among them;
+the first `--warmup` seconds (sign-ins) are not counted. Steps go up until two in a row have
+p95 > 200 ms or any error; the highest passing step is the figure. The sign-in limit per
 address is raised (every simulated user comes from 127.0.0.1); the other limits stay.
 
 Writes the "load" section of docs/PERFORMANCE.md. Never part of the test suite.
