@@ -10,7 +10,9 @@ The tree has no pinyin column: the pinyin of each distinct name is computed once
 process (a name never changes its reading). Each process keeps the tree as (id, name,
 path) rows for TREE_SECONDS, and forgets it at once when it writes an organisation
 itself: a picker answers per keystroke, and reading 17,500 organisations for each answer
-cost 100-230 ms (600 ms with pinyin) at 100,000 cadres. An organisation created, renamed,
+cost 100-230 ms (600 ms with pinyin) at 100,000 cadres. A word is matched once per copy
+(the organisations whose own name matches it, and everything below them through the
+children index), so an answer is a few set intersections. An organisation created, renamed,
 moved or dissolved by another process shows in its suggestions within TREE_SECONDS; what
 is picked is read again and checked by the service that uses it.
 """
@@ -21,6 +23,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from flask import g, has_app_context
@@ -69,8 +72,7 @@ def own_name_matches(text: str, name: str) -> bool:
     return bool(words) and all(_word_matches(w, name) for w in words)
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):  # a tuple: 17,500 of them are built at each read of the tree
     id: int
     name: str
     path: str
@@ -81,12 +83,22 @@ class _Row:
 
 @dataclass
 class _Tree:
-    """Every organisation (dissolved ones too) as read at `taken`."""
+    """Every organisation (dissolved ones too) as read at `taken`, and what typed words
+    matched in it (at most 256 words kept)."""
 
-    rows: list[_Row]
-    names: dict[int, str]
+    rows: dict[int, _Row]
     taken: float
-    own: dict[str, frozenset[int]] = field(default_factory=dict)  # word -> own-name matches
+    names: dict[int, str] = field(init=False)
+    children: dict[int, list[int]] = field(init=False)
+    own: dict[str, frozenset[int]] = field(default_factory=dict)
+    reached: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = {i: r.name for i, r in self.rows.items()}
+        self.children = {}
+        for r in self.rows.values():
+            if len(r.chain) > 1:
+                self.children.setdefault(r.chain[-2], []).append(r.id)
 
     def matching(self, word: str) -> frozenset[int]:
         """Ids of the organisations whose own name matches `word`."""
@@ -94,7 +106,24 @@ class _Tree:
         if ids is None:
             if len(self.own) >= 256:
                 self.own.clear()
-            ids = self.own[word] = frozenset(r.id for r in self.rows if _word_matches(word, r.name))
+            ids = frozenset(i for i, r in self.rows.items() if _word_matches(word, r.name))
+            self.own[word] = ids
+        return ids
+
+    def reach(self, word: str) -> frozenset[int]:
+        """Ids of the organisations whose own name or an ancestor's name matches `word`."""
+        ids = self.reached.get(word)
+        if ids is None:
+            if len(self.reached) >= 256:
+                self.reached.clear()
+            found: set[int] = set()
+            todo = list(self.matching(word))
+            while todo:
+                i = todo.pop()
+                if i not in found:
+                    found.add(i)
+                    todo.extend(self.children.get(i, ()))
+            ids = self.reached[word] = frozenset(found)
         return ids
 
 
@@ -106,26 +135,22 @@ def _tree() -> _Tree:
     tree = _trees.get(db.engine)
     now = time.monotonic()
     if tree is None or now - tree.taken > TREE_SECONDS:
-        rows = [
-            _Row(
-                r.id,
-                r.name,
-                r.path,
-                r.level,
-                r.dissolved_at is None,
-                tuple(int(p) for p in r.path.strip("/").split("/") if p),
+        result = db.session.execute(
+            select(
+                Organisation.id,
+                Organisation.name,
+                Organisation.path,
+                Organisation.level,
+                Organisation.dissolved_at,
             )
-            for r in db.session.execute(
-                select(
-                    Organisation.id,
-                    Organisation.name,
-                    Organisation.path,
-                    Organisation.level,
-                    Organisation.dissolved_at,
-                )
+        )
+        rows = {
+            oid: _Row(
+                oid, name, path, level, gone is None, tuple(map(int, filter(None, path.split("/"))))
             )
-        ]
-        tree = _trees[db.engine] = _Tree(rows, {r.id: r.name for r in rows}, now)
+            for oid, name, path, level, gone in result
+        }
+        tree = _trees[db.engine] = _Tree(rows, now)
     return tree
 
 
@@ -163,20 +188,19 @@ def find_orgs(
     tree = _tree()
     if has_app_context():
         g.org_names = tree.names  # org_paths reuses them for the options' paths
-    own_sets = [tree.matching(w) for w in dict.fromkeys(words)]
+    unique = list(dict.fromkeys(words))
+    own_sets = [tree.matching(w) for w in unique]
+    # Every word matches the own name or the name of an organisation above.
+    matches = frozenset.intersection(*(tree.reach(w) for w in unique))
     whole = " ".join(text.split())
     ranked: list[tuple[tuple[int, int, int, int], int]] = []
-    for r in tree.rows:
+    for oid in matches:
+        r = tree.rows[oid]
         if not (r.live or include_dissolved) or (level is not None and r.level != level):
             continue
         if under is not None and (r.id == under.id or not r.path.startswith(under.path)):
             continue
-        own = sum(r.id in ids for ids in own_sets)
-        # Every word matches the own name or the name of an organisation above.
-        if own < len(own_sets) and not all(
-            r.id in ids or any(i in ids for i in r.chain) for ids in own_sets
-        ):
-            continue
+        own = sum(oid in ids for ids in own_sets)
         tier = 0 if r.name == whole else 1 if own == len(own_sets) else 2
         ranked.append(((tier, len(r.chain), len(r.name), r.id), r.id))
     ranked.sort()
