@@ -47,6 +47,8 @@ class Config:
         "socket_connect_timeout": 0.5,
         "socket_timeout": 0.5,
     }
+    # Prefix of the rate-limit counters: instances sharing one Redis each need their own.
+    RATELIMIT_KEY_PREFIX = ""
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -191,3 +191,10 @@ def test_eleventh_failed_login_is_429_redis(limited_redis, client, cadre):
     keys = list(r.scan_iter(f"*{prefix}*"))
     assert keys, "the limiter did not write to Redis"
     r.delete(*keys)
+
+
+def test_the_rate_limit_key_prefix_is_read_from_the_environment(monkeypatch):
+    """Instances sharing one Redis set DIRECTORY_RATELIMIT_KEY_PREFIX (bin/smoke, the
+    deploy and fault tests do); it was ignored: only settings the class defines are read."""
+    monkeypatch.setenv("DIRECTORY_RATELIMIT_KEY_PREFIX", "province-51")
+    assert Config.load()["RATELIMIT_KEY_PREFIX"] == "province-51"
