@@ -114,11 +114,11 @@ def query_kinds(app: Any, samples: int) -> tuple[dict[str, list[dict[str, str]]]
     """For each query kind, `samples` argument sets drawn from the data; and the viewer."""
     from sqlalchemy import select
 
+    from directory.core import text
     from directory.extensions import db
     from directory.orgs.models import Organisation
     from directory.people.models import Person, Position
     from directory.regions.models import Region
-    from directory.search import text
 
     rng = random.Random(7)
     people = db.session.execute(

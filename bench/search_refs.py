@@ -7,11 +7,11 @@ from typing import Any
 import tantivy
 from sqlalchemy import text as sql
 
+from directory.core.text import segment
 from directory.extensions import db
 from directory.search.documents import DOC_TYPES
 from directory.search.query import And, Node, Prefix, Query, Term
 from directory.search.results import next_region_length
-from directory.search.text import segment
 
 # Field weights of the tantivy reference (it ranks by score, not by the project's tiers).
 BOOST = {"names": 6.0, "org": 2.0, "orgp": 2.0, "body": 1.0}

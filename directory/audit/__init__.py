@@ -14,10 +14,9 @@ __all__ = ["init_app", "record", "record_once"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the `flask audit` commands and the transfer-event mirror."""
-    from directory.audit import cli, views, wiring
+    """Register the blueprint and the `flask audit` commands."""
+    from directory.audit import cli, views
 
     app.config.setdefault("AUDIT_RETENTION_DAYS", 3 * 365)
     app.register_blueprint(views.bp)
     cli.register(app)
-    wiring.connect()

@@ -1,1 +1,2 @@
-"""What every feature shares: errors, time, SQL helpers, pagination, unit of work, mail."""
+"""What every feature shares: errors, time, SQL helpers, pagination, unit of work, mail,
+the analysis of Chinese text."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from directory.core import time as clock
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
+from directory.core.signals import list_removed
 from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.lists.models import MAX_NAME, PersonList, PersonListMember
@@ -179,13 +180,10 @@ def remove_list(owner: Person, plist: PersonList) -> None:
     """Delete the list (its members go with it; notices already sent keep their name)."""
     if not can_use_list(owner, plist):
         raise NotFound(_("名单不存在。"))
-    # Explicitly, not through the foreign keys' ON DELETE (SQLite does not enforce them
-    # here): a queued notice narrowed to this list then reaches nobody, never everyone.
-    from directory.notices.models import Notice
-
-    db.session.execute(
-        update(Notice).where(Notice.person_list_id == plist.id).values(person_list_id=None)
-    )
+    # Features that point at lists let go of it first (notices: a queued notice narrowed
+    # to this list then reaches nobody, never everyone), explicitly, not through the
+    # foreign keys' ON DELETE, which SQLite does not enforce here.
+    list_removed.send(None, list_id=plist.id)
     db.session.execute(delete(PersonListMember).where(PersonListMember.list_id == plist.id))
     db.session.execute(delete(PersonList).where(PersonList.id == plist.id))
 

@@ -124,6 +124,17 @@ def send(actor: Person, org: Organisation, title: str, body: str, **options) -> 
     return notice
 
 
+def forget_removed_list(_sender: object, *, list_id: int) -> None:
+    """A person list is being deleted: notices narrowed to it keep their name, not the list.
+
+    Receiver of `list_removed`, inside the list's unit of work. Delivery then reaches
+    nobody for a queued notice (it was narrowed to a list), never everyone.
+    """
+    db.session.execute(
+        update(Notice).where(Notice.person_list_id == list_id).values(person_list_id=None)
+    )
+
+
 def get_notice(notice_id: int) -> Notice:
     notice = db.session.scalar(
         select(Notice)

@@ -10,3 +10,5 @@ def init_app(app: Flask) -> None:
     from directory.notifications import views
 
     app.register_blueprint(views.bp)
+    # The layout's bell (templates/base.html) on every full page.
+    app.add_template_global(views.unread_notifications, "notification_unread")

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, g, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from directory.notifications import services as notifications
-from directory.web import unread_notifications
 from directory.web.args import id_or_404
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+def unread_notifications() -> int:
+    """The signed-in user's unread notifications, counted at most once per request.
+
+    The layout's bell shows it on every full page (the template global
+    `notification_unread`, registered by `init_app`); it stays lazy so fragments, which
+    have no layout, do not pay for it.
+    """
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            notifications.unread_count(current_user.id) if current_user.is_authenticated else 0
+        )
+    return int(g.unread_notifications)
 
 
 @bp.route("/")

@@ -32,7 +32,6 @@ from directory.people.permissions import (
     org_admins_query,
     reviewable_claims_clause,
 )
-from directory.search import outbox
 
 DEFAULT_PENDING_CAP = 3
 REASON_MAX = 200
@@ -142,8 +141,8 @@ def _decide(actor: Person, position: Position, status: PositionStatus, note: str
     if cast(CursorResult, done).rowcount != 1:
         raise Conflict(_("该职务已被处理，请刷新页面。"))
     db.session.refresh(position)
-    # The conditional UPDATE bypassed the ORM, so the search outbox is told explicitly.
-    outbox.enqueue(db.session(), "person", "person", [position.person_id])
+    # The conditional UPDATE bypassed the ORM: the signal tells search (and organisation
+    # groups) that this person's positions changed.
     signals.positions_changed.send(None, person_id=position.person_id)
     audit.record(
         "claim.confirm" if status == PositionStatus.CONFIRMED else "claim.reject",

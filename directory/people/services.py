@@ -23,13 +23,13 @@ from directory.core.enums import (
 from directory.core.errors import NotFound, PermissionDenied, ValidationError
 from directory.core.pagination import ListPage
 from directory.core.sql import contains, startswith
+from directory.core.text import name_pinyin
 from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people import claims
 from directory.people.models import Person, Position
 from directory.people.permissions import can_edit_profile, can_manage_position, can_view_profile
-from directory.search.text import name_pinyin
 
 EARLIEST_START = date(1950, 1, 1)
 MIN_BIRTH_YEAR = 1940

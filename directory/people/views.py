@@ -26,6 +26,7 @@ from directory.people.permissions import (
     can_edit_profile,
     can_manage_position,
     can_see_position,
+    is_org_admin,
 )
 from directory.people.picker import person_choice
 from directory.search.colleagues import former_colleagues
@@ -81,10 +82,15 @@ def profile_context(person: Person) -> dict[str, Any]:
 
 def profile_page_context(person: Person) -> dict[str, Any]:
     """What the whole profile page shows: the profile, and whether a transfer is open."""
+    viewer = current_user._get_current_object()
+    org = person.membership_org
     return {
         **profile_context(person),
+        # The member themself or an admin of their organisation may start a transfer.
+        "can_start_transfer": org is not None
+        and (viewer.id == person.id or is_org_admin(viewer, org)),
         "in_transfer": bool(open_transfer_ids([person.id])),
-        "liaison_orgs": liaison.for_member(current_user._get_current_object(), person),
+        "liaison_orgs": liaison.for_member(viewer, person),
     }
 
 

@@ -17,12 +17,16 @@ DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     """Install the outbox listeners, check the backend name, register the page and CLI."""
+    from directory.core.signals import positions_changed
     from directory.search import cli, models, outbox, views  # noqa: F401  (models: the tables)
     from directory.search.backends import make_backend
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     outbox.install_listeners()
+    # Positions changed (a claim decided by a conditional UPDATE, a transfer accepted ...):
+    # the person's document is queued in the same transaction.
+    positions_changed.connect(outbox.person_changed)
     app.extensions["search_backend"] = make_backend(app.config["SEARCH_BACKEND"], app.config)
     app.register_blueprint(views.bp)
     cli.register(app)

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
+from directory.core import text
 from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.regions.models import Region
-from directory.search import text
 
 
 @dataclass

@@ -14,6 +14,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
+from directory.extensions import db
 from directory.search.models import SearchOutbox
 
 
@@ -77,3 +78,8 @@ def install_listeners() -> None:
     ):
         if not event.contains(FlaskSession, name, fn):
             event.listen(FlaskSession, name, fn)
+
+
+def person_changed(_sender: object, *, person_id: int) -> None:
+    """Receiver of `positions_changed`: re-index the person, also after a bulk UPDATE."""
+    enqueue(db.session(), "person", "person", [person_id])

@@ -32,11 +32,11 @@ from typing import Any
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from directory.core.text import segment
 from directory.extensions import db
 from directory.search.documents import DOC_TYPES, Doc
 from directory.search.query import TIERS, And, Node, Or, Prefix, Query, Term
 from directory.search.results import Result, next_region_length
-from directory.search.text import segment
 
 MARKS = {"names": "n", "org": "o", "orgp": "p", "body": "b"}
 MAX_PREFIX = 8  # pinyin prefixes up to this length are keys (`x|`); longer ones expand

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from directory.search import text
+from directory.core import text
 
 NAME, ORG, PAST, BODY = "names", "org", "orgp", "body"
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import InstanceState, joinedload
 
+from directory.core import text
 from directory.core.enums import CadreKind, Establishment, PoliticalStatus, Sector
 from directory.core.errors import DomainError
 from directory.core.numbers import is_region_code, page_error, parse_id, parse_int
@@ -25,7 +26,7 @@ from directory.orgs.models import Organisation
 from directory.people.models import Person, Position
 from directory.people.permissions import ContactPolicy
 from directory.regions.models import Region
-from directory.search import sync, text
+from directory.search import sync
 from directory.search.backends import get_backend
 from directory.search.query import Query, build
 

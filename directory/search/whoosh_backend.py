@@ -23,7 +23,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from directory.search import text
+from directory.core import text
 from directory.search.bitsets import MAX_PREFIX, UNIONS, BitIndex
 from directory.search.documents import Doc
 from directory.search.query import Query

@@ -8,8 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this feature's blueprints, commands and hooks."""
     # batch_views add routes to the blueprint of views.
-    from directory.transfers import batch_views, cli, views  # noqa: F401
+    from directory.transfers import audit, batch_views, cli, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     cli.register(app)
+    audit.connect()  # every transfer event is mirrored into the audit log
     app.config.setdefault("TRANSFER_STEP_DAYS", 7)

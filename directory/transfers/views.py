@@ -17,7 +17,7 @@ from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker
 from directory.people.models import Person
-from directory.people.permissions import admin_org_ids
+from directory.people.permissions import admin_org_ids, is_any_org_admin
 from directory.people.picker import person_choice
 from directory.transfers import accepting, picking, reports
 from directory.transfers import services as svc
@@ -78,7 +78,9 @@ def new() -> Page:
         if isinstance(outcome, Response):
             return outcome
         status = outcome
-    return render("transfers/new.html", "form", form=form), status
+    # Admins pick the member; a cadre asks for themself.
+    picks_member = is_any_org_admin(current_user)
+    return render("transfers/new.html", "form", form=form, picks_member=picks_member), status
 
 
 def _submit(form: NewTransferForm) -> Response | int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
@@ -19,7 +20,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from directory.core import enums
 from directory.core.errors import DomainError
 from directory.core.time import local_time
-from directory.people import permissions
 from directory.web import unavailable
 from directory.web.args import IdConverter
 from directory.web.forms import strip_control
@@ -67,8 +67,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_clean_query)
     app.after_request(_headers)
     app.context_processor(_globals)
-    # Modules, not functions: add_template_global is typed for callables.
-    app.jinja_env.globals.update(permissions=permissions, enums=enums)
+    # A module, not a function: add_template_global is typed for callables.
+    app.jinja_env.globals["enums"] = enums
     # The one way a template shows a stored time: `{{ t|local_time }}` (display zone).
     app.add_template_filter(local_time, "local_time")
 
@@ -177,27 +177,20 @@ _NAV = (
 )
 
 
-def unread_notifications() -> int:
-    """The signed-in user's unread notifications, counted at most once per request.
+#: The app's key for `restrict_nav_item`'s tests: endpoint -> test of the signed-in user.
+_NAV_TESTS = "directory.nav_tests"
 
-    The layout's bell shows it on every full page; it stays a lazy template global so
-    fragments, which have no layout, do not pay for it.
+
+def restrict_nav_item(app: Flask, endpoint: str, allowed: Callable[[Any], bool]) -> None:
+    """Show the navigation item of `endpoint` only to users `allowed(current_user)` accepts.
+
+    The feature that owns the page registers the test in its `init_app` (the admin section
+    is for organisation and system admins): web/ asks no feature itself.
     """
-    from directory.notifications.services import unread_count
-
-    if "unread_notifications" not in g:
-        g.unread_notifications = (
-            unread_count(current_user.id) if current_user.is_authenticated else 0
-        )
-    return int(g.unread_notifications)
+    app.extensions.setdefault(_NAV_TESTS, {})[endpoint] = allowed
 
 
 def _globals() -> dict[str, object]:
-    items = list(_NAV)
-    if not permissions.is_any_org_admin(current_user):
-        items = [(e, label) for e, label in items if e != "admin.index"]
-    return {
-        "notification_unread": unread_notifications,
-        "get_locale": get_locale,
-        "nav_items": items,
-    }
+    tests = current_app.extensions.get(_NAV_TESTS, {})
+    items = [(e, label) for e, label in _NAV if e not in tests or tests[e](current_user)]
+    return {"get_locale": get_locale, "nav_items": items}

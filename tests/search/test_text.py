@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.search import text
+from directory.core import text
 from directory.search.query import build_tree
 
 

@@ -1,8 +1,8 @@
-"""Audit rows for what other features already record in their own way.
+"""The one place transfers are written to the audit log (directory/audit).
 
 Transfers write their own append-only history (transfer_event) from several places (single
-moves, batches, reminders); every new TransferEvent is mirrored here in the same flush, so
-no path can skip the audit log.
+moves, batches, reminders); every new TransferEvent is mirrored into the audit log in the
+same flush, so no path can skip it.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from directory.audit.record import record
+from directory.audit import record
+from directory.orgs.models import Organisation
+from directory.people.models import Person
+from directory.transfers.models import Transfer, TransferEvent
 
 
 def _mirror_transfer_events(session: Session, flush_context: Any, instances: Any) -> None:
-    from directory.orgs.models import Organisation
-    from directory.people.models import Person
-    from directory.transfers.models import Transfer, TransferEvent
-
     new = [obj for obj in session.new if isinstance(obj, TransferEvent)]
     if not new:
         return

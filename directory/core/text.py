@@ -14,7 +14,7 @@ import opencc
 import rjieba
 from pypinyin import Style, lazy_pinyin
 
-from directory.search.surnames import split_name, surname_reading
+from directory.core.surnames import split_name, surname_reading
 
 _T2S = opencc.OpenCC("t2s")
 MAX_QUERY = 100
