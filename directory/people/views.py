@@ -18,6 +18,7 @@ from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker, pick_org
 from directory.people import services as people
+from directory.people.colleagues import former_colleagues
 from directory.people.forms import ProfileForm
 from directory.people.models import Person
 from directory.people.permissions import (
@@ -29,7 +30,6 @@ from directory.people.permissions import (
     is_org_admin,
 )
 from directory.people.picker import person_choice
-from directory.search.colleagues import former_colleagues
 from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
 from directory.web.picker import PickerField, typed_query

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from directory.people.colleagues import former_colleagues
 from directory.people.permissions import ContactPolicy
-from directory.search.colleagues import former_colleagues, people_you_may_know
 from tests.factories import make_person
 
 
@@ -50,12 +50,6 @@ def test_overlapping_in_time_in_the_same_organisation(app, team) -> None:
     assert [c.person.name for c in found] == ["孙立", "钱多"]
     assert found[0].organisation.name == "共青团南充市委"
     assert (found[0].start, found[0].end) == (date(2015, 1, 1), date(2019, 6, 30))
-
-
-def test_people_you_may_know_is_the_viewers_list(app, team) -> None:
-    viewer = team[0]
-    with app.test_request_context():
-        assert [c.person.name for c in people_you_may_know(viewer, 1)] == ["孙立"]
 
 
 def test_only_ties_the_privacy_predicate_accepts(app, team, monkeypatch) -> None:

@@ -105,10 +105,3 @@ def former_colleagues(person: Person, limit: int = 6) -> list[Colleague]:
         if len(out) == limit:
             break
     return out
-
-
-def people_you_may_know(viewer: Person, limit: int = 6) -> list[Colleague]:
-    """The viewer's former colleagues, for the home page and the viewer's own profile."""
-    if not viewer.is_authenticated:
-        return []
-    return former_colleagues(viewer, limit)
