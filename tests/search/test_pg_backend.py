@@ -96,6 +96,23 @@ def test_posting_lists_read_one_by_one_give_the_same_pages(pg, directory, monkey
     assert any(keys for keys, _total, _facets in prefetched)
 
 
+def test_the_value_set_pass_finds_what_the_gin_index_finds(pg, directory) -> None:
+    """Facet values, provinces and cities read in one pass over the value sets give the
+    same bitsets as their posting lists in the GIN index."""
+    from directory.search.bitsets import to_bits
+    from directory.search.pg_backend import PASS_KINDS, _postings
+
+    with current_app.test_request_context():
+        bits = get_backend().bits("person")  # type: ignore[attr-defined]
+        bits.set_pass(list(PASS_KINDS))
+        entries = [e for e in bits._expand("f", "") if bits.kind(e) in PASS_KINDS]
+        assert {e.split(":")[0] for e in entries} >= {"status", "active", "reg_cur", "reg"}
+        found = _postings("person", [f"f|{e}" for e in entries])
+        for entry, keys in zip(entries, found, strict=True):
+            assert bits.cached("f", entry) == to_bits(bits.ranks_of(keys), bits.size), entry
+        assert any(bits.cached("f", e) for e in entries)
+
+
 def test_own_write_is_seen_at_once(pg, directory) -> None:
     assert names(directory.cadre, q="进程") == []
     before = get_backend().bits("person")  # type: ignore[attr-defined]
