@@ -47,9 +47,10 @@ class SearchDocument(Model):
     `terms` key through the GIN index (a posting list), and each process reads the keys
     in `sort` (name) order once per version of the table (`SearchVersion`). `fv_id` (the
     set of the type's facet values and its `active` flag) and `rl2_id`..`rl12_id` (the
-    sets of region codes of each division level), ids of `search_set`, and `cur_order`
-    (0 when the document holds a current position) are written but no longer read by
-    searches since the bitsets (issue 13): `search_set` still lists the facet values.
+    sets of region codes of each division level), ids of `search_set`, give the posting
+    lists of the facet values, provinces and cities in one pass grouped by set id.
+    `cur_order` (0 when the document holds a current position) is written but no longer
+    read since the bitsets (issue 13).
     """
 
     __tablename__ = "search_document"
