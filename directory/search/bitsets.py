@@ -1,9 +1,12 @@
-"""Matching, filtering, facet counting and paging with bitsets over a Whoosh searcher.
+"""Matching, filtering, facet counting and paging with bitsets, for both backends.
 
-Whoosh keeps the postings; evaluating them document by document in Python (its
-matchers and scorers) costs tens of milliseconds for common words at 100k people.
-Here every posting list becomes one Python integer used as a bitset, cached per
-searcher: AND/OR are single C operations and a facet count is `(a & b).bit_count()`.
+The backend keeps the postings (Whoosh's segments, PostgreSQL's GIN index); evaluating
+them document by document (Whoosh's matchers and scorers, SQL's grouped passes) costs
+tens of milliseconds for common words at 100k people. Here every posting list becomes
+one Python integer used as a bitset, cached per process: AND/OR are single C operations
+and a facet count is `(a & b).bit_count()`. `Bitsets` does the evaluating; a subclass
+per backend reads the postings (`BitIndex` over a Whoosh searcher, `pg_backend._Bits`
+over the table).
 
 Bit positions are *ranks in name (pinyin) order*, not document numbers, so the
 lowest set bits of a result are its first page sorted by name. Relevance splits the
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from directory.search.query import And, Node, Prefix, Query, Term
@@ -58,50 +61,60 @@ def iter_bits(bits: int, skip: int = 0) -> Iterator[int]:
                     seen += 1
 
 
-class BitIndex:
-    """Rank-space bitsets for one searcher (rebuilt when the searcher is refreshed)."""
+def to_bits(ranks: Iterable[int], size: int) -> int:
+    """The bitset of the ranks (each `0 <= r < size`; negative ranks are skipped)."""
+    buf = bytearray((size + 8) // 8)
+    for r in ranks:
+        if r >= 0:
+            buf[r >> 3] |= 1 << (r & 7)
+    return int.from_bytes(buf, "little")
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        reader = searcher.reader()
-        total = reader.doc_count_all()
-        column = reader.column_reader("sort")
-        live = [d for d in range(total) if not reader.is_deleted(d)]
-        order = sorted(live, key=lambda d: column[d])
-        self.docnum_at = order
-        self.rank = [-1] * total
-        for r, d in enumerate(order):
-            self.rank[d] = r
-        self.all = (1 << len(order)) - 1
+
+class Bitsets:
+    """Rank-space bitsets over a store of postings: matching, facets and the page.
+
+    A subclass says where the postings come from (`_ranks`, `_expand`) and which key a
+    rank is (`key_at`); `term` caches each posting list as a bitset (LRU, CACHE_TERMS).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.all = (1 << size) - 1
         self._cache: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._lock = threading.Lock()
 
-    def term(self, field: str, text: str) -> int:
-        """The bitset of documents holding `text` in `field` (cached, LRU)."""
-        key = (field, text)
-        with self._lock:
-            bits = self._cache.get(key)
-            if bits is not None:
-                self._cache.move_to_end(key)
-                return bits
-        buf = bytearray((len(self.docnum_at) + 8) // 8)
-        rank = self.rank
-        reader = self.searcher.reader()
-        if (field, text) in reader:
-            for d in reader.postings(field, text).all_ids():
-                r = rank[d]
-                if r >= 0:
-                    buf[r >> 3] |= 1 << (r & 7)
-        bits = int.from_bytes(buf, "little")
-        with self._lock:
-            self._cache[key] = bits
-            if len(self._cache) > CACHE_TERMS:
-                self._cache.popitem(last=False)
-        return bits
+    def _ranks(self, field: str, text: str) -> Iterable[int]:
+        """The ranks of the documents holding `text` in `field`."""
+        raise NotImplementedError
 
     def _expand(self, field: str, prefix: str) -> list[str]:
-        raw = self.searcher.reader().expand_prefix(field, prefix)
-        return [t.decode() if isinstance(t, bytes) else t for t in raw]
+        """The terms of `field` starting with `prefix`."""
+        raise NotImplementedError
+
+    def key_at(self, rank: int) -> int:
+        """The document key at a rank."""
+        raise NotImplementedError
+
+    def cached(self, field: str, text: str) -> int | None:
+        with self._lock:
+            bits = self._cache.get((field, text))
+            if bits is not None:
+                self._cache.move_to_end((field, text))
+            return bits
+
+    def store(self, field: str, text: str, bits: int) -> None:
+        with self._lock:
+            self._cache[(field, text)] = bits
+            if len(self._cache) > CACHE_TERMS:
+                self._cache.popitem(last=False)
+
+    def term(self, field: str, text: str) -> int:
+        """The bitset of documents holding `text` in `field` (cached, LRU)."""
+        bits = self.cached(field, text)
+        if bits is None:
+            bits = to_bits(self._ranks(field, text), self.size)
+            self.store(field, text, bits)
+        return bits
 
     def filter(self, name: str, value: str) -> int:
         """Documents with filter `name` = `value` (union fields combine their parts)."""
@@ -209,8 +222,7 @@ class BitIndex:
             start = 0
             if len(ranks) == want:
                 break
-        stored = self.searcher.stored_fields
-        keys = [int(stored(self.docnum_at[r])["id"]) for r in ranks]
+        keys = [self.key_at(r) for r in ranks]
         return keys, final.bit_count(), facets
 
     def _facets(self, q: Query, matched: int, sets: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -237,6 +249,37 @@ class BitIndex:
                         counts[value] = n
             out[label] = counts
         return out
+
+
+class BitIndex(Bitsets):
+    """Rank-space bitsets for one Whoosh searcher (rebuilt when the searcher is refreshed)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        total = reader.doc_count_all()
+        column = reader.column_reader("sort")
+        live = [d for d in range(total) if not reader.is_deleted(d)]
+        order = sorted(live, key=lambda d: column[d])
+        self.docnum_at = order
+        self.rank = [-1] * total
+        for r, d in enumerate(order):
+            self.rank[d] = r
+        super().__init__(len(order))
+
+    def _ranks(self, field: str, text: str) -> Iterable[int]:
+        reader = self.searcher.reader()
+        if (field, text) not in reader:
+            return []
+        rank = self.rank
+        return (rank[d] for d in reader.postings(field, text).all_ids())
+
+    def _expand(self, field: str, prefix: str) -> list[str]:
+        raw = self.searcher.reader().expand_prefix(field, prefix)
+        return [t.decode() if isinstance(t, bytes) else t for t in raw]
+
+    def key_at(self, rank: int) -> int:
+        return int(self.searcher.stored_fields(self.docnum_at[rank])["id"])
 
 
 def _union(parts: Any) -> int:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Index, SmallInteger, String, Text, UniqueConstraint, event, func
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,19 +43,20 @@ class SearchDocument(Model):
     `terms`: every exact key of the document in one array with a GIN index (field-marked:
     `n|` names, `o|` current organisations, `p|` former ones, `b|` bio, `x|` pinyin
     prefixes up to 8 letters, `y|` whole pinyin forms, `f|` filter values); it is stored
-    out of line (TOAST), so the heap row stays narrow. The narrow columns are what a
-    search reads row by row: `sort` (name order), `cur_order` (0 when the document holds a
-    current position, else 1), `fv_id` (the set of the type's facet values and its
-    `active` flag, an id of `search_set`: counted in one grouped pass over integers) and
-    `rl2_id`..`rl12_id` (the set of region codes of each division level, ids of
-    `search_set`, for the region facet's children and the broad region filters). Btree
-    indexes serve name order and ranking order (`cur_order`, `sort`) within a tier.
+    out of line (TOAST), so the heap row stays narrow. A search reads the keys holding a
+    `terms` key through the GIN index (a posting list), and each process reads the keys
+    in `sort` (name) order once per version of the table (`SearchVersion`). `fv_id` (the
+    set of the type's facet values and its `active` flag) and `rl2_id`..`rl12_id` (the
+    sets of region codes of each division level), ids of `search_set`, give the posting
+    lists of the facet values, provinces and cities in one pass grouped by set id.
+    `cur_order` (0 when the document holds a current position) is written but no longer
+    read since the bitsets (issue 13).
     """
 
     __tablename__ = "search_document"
     __table_args__ = (
         Index("ix_search_document_terms", "terms", postgresql_using="gin"),
-        # Without doc_type: searches test the type per row (see pg_backend.search).
+        # Without doc_type: posting lists test the type per row (see pg_backend._postings).
         Index("ix_search_document_sort", "sort", "key"),
         Index("ix_search_document_rank", "cur_order", "sort", "key"),
         {"postgresql_with": {"toast_tuple_target": 128}},
@@ -94,10 +105,9 @@ class SearchSet(Model):
 
     `kind` 0: a document's facet values and `active` flag (`fv_id`), space-separated
     `field:value` in byte order; 2, 4, 6, 9, 12: its region codes of that division level
-    (`rl<kind>_id`), `field:code`. A search groups the matching rows by these integers
-    (hundreds to a few thousand groups) and reads the values of the groups only; a broad
-    filter (`active`, `status`, a province or city) is the list of ids of the sets that
-    hold it. Sets are only added, never renumbered (a set nobody holds is harmless).
+    (`rl<kind>_id`), `field:code`. Each process reads the distinct `field:value` entries
+    once per version of the table: the values a facet or the region facet counts. Sets
+    are only added, never renumbered (a value nobody holds any more counts 0: left out).
     """
 
     __tablename__ = "search_set"
@@ -121,3 +131,18 @@ class SearchForm(Model):
 
     doc_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     form: Mapped[str] = mapped_column(_SORT, primary_key=True)
+
+
+class SearchVersion(Model):
+    """The PostgreSQL backend's change version of each document type (migration 0021).
+
+    Every write to `search_document` sets `version` to its transaction's id, in that
+    transaction; a search compares it with the version its process's bitsets were built
+    at (`pg_backend.PostgresBackend.bits`). Transaction ids are never reused, so a
+    rolled-back write cannot leave a version a later commit repeats.
+    """
+
+    __tablename__ = "search_version"
+
+    doc_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
