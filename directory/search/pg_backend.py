@@ -67,8 +67,12 @@ _UPSERT = sql(
         rl4_id = EXCLUDED.rl4_id, rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id,
         rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
 )
-# A rebuild's insert, after it deleted every row of the type (the upsert's VALUES).
-_INSERT = sql(_UPSERT.text[: _UPSERT.text.index(" ON CONFLICT")])
+# The columns a rebuild copies in (`COPY`, after it deleted every row of the type).
+_COLUMNS = (
+    *("doc_type", "key", "terms", "sort", "cur_order", "fv_id"),
+    *("rl2_id", "rl4_id", "rl6_id", "rl9_id", "rl12_id", "digest"),
+)
+_COPY = f"COPY {_DOC} ({', '.join(_COLUMNS)}) FROM STDIN"
 # The ids of value sets, added when new (the SELECT sees the rows that existed before the
 # statement, the INSERT returns those it added).
 _SETS = sql(
@@ -436,10 +440,11 @@ class PostgresBackend:
 
     # -- writing ---------------------------------------------------------
     def _write(self, doc_type: str, session: Session, docs: list[Doc]) -> None:
-        self._store(session, _Batch(doc_type, docs), _UPSERT)
+        self._store(session, _Batch(doc_type, docs), copy=False)
 
-    def _store(self, session: Session, batch: _Batch, statement: Any) -> None:
-        """Write a batch's rows (their value sets as ids) and its long pinyin forms."""
+    def _store(self, session: Session, batch: _Batch, copy: bool) -> None:
+        """Write a batch's rows (their value sets as ids) and its long pinyin forms:
+        upserted, or with `copy` (only when no row of the batch exists) copied in."""
         rows = batch.rows
         wanted = {(0, r["fv"]) for r in rows} | {
             (level, r[f"rl{level}"]) for r in rows for level in LEVELS if r[f"rl{level}"]
@@ -450,7 +455,14 @@ class PostgresBackend:
             for level in LEVELS:
                 value = r.pop(f"rl{level}")
                 r[f"rl{level}_id"] = ids[(level, value)] if value else None
-        session.execute(statement, rows)
+        if copy:
+            # One statement per batch; psycopg waits for the server with the GIL released.
+            driver = session.connection().connection.driver_connection
+            with driver.cursor() as cursor, cursor.copy(_COPY) as out:  # type: ignore[union-attr]
+                for r in rows:
+                    out.write_row([r[c] for c in _COLUMNS])
+        else:
+            session.execute(_UPSERT, rows)
         if batch.forms:
             session.execute(_FORMS, {"t": batch.doc_type, "forms": batch.forms})
 
@@ -490,7 +502,8 @@ class PostgresBackend:
         The rows of the next batch are built in a thread of their own (`_ahead`: loading
         and segmenting, Python) while this one's are inserted (the GIN index and TOAST,
         PostgreSQL; psycopg releases the GIL while it waits): `batches` must not use
-        `session` (sync.reindex reads them in a session of their own).
+        `session` (sync.reindex reads them in a session of their own). A batch is one
+        `COPY` (the same rows as the upsert's, without a conflict check per row).
         """
         session.execute(_BUMP, {"t": doc_type})
         session.execute(sql(f"DELETE FROM {_DOC} WHERE doc_type = :t"), {"t": doc_type})
@@ -499,8 +512,8 @@ class PostgresBackend:
         built = (_Batch(doc_type, docs) for docs in batches if docs)
         with contextlib.closing(_ahead(built, depth=2)) as ready:
             for batch in ready:
-                # Every old row was deleted above: a plain insert, no conflict to look for.
-                self._store(session, batch, _INSERT)
+                # Every old row was deleted above: copied in, no conflict to look for.
+                self._store(session, batch, copy=True)
                 count += len(batch.rows)
         return count
 
