@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import queue
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -65,6 +67,12 @@ _UPSERT = sql(
         rl4_id = EXCLUDED.rl4_id, rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id,
         rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
 )
+# The columns a rebuild copies in (`COPY`, after it deleted every row of the type).
+_COLUMNS = (
+    *("doc_type", "key", "terms", "sort", "cur_order", "fv_id"),
+    *("rl2_id", "rl4_id", "rl6_id", "rl9_id", "rl12_id", "digest"),
+)
+_COPY = f"COPY {_DOC} ({', '.join(_COLUMNS)}) FROM STDIN"
 # The ids of value sets, added when new (the SELECT sees the rows that existed before the
 # statement, the INSERT returns those it added).
 _SETS = sql(
@@ -152,6 +160,64 @@ def _row(doc_type: str, doc: Doc) -> dict[str, Any]:
         ]
         row[f"rl{level}"] = " ".join(codes) or None
     return row
+
+
+class _Batch:
+    """A batch of documents as `search_document` rows (value sets as text) and the
+    batch's pinyin forms longer than MAX_PREFIX (pure Python: built in any thread)."""
+
+    def __init__(self, doc_type: str, docs: list[Doc]) -> None:
+        self.doc_type = doc_type
+        self.rows = [_row(doc_type, d) for d in docs]
+        self.forms = sorted({f for d in docs for f in d.pinyin if len(f) > MAX_PREFIX})
+
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
+    """`items`, taken from them by a thread of its own up to `depth` ahead of the caller.
+
+    The thread runs in the caller's app context. Its exception is raised in the caller;
+    when the caller stops early (closes this generator), the thread stops at its next
+    item, and this generator returns once it has.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    handoff: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with app.app_context():
+                for item in items:
+                    if not put((True, item)):
+                        return
+            put((False, None))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+
+    thread = threading.Thread(target=produce, name="search-rebuild-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, value = handoff.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 class _Bits(Bitsets):
@@ -374,7 +440,12 @@ class PostgresBackend:
 
     # -- writing ---------------------------------------------------------
     def _write(self, doc_type: str, session: Session, docs: list[Doc]) -> None:
-        rows = [_row(doc_type, d) for d in docs]
+        self._store(session, _Batch(doc_type, docs), copy=False)
+
+    def _store(self, session: Session, batch: _Batch, copy: bool) -> None:
+        """Write a batch's rows (their value sets as ids) and its long pinyin forms:
+        upserted, or with `copy` (only when no row of the batch exists) copied in."""
+        rows = batch.rows
         wanted = {(0, r["fv"]) for r in rows} | {
             (level, r[f"rl{level}"]) for r in rows for level in LEVELS if r[f"rl{level}"]
         }
@@ -384,10 +455,16 @@ class PostgresBackend:
             for level in LEVELS:
                 value = r.pop(f"rl{level}")
                 r[f"rl{level}_id"] = ids[(level, value)] if value else None
-        session.execute(_UPSERT, rows)
-        forms = sorted({f for d in docs for f in d.pinyin if len(f) > MAX_PREFIX})
-        if forms:
-            session.execute(_FORMS, {"t": doc_type, "forms": forms})
+        if copy:
+            # One statement per batch; psycopg waits for the server with the GIL released.
+            driver = session.connection().connection.driver_connection
+            with driver.cursor() as cursor, cursor.copy(_COPY) as out:  # type: ignore[union-attr]
+                for r in rows:
+                    out.write_row([r[c] for c in _COLUMNS])
+        else:
+            session.execute(_UPSERT, rows)
+        if batch.forms:
+            session.execute(_FORMS, {"t": batch.doc_type, "forms": batch.forms})
 
     @staticmethod
     def _set_ids(session: Session, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
@@ -420,15 +497,24 @@ class PostgresBackend:
             self._write(doc_type, session, upserts)
 
     def rebuild(self, doc_type: str, session: Session, batches: Iterable[list[Doc]]) -> int:
-        """Replace all documents in one transaction: readers see the old set until commit."""
+        """Replace all documents in one transaction: readers see the old set until commit.
+
+        The rows of the next batch are built in a thread of their own (`_ahead`: loading
+        and segmenting, Python) while this one's are inserted (the GIN index and TOAST,
+        PostgreSQL; psycopg releases the GIL while it waits): `batches` must not use
+        `session` (sync.reindex reads them in a session of their own). A batch is one
+        `COPY` (the same rows as the upsert's, without a conflict check per row).
+        """
         session.execute(_BUMP, {"t": doc_type})
         session.execute(sql(f"DELETE FROM {_DOC} WHERE doc_type = :t"), {"t": doc_type})
         session.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
         count = 0
-        for docs in batches:
-            if docs:
-                self._write(doc_type, session, docs)
-            count += len(docs)
+        built = (_Batch(doc_type, docs) for docs in batches if docs)
+        with contextlib.closing(_ahead(built, depth=2)) as ready:
+            for batch in ready:
+                # Every old row was deleted above: copied in, no conflict to look for.
+                self._store(session, batch, copy=True)
+                count += len(batch.rows)
         return count
 
     def optimise(self) -> None:

@@ -114,8 +114,11 @@ def reindex(backend: Backend | None = None) -> dict[str, int]:
         with backend.lock(doc_type, timeout=60) as ok:
             if not ok:
                 raise TimeoutError(f"search index {doc_type} stays locked")
-            with _session() as session:
-                counts[doc_type] = backend.rebuild(doc_type, session, _all_docs(session, doc_type))
+            # The documents are read in a session of their own: the backend may read them
+            # in another thread while it writes (pg_backend.PostgresBackend.rebuild).
+            with _session() as session, _session() as reading:
+                docs = _all_docs(reading, doc_type)
+                counts[doc_type] = backend.rebuild(doc_type, session, docs)
                 session.commit()
             _drain_locked(backend, doc_type)
     backend.optimise()

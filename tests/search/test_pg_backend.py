@@ -203,3 +203,32 @@ def test_value_sets_are_stored_once(pg, directory) -> None:
     assert rows and all("active:" in fv for fv, _codes in rows)
     assert any(codes and codes.startswith("reg") for _fv, codes in rows)
     assert len(sets) == len(set(sets))
+
+
+def test_searches_see_the_old_set_until_the_rebuild_commits(pg, directory, monkeypatch) -> None:
+    """A rebuild deletes and inserts every document in one transaction, its batches
+    built ahead in a thread: searches on other connections answer from the old set
+    until it commits, then from the new one."""
+    from sqlalchemy.orm import Session
+
+    from directory.search import sync
+
+    monkeypatch.setattr(sync, "BATCH", 2)  # several batches
+    viewer = directory.org_admin
+    before = _pages(viewer, 3)
+    version = _version()
+    zeng = directory.zeng.id
+    people = db.session.scalar(select(func.count(Person.id)))
+    with Session(db.engine) as writing, Session(db.engine) as reading:
+        # The new set lacks 曾国藩 (as if deleted without the outbox).
+        batches = ([d for d in docs if d.key != zeng] for docs in sync._all_docs(reading, "person"))
+        assert get_backend().rebuild("person", writing, batches) == people - 1
+        db.session.rollback()  # a fresh snapshot: still the old set
+        assert _version() == version
+        assert _pages(viewer, 3) == before
+        assert names(directory.cadre, q="曾国藩") == ["曾国藩"]
+        writing.commit()
+    db.session.rollback()
+    assert _version() != version
+    assert names(directory.cadre, q="曾国藩") == []
+    assert names(directory.cadre, q="zhangtong") == ["张彤"]

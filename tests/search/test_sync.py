@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
@@ -184,3 +187,62 @@ def test_check_reports_and_repairs_drift(runner, directory) -> None:
     assert "单田芳" in names(directory.cadre, q="shantianfang")
     again = runner.invoke(args=["search", "check", "--no-repair"])
     assert again.exit_code == 0 and "index matches the database" in again.output
+
+
+def test_a_failed_reindex_leaves_the_old_index(directory, monkeypatch) -> None:
+    """A reindex that fails half-way (here loading its third batch) changes nothing:
+    the old index answers as before, and the next reindex runs."""
+    from directory.search.documents import DOC_TYPES
+
+    monkeypatch.setattr(sync, "BATCH", 2)  # several batches
+    before = [names(directory.cadre, q=q) for q in ("zhangtong", "委员", "曾国藩")]
+    person = DOC_TYPES["person"]
+    load = person.load
+    calls: list[int] = []
+
+    def failing_load(session, keys):  # type: ignore[no-untyped-def]
+        calls.append(len(keys))
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return load(session, keys)
+
+    monkeypatch.setattr(person, "load", failing_load)
+    try:
+        with pytest.raises(RuntimeError, match="went away"):
+            sync.reindex()
+    finally:
+        monkeypatch.setattr(person, "load", load)
+    assert len(calls) == 3
+    db.session.rollback()  # a fresh snapshot
+    assert [names(directory.cadre, q=q) for q in ("zhangtong", "委员", "曾国藩")] == before
+    assert sync.reindex()["person"] == db.session.scalar(select(func.count(Person.id)))
+    assert [names(directory.cadre, q=q) for q in ("zhangtong", "委员", "曾国藩")] == before
+
+
+def test_ahead_hands_over_in_order_raises_and_stops(app) -> None:
+    """The rebuild's producer thread (pg_backend._ahead): every item in order, its
+    exception raised in the caller, and it stops when the caller stops early."""
+    from directory.search.pg_backend import _ahead
+
+    def failing() -> Iterator[int]:
+        yield 1
+        raise ValueError("bad batch")
+
+    produced: list[int] = []
+
+    def endless() -> Iterator[int]:
+        while True:
+            produced.append(len(produced))
+            yield produced[-1]
+
+    with app.app_context():
+        assert list(_ahead(iter(range(50)), depth=2)) == list(range(50))
+        with pytest.raises(ValueError, match="bad batch"):
+            list(_ahead(failing(), depth=2))
+        items = _ahead(endless(), depth=2)
+        assert next(items) == 0
+        items.close()  # returns once the thread has stopped
+        stopped_at = len(produced)
+        time.sleep(0.2)
+        assert len(produced) == stopped_at <= 5
+        assert not [t for t in threading.enumerate() if t.name == "search-rebuild-ahead"]
