@@ -4,7 +4,7 @@ Usage: .venv/bin/python bench/search.py [--sizes 10000 100000] [--samples 40]
        [--http-seconds 10] [--no-http] [--no-write]
    or, both backends side by side on one PostgreSQL database (issue 13):
        .venv/bin/python bench/search.py --backends whoosh postgres --database-url URL
-       --sizes 100000 [--reuse-index] [--explain] [--no-refs]
+       --sizes 100000 [--reuse-index] [--explain]
 
 For each size N it builds $SEARCH_BENCH_DIR/search-N.sqlite (default /tmp/directory-bench-search) with the same commands as bin/demo
 (db upgrade, regions load, seed-demo --cadres N on Sichuan's real division tree) unless
