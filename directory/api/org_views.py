@@ -121,7 +121,7 @@ def region(code: str) -> Response:
     chain = regions.region_chain(code)
     r = chain[-1]
     children = db.session.scalars(regions.children_select(r)).all()
-    counts = regions.org_counts(r)
+    counts = queries.org_counts(r)
     return respond.ok(
         {
             **_region(r),

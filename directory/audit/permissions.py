@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, false, or_, true
 
 from directory.audit.models import AuditEvent
 from directory.core.sql import startswith
-from directory.people.models import Person
-from directory.people.permissions import is_any_org_admin
+
+if TYPE_CHECKING:  # people record into the audit log: people is above audit
+    from directory.people.models import Person
 
 
 def can_read_audit(viewer: Person | None) -> bool:
-    """System admins and organisation admins."""
-    return is_any_org_admin(viewer)
+    """System admins and organisation admins (signed in)."""
+    return bool(viewer and viewer.is_authenticated and viewer.is_any_org_admin)
 
 
 def visible_clause(viewer: Person) -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, select
@@ -22,7 +23,9 @@ from directory.core.pagination import ListPage
 from directory.core.sql import contains
 from directory.core.uow import transactional, unit_of_work
 from directory.extensions import db
-from directory.people.models import Person
+
+if TYPE_CHECKING:  # people record into the audit log: people is above audit
+    from directory.people.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,13 @@ def contacts_revealed(viewer: Person, person: Person, fields: list[str]) -> None
             subject_person=person,
             details={"fields": sorted(fields)},
         )
+
+
+def on_contacts_shown(
+    _sender: object, *, viewer: Person, person: Person, fields: list[str]
+) -> None:
+    """Receiver of `core.signals.contacts_shown`: records the reveal."""
+    contacts_revealed(viewer, person, fields)
 
 
 @dataclass(frozen=True)

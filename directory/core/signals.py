@@ -12,5 +12,14 @@ _signals = Namespace()
 membership_changed = _signals.signal("membership-changed")
 # sender: None; kwargs: person_id (a position was added, ended, changed or removed)
 positions_changed = _signals.signal("positions-changed")
+# sender: None; kwargs: source_id, target_id (region A is being merged into region B and
+# will be deleted: what lies in A moves to B, through the ORM so change listeners see it).
+# Receivers return the number of their rows they moved (a description of it, for the log).
+region_merging = _signals.signal("region-merging")
 # sender: None; kwargs: list_id (a person list is about to be deleted)
 list_removed = _signals.signal("list-removed")
+
+# sender: None; kwargs: viewer, person, fields (contact fields of person a page has just
+# shown viewer). Sent after the page rendered, outside any transaction: the receiver (the
+# audit log) records it in a unit of work of its own.
+contacts_shown = _signals.signal("contacts-shown")

@@ -272,3 +272,12 @@ def roster(group: Group, limit: int = 500) -> list[GroupMember]:
         .limit(limit)
     ).all()
     return sorted(rows, key=lambda m: (order[m.role], m.person.name_pinyin, m.person_id))
+
+
+def move_region(_sender: object, *, source_id: int, target_id: int) -> str:
+    """Receiver of `core.signals.region_merging`: groups placed in region A move to B
+    (the foreign key would otherwise leave them with no region when A is deleted)."""
+    groups = db.session.scalars(select(Group).where(Group.region_id == source_id)).all()
+    for group in groups:
+        group.region_id = target_id
+    return f"{len(groups)} groups"

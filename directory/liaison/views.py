@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -118,3 +120,17 @@ def end(assignment_id: int) -> Response:
         url_for("liaison.committee", org_id=row.committee_id),
         _("已结束 %(name)s 对 %(org)s 的联系。", name=row.member.name, org=row.target_org.name),
     )
+
+
+# Parts of other features' pages (added in liaison.init_app; see web/pages.py).
+
+
+def org_page_part(*, viewer: Person, org: Organisation, **_: Any) -> dict[str, Any]:
+    """The organisation page: its liaisons and, for a committee, a link to its coverage."""
+    committee = org if is_committee(org) and can_view_committee(viewer, org) else None
+    return {"liaisons": services.for_org(viewer, org), "liaison_committee": committee}
+
+
+def profile_part(*, viewer: Person, person: Person, **_: Any) -> dict[str, Any]:
+    """The profile: the organisations the person is liaison for (定点联系)."""
+    return {"liaison_orgs": services.for_member(viewer, person)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from directory.extensions import db
 from directory.orgs.models import Organisation
 from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
+from directory.regions.services import NEXT_LENGTH, subtree_filter
 
 ROSTER_LIMIT = 500
 
@@ -184,4 +186,32 @@ def org_page(org: Organisation, *, with_roster: bool) -> OrgPage:
         admins=admins,
         member_count=member_count,
         roster=roster[:ROSTER_LIMIT],
+    )
+
+
+def org_counts(region: Region | None) -> dict[str, int]:
+    """Live organisations per child subtree, keyed by child code, in one query.
+
+    The region's own code, if present, counts the organisations located in it directly;
+    the sum of all values is the count for its whole subtree.
+    """
+    length = NEXT_LENGTH.get(len(region.code) if region else 0, 12)
+    key = func.substr(Region.code, 1, length)
+    query = (
+        select(key, func.count(Organisation.id))
+        .join(Organisation, Organisation.region_id == Region.id)
+        .where(Organisation.dissolved_at.is_(None))
+        .group_by(key)
+    )
+    if region is not None:
+        query = query.where(subtree_filter(Region.code, region.code))
+    return {k: n for k, n in db.session.execute(query)}
+
+
+def orgs_select(region: Region) -> Any:
+    """A SELECT of the live organisations located directly in a region, by name."""
+    return (
+        select(Organisation)
+        .where(Organisation.region_id == region.id, Organisation.dissolved_at.is_(None))
+        .order_by(Organisation.name, Organisation.id)
     )

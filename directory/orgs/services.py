@@ -321,3 +321,11 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
 
     with unit_of_work():
         work()
+
+
+def move_region(_sender: object, *, source_id: int, target_id: int) -> str:
+    """Receiver of `core.signals.region_merging`: organisations in region A move to B."""
+    orgs = db.session.scalars(select(Organisation).where(Organisation.region_id == source_id)).all()
+    for org in orgs:
+        org.region_id = target_id
+    return f"{len(orgs)} organisations"

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
-from directory.liaison import services as liaison
-from directory.liaison.permissions import can_view_committee, is_committee
 from directory.orgs import queries
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
 from directory.orgs.picker import org_picker
 from directory.orgs.services import lookup as lookup_orgs
 from directory.people.permissions import ContactPolicy
-from directory.transfers.accepting import roster_markers
+from directory.regions.models import Region
+from directory.web.pages import page_parts
 from directory.web.rendering import render, wants_fragment
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
@@ -63,8 +64,7 @@ def show(org_id: int) -> str:
     roster_visible = can_view_roster(viewer, org)
     page = queries.org_page(org, with_roster=roster_visible)
     policy = ContactPolicy(viewer, [*page.current_people, *page.roster])
-    # Roster members with a transfer in progress, and who is on the way in (one query).
-    markers = roster_markers(org.id, [p.id for p in page.roster]) if roster_visible else None
+    roster_ids = [p.id for p in page.roster] if roster_visible else None
     return render(
         "orgs/show.html",
         "org",
@@ -73,9 +73,8 @@ def show(org_id: int) -> str:
         policy=policy,
         roster_visible=roster_visible,
         can_manage=can_manage_org(viewer, org),
-        transfer_markers=markers,
-        liaisons=liaison.for_org(viewer, org),
-        liaison_committee=org if is_committee(org) and can_view_committee(viewer, org) else None,
+        # What other features add: 转接中 markers on the roster, the liaisons (定点联系).
+        **page_parts("orgs.show", viewer=viewer, org=org, roster_ids=roster_ids),
     )
 
 
@@ -87,3 +86,15 @@ def show(org_id: int) -> str:
 def lookup() -> str:
     """`<option>` elements for an organisation `<datalist>` (empty for an empty query)."""
     return org_picker(page=False)
+
+
+# Parts of the regions' pages (added in orgs.init_app; see web/pages.py).
+
+
+def region_page_part(*, region: Region | None, **_: Any) -> dict[str, Any]:
+    """Live organisations per child of a region (of the provinces for None) and, for a
+    region, the query of those located in it directly, for its page to paginate."""
+    part: dict[str, Any] = {"counts": queries.org_counts(region)}
+    if region is not None:
+        part["orgs_query"] = queries.orgs_select(region)
+    return part

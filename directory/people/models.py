@@ -96,6 +96,11 @@ class Person(UserMixin, Model):
         back_populates="person", cascade="all, delete-orphan"
     )
 
+    @property
+    def is_any_org_admin(self) -> bool:
+        """A system admin, or the admin of at least one organisation."""
+        return self.is_admin or bool(self.admin_of)
+
     def get_id(self) -> str:
         # "id:session token:sign-in time:remember" (see accounts/loader.py). The token is
         # part of the id, so replacing it (logout, password change) ends every session

@@ -47,7 +47,7 @@ def is_org_admin(viewer: Person | None, org: Organisation) -> bool:
 
 def is_any_org_admin(viewer: Person | None) -> bool:
     """True for a system admin or anyone who administers at least one organisation."""
-    return bool(viewer and viewer.is_authenticated and (viewer.is_admin or viewer.admin_of))
+    return bool(viewer and viewer.is_authenticated and viewer.is_any_org_admin)
 
 
 def _in_subtree(manager_org_ids: set[int], path: str) -> bool:

@@ -10,10 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from directory.audit import services as audit_services
 from directory.core.enums import Visibility
 from directory.core.errors import ValidationError
-from directory.liaison import services as liaison
+from directory.core.signals import contacts_shown
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker, pick_org
@@ -30,8 +29,8 @@ from directory.people.permissions import (
     is_org_admin,
 )
 from directory.people.picker import person_choice
-from directory.transfers.accepting import open_transfer_ids
 from directory.web.args import page_arg
+from directory.web.pages import page_parts
 from directory.web.picker import PickerField, typed_query
 from directory.web.rendering import render
 from directory.web.responses import redirect_after_change
@@ -81,7 +80,8 @@ def profile_context(person: Person) -> dict[str, Any]:
 
 
 def profile_page_context(person: Person) -> dict[str, Any]:
-    """What the whole profile page shows: the profile, and whether a transfer is open."""
+    """What the whole profile page shows: the profile, and what other features add to it
+    (whether a transfer is open, the organisations the person is liaison for)."""
     viewer = current_user._get_current_object()
     org = person.membership_org
     return {
@@ -89,8 +89,7 @@ def profile_page_context(person: Person) -> dict[str, Any]:
         # The member themself or an admin of their organisation may start a transfer.
         "can_start_transfer": org is not None
         and (viewer.id == person.id or is_org_admin(viewer, org)),
-        "in_transfer": bool(open_transfer_ids([person.id])),
-        "liaison_orgs": liaison.for_member(viewer, person),
+        **page_parts("people.show", viewer=viewer, person=person),
     }
 
 
@@ -113,8 +112,11 @@ def show(person_id: int) -> str:
     context = profile_page_context(person)
     shown = [row["field"] for row in context["contacts"] if row["visible"] and row["value"]]
     page = render("people/show.html", "profile", **context)
-    # After rendering: the commit expires the loaded objects, which the page would reload.
-    audit_services.contacts_revealed(current_user, person, shown)
+    # After rendering: the audit log's commit expires the loaded objects, which the page
+    # would reload.
+    contacts_shown.send(
+        None, viewer=current_user._get_current_object(), person=person, fields=shown
+    )
     return page
 
 

@@ -6,7 +6,7 @@ import functools
 import logging
 import unicodedata
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,10 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from directory.core.enums import RegionLevel
 from directory.core.errors import Conflict, PermissionDenied, ValidationError
+from directory.core.signals import region_merging
 from directory.core.uow import unit_of_work
 from directory.extensions import db
-from directory.orgs.models import Organisation
-from directory.people.models import Person
 from directory.regions.models import Region
 from directory.regions.services import (
     MAX_NAME,
@@ -26,6 +25,9 @@ from directory.regions.services import (
     region_by_code,
     subtree_filter,
 )
+
+if TYPE_CHECKING:  # the actor is a person (people is above regions)
+    from directory.people.models import Person
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -161,29 +163,31 @@ def merge_regions(actor: Person | None, source_code: str, target_code: str) -> R
         )
     what = f"{source.code} {source.name} into {target.code} {target.name}"
     # A failure here (e.g. no free code left under B) rolls the whole merge back.
-    moved_orgs = _move_subtree(source, target)
-    db.session.flush()  # children point at B before A goes, so A has none left to orphan
+    _recode_subtree(source, target)
+    # What lies in A itself moves to B: organisations (orgs), groups (groups).
+    moved = [
+        str(n)
+        for _receiver, n in region_merging.send(None, source_id=source.id, target_id=target.id)
+    ]
+    db.session.flush()  # everything points at B before A goes, so A has nothing to orphan
     db.session.delete(source)
-    log.info("admin %s merged region %s (%d organisations moved)", actor.id, what, moved_orgs)  # type: ignore[union-attr]  # _require_admin: not None
+    log.info("admin %s merged region %s (moved: %s)", actor.id, what, ", ".join(moved))  # type: ignore[union-attr]  # _require_admin: not None
     return target
 
 
-def _move_subtree(source: Region, target: Region) -> int:
-    """Move A's organisations to B and recode A's descendants under B; returns orgs moved.
+def _recode_subtree(source: Region, target: Region) -> None:
+    """Recode A's descendants under B.
 
     Done through the ORM, not bulk UPDATEs, so change listeners (the search outbox) see
-    every moved organisation and recoded region.
+    every recoded region.
     """
-    orgs = db.session.scalars(select(Organisation).where(Organisation.region_id == source.id)).all()
-    for org in orgs:
-        org.region_id = target.id
     subtree = db.session.scalars(
         select(Region)
         .where(subtree_filter(Region.code, source.code), Region.id != source.id)
         .order_by(Region.code)
     ).all()
     if not subtree:
-        return len(orgs)
+        return
     child_len = NEXT_LENGTH[len(source.code)]
     children = [r for r in subtree if r.parent_id == source.id]
     taken = set(db.session.scalars(select(Region.code).where(Region.parent_id == target.id)))
@@ -205,4 +209,3 @@ def _move_subtree(source: Region, target: Region) -> int:
         if r.parent_id == source.id:
             r.parent_id = target.id
         r.code = code
-    return len(orgs)

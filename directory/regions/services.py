@@ -21,7 +21,6 @@ from directory.core.numbers import is_region_code
 from directory.core.sql import startswith
 from directory.core.uow import unit_of_work
 from directory.extensions import db
-from directory.orgs.models import Organisation
 from directory.regions.models import Region
 
 log = logging.getLogger(__name__)
@@ -166,31 +165,3 @@ def children_select(region: Region | None) -> Any:
     """A SELECT of a region's children (provinces for None), ordered by code, for paging."""
     parent = Region.parent_id.is_(None) if region is None else Region.parent_id == region.id
     return select(Region).where(parent).order_by(Region.code)
-
-
-def org_counts(region: Region | None) -> dict[str, int]:
-    """Live organisations per child subtree, keyed by child code, in one query.
-
-    The region's own code, if present, counts the organisations located in it directly;
-    the sum of all values is the count for its whole subtree.
-    """
-    length = NEXT_LENGTH.get(len(region.code) if region else 0, 12)
-    key = func.substr(Region.code, 1, length)
-    query = (
-        select(key, func.count(Organisation.id))
-        .join(Organisation, Organisation.region_id == Region.id)
-        .where(Organisation.dissolved_at.is_(None))
-        .group_by(key)
-    )
-    if region is not None:
-        query = query.where(subtree_filter(Region.code, region.code))
-    return {k: n for k, n in db.session.execute(query)}
-
-
-def orgs_select(region: Region) -> Any:
-    """A SELECT of the live organisations located directly in a region, by name."""
-    return (
-        select(Organisation)
-        .where(Organisation.region_id == region.id, Organisation.dissolved_at.is_(None))
-        .order_by(Organisation.name, Organisation.id)
-    )

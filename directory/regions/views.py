@@ -17,6 +17,7 @@ from directory.regions.forms import MergeForm, RenameForm, VillageForm
 from directory.regions.models import Region
 from directory.regions.picker import REFINE_BUTTON, level_options, picked_code
 from directory.web.args import page_arg, parse_int
+from directory.web.pages import page_parts
 from directory.web.rendering import render
 
 bp = Blueprint("regions", __name__, url_prefix="/regions")
@@ -50,8 +51,10 @@ def show_context(chain: list[Region], **forms: Any) -> dict[str, Any]:
     """Everything templates/regions/show.html needs (forms given override the blank ones)."""
     region = chain[-1]
     children = _paginate(regions.children_select(region), "page", CHILDREN_PER_PAGE)
-    orgs = _paginate(regions.orgs_select(region), "opage", ORGS_PER_PAGE)
-    counts = regions.org_counts(region)
+    # The organisations in the region and its subtree (the orgs feature adds them).
+    parts = page_parts("regions.show", region=region)
+    orgs = _paginate(parts.pop("orgs_query"), "opage", ORGS_PER_PAGE)
+    counts = parts["counts"]
     keep_c, keep_o = {"opage": orgs.page}, {"page": children.page}
     ctx: dict[str, Any] = {
         "region": region,
@@ -85,7 +88,7 @@ def show_block() -> str:
 def index() -> str:
     """The provinces, with the number of organisations in each."""
     provinces = db.session.scalars(regions.children_select(None)).all()
-    counts = regions.org_counts(None)
+    counts = page_parts("regions.index", region=None)["counts"]
     return render("regions/index.html", "provinces", provinces=provinces, counts=counts, picked="")
 
 
@@ -97,7 +100,8 @@ def go() -> Response | tuple[str, int] | str:
     if code and REFINE_BUTTON not in request.args:
         return redirect(url_for("regions.show", code=code))
     provinces = db.session.scalars(regions.children_select(None)).all()
-    ctx = {"provinces": provinces, "counts": regions.org_counts(None), "picked": code}
+    counts = page_parts("regions.index", region=None)["counts"]
+    ctx = {"provinces": provinces, "counts": counts, "picked": code}
     if not code and REFINE_BUTTON not in request.args:
         return render("regions/index.html", "jump", error=_("请选择地区。"), **ctx), 422
     return render("regions/index.html", "jump", **ctx)

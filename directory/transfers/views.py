@@ -246,3 +246,19 @@ def _do(action: str, form: Any, transfer_id: int, to_org: Organisation) -> bool:
             form.note.data,
         )
     return True
+
+
+# Parts of other features' pages (added in transfers.init_app; see web/pages.py).
+
+
+def org_page_part(*, org: Organisation, roster_ids: list[int] | None, **_: Any) -> dict[str, Any]:
+    """The organisation page: roster members with a transfer in progress, and who is on
+    the way in (one query; nothing when the viewer may not see the roster)."""
+    if roster_ids is None:
+        return {"transfer_markers": None}
+    return {"transfer_markers": accepting.roster_markers(org.id, roster_ids)}
+
+
+def profile_part(*, person: Person, **_: Any) -> dict[str, Any]:
+    """The profile: whether the person has a transfer in progress (转接中)."""
+    return {"in_transfer": bool(accepting.open_transfer_ids([person.id]))}

@@ -8,9 +8,12 @@ from sqlalchemy import func, select
 
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from directory.extensions import db
+from directory.groups import services as groups
+from directory.groups.models import Group
 from directory.orgs.models import Organisation
 from directory.regions import editing as regions
 from directory.regions.models import Region
+from directory.web.links import offline_request
 from tests.factories import make_org, make_region
 
 HX = {"HX-Request": "true"}
@@ -192,6 +195,18 @@ def test_merge_moves_everything_and_recodes(client, auth, admin, world, merge_wo
     assert "merged region 511303 高坪区 into 511302 顺庆区" in caplog.text
     page = client.get("/regions/511302").get_data(as_text=True)
     assert "已将“高坪区”并入“顺庆区”" in page and "白塔街道" in page
+
+
+def test_merge_moves_the_groups_placed_in_the_region(app, admin, world, merge_world):
+    """A group's region follows a merge (before, deleting the region left it with none)."""
+    with offline_request():
+        group = groups.create_group(
+            admin, groups.GroupInput(name="高坪青年群", region_id=merge_world["source"].id)
+        )
+    db.session.commit()
+    regions.merge_regions(admin, "511303", "511302")
+    db.session.expire_all()
+    assert db.session.get(Group, group.id).region_id == world.shunqing.id
 
 
 def test_merge_keeps_free_suffixes(app, admin, world):
