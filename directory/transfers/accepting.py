@@ -35,6 +35,13 @@ S = TransferState
 _PERSON_REF = re.compile(r"#(\d{1,12})\s*$")
 
 
+def open_transfer(person_id: int) -> Transfer | None:
+    """The person's transfer in progress, if any (at most one is open at a time)."""
+    return db.session.scalar(
+        select(Transfer).where(Transfer.person_id == person_id, Transfer.state.in_(OPEN_STATES))
+    )
+
+
 def open_transfer_ids(person_ids: Iterable[int]) -> set[int]:
     """Which of these people have a transfer in progress (the "转接中" marker; one query)."""
     ids = set(person_ids)

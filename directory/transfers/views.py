@@ -29,6 +29,7 @@ from directory.transfers.forms import (
     StepForm,
 )
 from directory.transfers.models import TransferAction, TransferReason
+from directory.transfers.permissions import can_view_transfer
 from directory.web.rendering import render, wants_fragment
 from directory.web.responses import redirect_after_change
 
@@ -259,6 +260,12 @@ def org_page_part(*, org: Organisation, roster_ids: list[int] | None, **_: Any) 
     return {"transfer_markers": accepting.roster_markers(org.id, roster_ids)}
 
 
-def profile_part(*, person: Person, **_: Any) -> dict[str, Any]:
-    """The profile: whether the person has a transfer in progress (转接中)."""
-    return {"in_transfer": bool(accepting.open_transfer_ids([person.id]))}
+def profile_part(*, viewer: Person, person: Person, **_: Any) -> dict[str, Any]:
+    """The profile: whether the person has a transfer in progress (转接中), and that
+    transfer when the viewer may open it (the page links to it instead of offering to
+    start another, which would be refused)."""
+    transfer = accepting.open_transfer(person.id)
+    return {
+        "in_transfer": transfer is not None,
+        "open_transfer": transfer if transfer and can_view_transfer(viewer, transfer) else None,
+    }

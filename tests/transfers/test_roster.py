@@ -32,3 +32,24 @@ def test_profile_page_shows_marker_while_in_transfer(client, auth, cadre, outsid
     auth.login(outsider)
     assert "转接中" in client.get(f"/people/{cadre.id}").get_data(as_text=True)
     assert "转接中" not in client.get(f"/people/{outsider.id}").get_data(as_text=True)
+
+
+def test_profile_links_to_the_open_transfer_instead_of_starting_another(
+    client, auth, cadre, org_admin, outsider, submitted
+):
+    """Who may open the transfer gets 查看转接 to it; nobody is offered 发起转接 while one is
+    open (it would be refused); an outsider sees only the marker."""
+    for viewer in (cadre, org_admin):
+        auth.login(viewer)
+        html = client.get(f"/people/{cadre.id}").get_data(as_text=True)
+        assert f'href="/transfers/{submitted.id}"' in html and "查看转接" in html
+        assert "发起转接" not in html
+        auth.logout()
+    auth.login(outsider)
+    html = client.get(f"/people/{cadre.id}").get_data(as_text=True)
+    assert "转接中" in html and "查看转接" not in html and "发起转接" not in html
+    auth.logout()
+    svc.withdraw(cadre, submitted.id, submitted.version)
+    auth.login(cadre)
+    html = client.get(f"/people/{cadre.id}").get_data(as_text=True)
+    assert "发起转接" in html and "查看转接" not in html
