@@ -14,12 +14,9 @@ __all__ = ["init_app", "record", "record_once"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the `flask audit` commands and what the log listens to."""
-    from directory.audit import cli, services, views
-    from directory.core.signals import contacts_shown
+    """Register the blueprint and the `flask audit` commands."""
+    from directory.audit import cli, views
 
     app.config.setdefault("AUDIT_RETENTION_DAYS", 3 * 365)
     app.register_blueprint(views.bp)
     cli.register(app)
-    # A profile that showed contact fields (people sends it; people is below audit).
-    contacts_shown.connect(services.on_contacts_shown)

@@ -54,13 +54,6 @@ def contacts_revealed(viewer: Person, person: Person, fields: list[str]) -> None
         )
 
 
-def on_contacts_shown(
-    _sender: object, *, viewer: Person, person: Person, fields: list[str]
-) -> None:
-    """Receiver of `core.signals.contacts_shown`: records the reveal."""
-    contacts_revealed(viewer, person, fields)
-
-
 @dataclass(frozen=True)
 class AuditFilter:
     """What the audit page filters by; every part optional."""

@@ -18,8 +18,3 @@ positions_changed = _signals.signal("positions-changed")
 region_merging = _signals.signal("region-merging")
 # sender: None; kwargs: list_id (a person list is about to be deleted)
 list_removed = _signals.signal("list-removed")
-
-# sender: None; kwargs: viewer, person, fields (contact fields of person a page has just
-# shown viewer). Sent after the page rendered, outside any transaction: the receiver (the
-# audit log) records it in a unit of work of its own.
-contacts_shown = _signals.signal("contacts-shown")

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from directory.audit import services as audit_services
 from directory.core.enums import Visibility
 from directory.core.errors import ValidationError
-from directory.core.signals import contacts_shown
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.picker import org_choice, org_picker, pick_org
@@ -112,11 +112,8 @@ def show(person_id: int) -> str:
     context = profile_page_context(person)
     shown = [row["field"] for row in context["contacts"] if row["visible"] and row["value"]]
     page = render("people/show.html", "profile", **context)
-    # After rendering: the audit log's commit expires the loaded objects, which the page
-    # would reload.
-    contacts_shown.send(
-        None, viewer=current_user._get_current_object(), person=person, fields=shown
-    )
+    # After rendering: the commit expires the loaded objects, which the page would reload.
+    audit_services.contacts_revealed(current_user, person, shown)
     return page
 
 
