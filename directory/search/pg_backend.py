@@ -58,18 +58,18 @@ _DOC = "search_document"
 
 
 _UPSERT = sql(
-    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, cur_order, fv_id, rl2_id, rl4_id,
-        rl6_id, rl9_id, rl12_id, digest)
-    VALUES (:doc_type, :key, :terms, :sort, :cur_order, :fv_id, :rl2_id, :rl4_id, :rl6_id,
-        :rl9_id, :rl12_id, :digest)
+    f"""INSERT INTO {_DOC} (doc_type, key, terms, sort, fv_id, rl2_id, rl4_id, rl6_id,
+        rl9_id, rl12_id, digest)
+    VALUES (:doc_type, :key, :terms, :sort, :fv_id, :rl2_id, :rl4_id, :rl6_id, :rl9_id,
+        :rl12_id, :digest)
     ON CONFLICT (doc_type, key) DO UPDATE SET terms = EXCLUDED.terms, sort = EXCLUDED.sort,
-        cur_order = EXCLUDED.cur_order, fv_id = EXCLUDED.fv_id, rl2_id = EXCLUDED.rl2_id,
-        rl4_id = EXCLUDED.rl4_id, rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id,
-        rl12_id = EXCLUDED.rl12_id, digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
+        fv_id = EXCLUDED.fv_id, rl2_id = EXCLUDED.rl2_id, rl4_id = EXCLUDED.rl4_id,
+        rl6_id = EXCLUDED.rl6_id, rl9_id = EXCLUDED.rl9_id, rl12_id = EXCLUDED.rl12_id,
+        digest = EXCLUDED.digest, pad = EXCLUDED.pad"""
 )
 # The columns a rebuild copies in (`COPY`, after it deleted every row of the type).
 _COLUMNS = (
-    *("doc_type", "key", "terms", "sort", "cur_order", "fv_id"),
+    *("doc_type", "key", "terms", "sort", "fv_id"),
     *("rl2_id", "rl4_id", "rl6_id", "rl9_id", "rl12_id", "digest"),
 )
 _COPY = f"COPY {_DOC} ({', '.join(_COLUMNS)}) FROM STDIN"
@@ -147,7 +147,6 @@ def _row(doc_type: str, doc: Doc) -> dict[str, Any]:
         "key": doc.key,
         "terms": _terms(doc),
         "sort": doc.sort or str(doc.key),
-        "cur_order": 0 if "current" in doc.filters.get("status", ()) else 1,
         "fv": " ".join(sorted(f"{k}:{v}" for k in facets for v in doc.filters.get(k, ()))),
         "digest": doc.digest,
     }
