@@ -16,9 +16,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = str(INSTANCE / "index")
-    # PostgreSQL backend: `maintenance_work_mem` of a rebuild's transaction while it builds
-    # the new table's indexes (pg_backend._Staged; "" keeps the server's setting).
-    SEARCH_BUILD_MEMORY = "512MB"
+    # PostgreSQL backend: `gin_pending_list_limit` and `work_mem` of a rebuild's transaction
+    # while it loads the new table (pg_backend._Staged; "" keeps the server's settings).
+    SEARCH_REBUILD_MEMORY = "32MB"
     # ... and how long (seconds) its commit waits for readers to let go of the live table
     # before it copies the new rows into it instead of swapping the table in.
     SEARCH_SWAP_WAIT = 2.0

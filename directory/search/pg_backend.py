@@ -76,6 +76,8 @@ _COLUMNS = (
     *("doc_type", "key", "terms", "sort", "fv_id"),
     *("rl2_id", "rl4_id", "rl6_id", "rl9_id", "rl12_id", "digest"),
 )
+# Binary: the server does not parse every array (and psycopg formats them faster).
+_COPY_TYPES = ("varchar", "int4", "text[]", "text", *("int4",) * 6, "varchar")
 # A rebuild loads into a table of its own and swaps it in at commit (`_Staged`) unless it
 # would carry more rows of other document types than the type itself holds (and more
 # than this): then it deletes and copies in place.
@@ -438,6 +440,13 @@ _GRANTS = sql(
     "END, a.privilege_type, a.is_grantable "
     "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = CAST(:t AS regclass)"
 )
+_SET_MEMORY = sql(
+    "SELECT set_config('gin_pending_list_limit', :m, true), set_config('work_mem', :m, true)"
+)
+_RESET_MEMORY = sql(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings "
+    "WHERE name IN ('gin_pending_list_limit', 'work_mem')"
+)
 _SWAPS = "search_pending_swaps"  # Session.info: the staged tables to swap in at commit
 
 
@@ -445,30 +454,34 @@ class _Staged:
     """A rebuild's new `search_document`, loaded beside the live one (issue 13).
 
     Created in the rebuild's transaction like the live table (columns, defaults,
-    storage, check constraints, table options, comment), without its indexes: the
-    documents are copied into a heap with no index to update. `build_indexes` then
-    builds each index of the live table in one pass (a sorted GIN build instead of a
-    million inserts into a live GIN index) under temporary names. At the commit of the
-    rebuild's session (`before_commit`) `swap` locks the live table against writes, copies
-    the other document types' rows across (their writers hold no lock meanwhile: a write
-    committed before the swap is carried, a later one waits for the lock and then goes to
-    the new table by name), drops it and gives the new table, its indexes and constraints
-    the live names. Readers keep reading the live table until the swap, and wait for the
-    rebuild's commit (moments) from then on; a rebuild that fails or rolls back leaves
-    nothing behind (the table belongs to its transaction). The owner and the privileges
-    granted on the live table are given to the new one.
+    storage, check constraints, table options, comment) with its indexes under
+    temporary names, so the load never touches the live table and its index: no dead
+    rows, no deletes to vacuum, and no concurrent reader. That lets the transaction
+    raise `gin_pending_list_limit` (and `work_mem`, which merging the pending list
+    uses) for the new table's GIN index: the copied rows' keys are appended to the
+    pending list and merged into the index a few thousand documents at a time, while
+    the next batches are built (a larger list would leave more to merge at the end;
+    `finish` merges the rest, so that readers never scan a pending list).
+
+    At the commit of the rebuild's session (`before_commit`) `swap` locks the live table,
+    copies the other document types' rows across (a write committed before the swap is
+    carried; a later one waits for the lock, then goes to the new table by its name),
+    drops it and gives the new table, its indexes and constraints the live names; the
+    owner and the privileges granted on the live table go to the new one. Readers keep
+    reading the live table until the swap, and wait for the commit (moments) from then
+    on. A rebuild that fails or rolls back leaves nothing behind: the table belongs to
+    its transaction.
     """
 
-    def __init__(self, session: Session, doc_type: str) -> None:
+    def __init__(self, session: Session, doc_type: str, memory: str | None) -> None:
         if not doc_type.isidentifier() or not doc_type.isascii() or len(doc_type) > 20:
             raise ValueError(f"document type {doc_type!r} cannot name a table")
         self.doc_type = doc_type
         self.table = f"{_DOC}_new_{doc_type.lower()}"
+        self.ready = False
         options, comment, owner, user, columns = session.execute(_TABLE, {"t": _DOC}).one()
         self.owner = owner if owner != user else None
         self.columns = ", ".join(columns)
-        # (temporary name, live name, whether a constraint's)
-        self.renames: list[tuple[str, str, bool]] = []
         like = " ".join(
             f"INCLUDING {part}"
             for part in ("DEFAULTS", "STORAGE", "COMPRESSION", "COMMENTS", "CONSTRAINTS")
@@ -477,33 +490,44 @@ class _Staged:
         session.execute(sql(f"CREATE TABLE {self.table} (LIKE {_DOC} {like}){with_options}"))
         if comment is not None:
             session.execute(sql(f"COMMENT ON TABLE {self.table} IS {_literal(session, comment)}"))
-
-    def build_indexes(self, session: Session, memory: str | None) -> None:
-        """Build the live table's indexes on the loaded table, under temporary names.
-
-        `memory` (e.g. "512MB") is the transaction's `maintenance_work_mem`: what a GIN
-        build sorts in memory before it writes (with too little it merges many runs)."""
+        self.renames = self._create_indexes(session)
+        self.gin = [t for t, _n, _c, method in self.renames if method == "gin"]
         if memory:
-            session.execute(
-                sql("SELECT set_config('maintenance_work_mem', :m, true)"), {"m": memory}
-            )
+            session.execute(_SET_MEMORY, {"m": memory})
+        self.swap_at_commit(session)
+
+    def _create_indexes(self, session: Session) -> list[tuple[str, str, bool, str]]:
+        """The live table's indexes on the new one, under temporary names: (temporary
+        name, live name, whether a constraint's, access method)."""
         suffix = self.table[len(_DOC) :]
+        renames = []
         for name, definition, constraint, constraint_def in session.execute(
             _INDEXES, {"t": _DOC}
         ).all():
             temporary = f"{name[: 63 - len(suffix)]}{suffix}"
+            head, _, tail = definition.partition(" ON ")
+            if not head.endswith(f" {name}") or " USING " not in tail:
+                raise RuntimeError(f"unexpected index definition: {definition}")
+            _table, _, using = tail.partition(" USING ")
             if constraint is not None:  # a primary key or unique constraint: its index
                 session.execute(
                     sql(f"ALTER TABLE {self.table} ADD CONSTRAINT {temporary} {constraint_def}")
                 )
             else:
-                head, _, tail = definition.partition(" ON ")
-                if not head.endswith(f" {name}") or " USING " not in tail:
-                    raise RuntimeError(f"unexpected index definition: {definition}")
-                _table, _, using = tail.partition(" USING ")
                 kind = head[: -len(name)]
                 session.execute(sql(f"{kind}{temporary} ON {self.table} USING {using}"))
-            self.renames.append((temporary, constraint or name, constraint is not None))
+            method = using.split(" ", 1)[0]
+            renames.append((temporary, constraint or name, constraint is not None, method))
+        return renames
+
+    def finish(self, session: Session) -> None:
+        """After the load: merge what is left in the GIN pending lists; ready to swap."""
+        for index in self.gin:
+            session.execute(
+                sql("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index}
+            )
+        session.execute(_RESET_MEMORY)
+        self.ready = True
 
     def swap_at_commit(self, session: Session) -> None:
         """Swap the new table in when `session` commits (after `rebuild` has returned:
@@ -524,6 +548,8 @@ class _Staged:
         table instead (the slow path, as if there were no staged table)."""
         if session.scalar(sql("SELECT to_regclass(:t)"), {"t": self.table}) is None:
             return  # this session's transaction that created it has ended
+        if not self.ready:
+            raise RuntimeError(f"search rebuild of {self.doc_type}: committed unfinished")
         connection = session.connection()
         savepoint = connection.begin_nested()
         try:
@@ -559,7 +585,7 @@ class _Staged:
             session.execute(sql(f"ALTER TABLE {self.table} OWNER TO {_ident(self.owner)}"))
         session.execute(sql(f"DROP TABLE {_DOC}"))
         session.execute(sql(f"ALTER TABLE {self.table} RENAME TO {_DOC}"))
-        for temporary, name, is_constraint in self.renames:
+        for temporary, name, is_constraint, _method in self.renames:
             # Renaming a constraint renames its index too.
             if is_constraint:
                 session.execute(sql(f"ALTER TABLE {_DOC} RENAME CONSTRAINT {temporary} TO {name}"))
@@ -645,8 +671,9 @@ class PostgresBackend:
         if copy_into:
             # One statement per batch; psycopg waits for the server with the GIL released.
             driver = session.connection().connection.driver_connection
-            statement = f"COPY {copy_into} ({', '.join(_COLUMNS)}) FROM STDIN"
+            statement = f"COPY {copy_into} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
             with driver.cursor() as cursor, cursor.copy(statement) as out:  # type: ignore[union-attr]
+                out.set_types(_COPY_TYPES)
                 for r in rows:
                     out.write_row([r[c] for c in _COLUMNS])
         else:
@@ -687,21 +714,24 @@ class PostgresBackend:
     def rebuild(self, doc_type: str, session: Session, batches: Iterable[list[Doc]]) -> int:
         """Replace all documents in one transaction: readers see the old set until commit.
 
-        The new rows go into a table of their own (`_Staged`: no index while it loads),
-        whose indexes are built after the load and which takes the place of
-        `search_document` when `session` commits (carrying the other document types'
-        rows); unless the other types hold more rows than this one (and more than
-        SWAP_CARRY), when the type's rows are deleted and the new ones copied in place.
+        The new rows go into a table of their own (`_Staged`), which takes the place of
+        `search_document` when `session` commits, carrying the other document types'
+        rows; unless the other types hold more rows than this one (and more than
+        SWAP_CARRY): then the type's rows are deleted and the new ones copied in place.
         `search_form` is replaced in place. The rows of the next batch are built in a
         thread of their own (`_ahead`: loading and segmenting, Python) while this one's
-        are copied in (one `COPY` per batch; psycopg releases the GIL while it waits):
-        `batches` must not use `session` (sync.reindex reads them in a session of its own).
+        are copied in (one binary `COPY` per batch; psycopg releases the GIL while it
+        waits): `batches` must not use `session` (sync.reindex reads them in a session of
+        its own).
         """
         session.execute(_BUMP, {"t": doc_type})
         session.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
         own, other = session.execute(_COUNTS, {"t": doc_type}).one()
-        staged = _Staged(session, doc_type) if other <= max(own, SWAP_CARRY) else None
-        if staged is None:
+        staged = None
+        if other <= max(own, SWAP_CARRY):
+            memory = current_app.config.get("SEARCH_REBUILD_MEMORY")
+            staged = _Staged(session, doc_type, memory)
+        else:
             session.execute(sql(f"DELETE FROM {_DOC} WHERE doc_type = :t"), {"t": doc_type})
         target = staged.table if staged is not None else _DOC
         count = 0
@@ -712,9 +742,7 @@ class PostgresBackend:
                 self._store(session, batch, copy_into=target)
                 count += len(batch.rows)
         if staged is not None:
-            memory = current_app.config.get("SEARCH_BUILD_MEMORY")
-            staged.build_indexes(session, memory)
-            staged.swap_at_commit(session)
+            staged.finish(session)
         return count
 
     def optimise(self) -> None:
