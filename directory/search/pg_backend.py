@@ -443,9 +443,16 @@ _GRANTS = sql(
 _SET_MEMORY = sql(
     "SELECT set_config('gin_pending_list_limit', :m, true), set_config('work_mem', :m, true)"
 )
+# lz4 (when the server has it) compresses the copied `terms` arrays several times faster
+# than pglz, and the GIN merges and rechecks read them back faster; the values are the
+# same (the column keeps the server's default for other writes).
+_SET_LZ4 = sql(
+    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+)
 _RESET_MEMORY = sql(
     "SELECT set_config(name, reset_val, true) FROM pg_settings "
-    "WHERE name IN ('gin_pending_list_limit', 'work_mem')"
+    "WHERE name IN ('gin_pending_list_limit', 'work_mem', 'default_toast_compression')"
 )
 _SWAPS = "search_pending_swaps"  # Session.info: the staged tables to swap in at commit
 
@@ -494,6 +501,7 @@ class _Staged:
         self.gin = [t for t, _n, _c, method in self.renames if method == "gin"]
         if memory:
             session.execute(_SET_MEMORY, {"m": memory})
+        session.execute(_SET_LZ4)
         self.swap_at_commit(session)
 
     def _create_indexes(self, session: Session) -> list[tuple[str, str, bool, str]]:
