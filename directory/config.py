@@ -16,6 +16,12 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = str(INSTANCE / "index")
+    # PostgreSQL backend: `gin_pending_list_limit` and `work_mem` of a rebuild's transaction
+    # while it loads the new table (pg_backend._Staged; "" keeps the server's settings).
+    SEARCH_REBUILD_MEMORY = "32MB"
+    # ... and how long (seconds) its commit waits for readers to let go of the live table
+    # before it copies the new rows into it instead of swapping the table in.
+    SEARCH_SWAP_WAIT = 2.0
     REDIS_URL: str | None = None
     # A folder of reviewed GeoJSON maps for the statistics page (docs/DEPLOY.md): a file
     # <region code>.geojson draws the areas below that region; "" = tiles only.
@@ -143,5 +149,7 @@ class TestConfig(DevConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_FAST = True
     JOBS_BACKEND = "immediate"
+    # A test's own session often still holds the search table when it reindexes.
+    SEARCH_SWAP_WAIT = 0.5
     # Tests post forms directly; tests of CSRF itself turn it back on.
     WTF_CSRF_ENABLED = False

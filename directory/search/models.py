@@ -49,8 +49,6 @@ class SearchDocument(Model):
     set of the type's facet values and its `active` flag) and `rl2_id`..`rl12_id` (the
     sets of region codes of each division level), ids of `search_set`, give the posting
     lists of the facet values, provinces and cities in one pass grouped by set id.
-    `cur_order` (0 when the document holds a current position) is written but no longer
-    read since the bitsets (issue 13).
     """
 
     __tablename__ = "search_document"
@@ -58,7 +56,6 @@ class SearchDocument(Model):
         Index("ix_search_document_terms", "terms", postgresql_using="gin"),
         # Without doc_type: posting lists test the type per row (see pg_backend._postings).
         Index("ix_search_document_sort", "sort", "key"),
-        Index("ix_search_document_rank", "cur_order", "sort", "key"),
         {"postgresql_with": {"toast_tuple_target": 128}},
     )
 
@@ -66,7 +63,6 @@ class SearchDocument(Model):
     key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     terms: Mapped[list[str]] = mapped_column(_TEXTS, server_default="{}")
     sort: Mapped[str] = mapped_column(_SORT, server_default="")
-    cur_order: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     fv_id: Mapped[int] = mapped_column(server_default="0")
     rl2_id: Mapped[int | None]
     rl4_id: Mapped[int | None]

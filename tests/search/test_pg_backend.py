@@ -22,6 +22,7 @@ from directory.search.models import SearchOutbox
 from directory.search.query import Query, build_tree
 from tests.conftest import PG_URL
 from tests.search.helpers import names
+from tests.unit.test_migrations import empty_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL backend only")
 
@@ -232,3 +233,191 @@ def test_searches_see_the_old_set_until_the_rebuild_commits(pg, directory, monke
     assert _version() != version
     assert names(directory.cadre, q="曾国藩") == []
     assert names(directory.cadre, q="zhangtong") == ["张彤"]
+
+
+# The catalogue of `search_document`: what a rebuild's swap must leave as a migration made
+# it (column order without dropped columns; names of constraints and indexes included).
+SCHEMA = [
+    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attstorage, "
+    "a.attcompression, c.collname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+    "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+    "LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+    "WHERE a.attrelid = 'search_document'::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+    "ORDER BY a.attnum",
+    "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE conrelid = 'search_document'::regclass ORDER BY conname",
+    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisprimary, indisunique "
+    "FROM pg_index WHERE indrelid = 'search_document'::regclass ORDER BY 1",
+    "SELECT c.relname, c.relnamespace::regnamespace::text, c.reloptions, c.relpersistence, "
+    "c.relkind, pg_get_userbyid(c.relowner), c.relacl::text, obj_description(c.oid, 'pg_class'), "
+    "t.reloptions FROM pg_class c LEFT JOIN pg_class t ON t.oid = c.reltoastrelid "
+    "WHERE c.oid = 'search_document'::regclass",
+    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'search_document'::regclass ORDER BY 1",
+    "SELECT relname FROM pg_class WHERE relname LIKE 'search_document%' AND relkind IN ('r', 'i') "
+    "ORDER BY 1",
+]
+
+
+def _schema(conn) -> list[list[tuple]]:  # type: ignore[no-untyped-def]
+    return [[tuple(r) for r in conn.execute(text(q))] for q in SCHEMA]
+
+
+def _oid() -> int:
+    oid = db.session.scalar(text("SELECT 'search_document'::regclass::oid"))
+    db.session.rollback()  # holds no lock on the table any more
+    return int(oid)
+
+
+def _rows() -> list[tuple]:
+    rows = db.session.execute(
+        text(
+            "SELECT doc_type, key, terms, sort, fv_id, rl2_id, rl4_id, rl6_id, rl9_id, rl12_id, "
+            "digest, pad FROM search_document ORDER BY doc_type, key"
+        )
+    ).all()
+    forms = db.session.execute(text("SELECT * FROM search_form ORDER BY 1, 2")).all()
+    db.session.rollback()
+    return [tuple(r) for r in rows] + [tuple(r) for r in forms]
+
+
+def test_a_rebuild_swaps_in_a_table_loaded_beside_the_live_one(pg, directory) -> None:
+    """The new set is loaded into a table of its own that only the rebuild's transaction
+    sees; at its commit that table, with the live table's indexes and names, takes the
+    live table's place (a new table: its OID changes) holding the same rows."""
+    from sqlalchemy.orm import Session
+
+    from directory.search import sync
+
+    viewer = directory.org_admin
+    before, rows, oid = _pages(viewer, 3), _rows(), _oid()
+    with db.engine.connect() as conn:
+        schema = _schema(conn)
+    with Session(db.engine) as writing, Session(db.engine) as reading:
+        count = get_backend().rebuild("person", writing, sync._all_docs(reading, "person"))
+        assert count == db.session.scalar(select(func.count(Person.id)))
+        with db.engine.connect() as other:  # the staged table is the transaction's own
+            assert other.scalar(text("SELECT to_regclass('search_document_new_person')")) is None
+            assert other.scalar(text("SELECT 'search_document'::regclass::oid")) == oid
+        assert _pages(viewer, 3) == before
+        db.session.rollback()
+        writing.commit()
+    assert _oid() != oid
+    assert _rows() == rows
+    assert _pages(viewer, 3) == before
+    with db.engine.connect() as conn:
+        assert _schema(conn) == schema
+
+
+def test_a_busy_table_gets_the_new_rows_copied_in(pg, directory, monkeypatch) -> None:
+    """A reader that keeps the live table (a long transaction) past SEARCH_SWAP_WAIT: the
+    commit copies the new rows into the live table instead, with the same result."""
+    from directory.search import sync
+
+    monkeypatch.setitem(current_app.config, "SEARCH_SWAP_WAIT", 0.2)
+    viewer = directory.org_admin
+    before, rows, oid = _pages(viewer, 3), _rows(), _oid()
+    with db.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM search_document"))  # holds it until rollback
+        assert sync.reindex()["person"] == db.session.scalar(select(func.count(Person.id)))
+        db.session.rollback()
+        reader.rollback()
+    assert _oid() == oid
+    assert _rows() == rows
+    assert _pages(viewer, 3) == before
+    assert db.session.scalar(text("SELECT to_regclass('search_document_new_person')")) is None
+
+
+def test_other_types_rows_are_carried_or_kept(pg, directory, monkeypatch) -> None:
+    """A type's rebuild keeps every other type's rows: carried into the swapped-in table,
+    or, when the other types hold more rows than it (and than SWAP_CARRY), left where
+    they are while the type's rows are replaced in place."""
+    from directory.search import pg_backend, sync
+
+    people = db.session.scalar(select(func.count(Person.id)))
+    other = (
+        "INSERT INTO search_document (doc_type, key, terms, sort, digest) "
+        "SELECT 'other', g, ARRAY['n|x' || g], 'x' || g, 'd' || g FROM generate_series(1, :n) g"
+    )
+    db.session.execute(text(other), {"n": 3})
+    db.session.commit()
+    count_other = "SELECT count(*) FROM search_document WHERE doc_type = 'other'"
+    before, oid = _pages(directory.org_admin, 3), _oid()
+    sync.reindex()
+    assert _oid() != oid  # swapped in, the 3 rows carried
+    assert db.session.scalar(text(count_other)) == 3
+    assert _pages(directory.org_admin, 3) == before
+    db.session.execute(text("DELETE FROM search_document WHERE doc_type = 'other'"))
+    db.session.execute(text(other), {"n": people + 1})
+    db.session.commit()
+    monkeypatch.setattr(pg_backend, "SWAP_CARRY", 0)
+    oid = _oid()
+    sync.reindex()
+    assert _oid() == oid  # in place
+    assert db.session.scalar(text(count_other)) == people + 1
+    assert _pages(directory.org_admin, 3) == before
+
+
+def test_a_failed_swap_leaves_the_old_table(pg, directory, monkeypatch) -> None:
+    """The commit fails after the swap (here: right after it): the transaction rolls back
+    whole, the old table answers as before, the lock is free for the next reindex."""
+    from directory.search import pg_backend, sync
+
+    swap = pg_backend._Staged.swap
+
+    def failing_swap(self, session, wait):  # type: ignore[no-untyped-def]
+        swap(self, session, wait)
+        raise RuntimeError("the disk is full")
+
+    viewer = directory.org_admin
+    before, rows, oid = _pages(viewer, 3), _rows(), _oid()
+    monkeypatch.setattr(pg_backend._Staged, "swap", failing_swap)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        sync.reindex()
+    monkeypatch.setattr(pg_backend._Staged, "swap", swap)
+    assert _oid() == oid
+    assert _rows() == rows
+    assert _pages(viewer, 3) == before
+    assert sync.reindex()["person"] == db.session.scalar(select(func.count(Person.id)))
+    assert _oid() != oid
+    assert _pages(viewer, 3) == before
+
+
+def test_a_swapped_table_is_the_migrated_one(empty_url: str, tmp_path: Path) -> None:  # noqa: F811
+    """Upgrade an empty database, index it, reindex: the catalogue of `search_document`
+    (columns, storage, defaults, constraints, indexes, options, owner, grants) is the
+    migration's, the models still match it, and the migrations still downgrade it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from flask_migrate import downgrade, upgrade
+
+    from directory import create_app
+    from directory.config import TestConfig
+    from directory.core.sql import include_object_for
+    from directory.search import sync
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+        SEARCH_BACKEND = "postgres"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(text("GRANT SELECT ON search_document TO PUBLIC"))
+        db.session.add(Person(name="曾国藩", email="zeng@example.org"))
+        db.session.commit()
+        with db.engine.connect() as conn:
+            migrated = _schema(conn)
+            oid = conn.scalar(text("SELECT 'search_document'::regclass::oid"))
+        assert sync.reindex()["person"] == 1
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT 'search_document'::regclass::oid")) != oid
+            assert _schema(conn) == migrated
+            opts = {"include_object": include_object_for(conn.dialect.name)}
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
+            assert conn.scalar(text("SELECT count(*) FROM search_document")) == 1
+        assert diff == []
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -248,3 +248,47 @@ def test_0020_converts_a_filled_search_table(empty_url: str, tmp_path: Path) -> 
             assert sorted(storage) == [("fv", "p"), ("rl12", "p"), ("rl2", "p")]
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_0022_drops_cur_order_and_the_downgrade_refills_it(empty_url: str, tmp_path: Path) -> None:
+    """`cur_order` and its index go; the downgrade brings both back, the column filled from
+    `terms` on PostgreSQL (0 for a current position, `f|status:current`)."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_url
+        SEARCH_INDEX_DIR = str(tmp_path / "index")
+
+    app = create_app(Config)
+    pg = bool(PG_URL)
+    terms = (
+        ["ARRAY['n|甲', 'f|status:current']", "ARRAY['n|乙', 'f|status:former']"]
+        if pg
+        else ["'{}'", "'{}'"]
+    )
+    with app.app_context():
+        upgrade(revision="0021")
+        with db.engine.begin() as conn:
+            for key, value in enumerate(terms, start=1):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO search_document (doc_type, key, terms, sort, cur_order,"
+                        f" fv_id, digest) VALUES ('person', {key}, {value}, '', 1, 0, '')"
+                    )
+                )
+        upgrade(revision="0022")
+        with db.engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            columns = {c["name"] for c in inspector.get_columns("search_document")}
+            indexes = {i["name"] for i in inspector.get_indexes("search_document")}
+            assert "cur_order" not in columns and "ix_search_document_rank" not in indexes
+            assert conn.scalar(sa.text("SELECT count(*) FROM search_document")) == 2
+        downgrade(revision="0021")
+        with db.engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("search_document")}
+            assert "ix_search_document_rank" in indexes
+            back = conn.execute(sa.text("SELECT key, cur_order FROM search_document ORDER BY 1"))
+            assert back.all() == ([(1, 0), (2, 1)] if pg else [(1, 1), (2, 1)])
+        with db.engine.begin() as conn:  # (0020's downgrade wants their sets)
+            conn.execute(sa.text("DELETE FROM search_document"))
+        downgrade(revision="base")
+        db.engine.dispose()
