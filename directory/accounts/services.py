@@ -127,7 +127,7 @@ def create_account(
         if membership_org_id is None:
             raise ValidationError(_("请选择团组织。"), field="membership_org")
         org = db.session.get(Organisation, membership_org_id)
-        from directory.people.permissions import is_org_admin
+        from directory.orgs.permissions import is_org_admin
 
         if org is not None and not is_org_admin(actor, org):
             raise PermissionDenied(_("你只能为自己管理的团组织创建账号。"))

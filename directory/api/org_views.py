@@ -23,12 +23,18 @@ from directory.extensions import db
 from directory.orgs import queries
 from directory.orgs.permissions import can_view_roster
 from directory.orgs.queries import TreeNode
+from directory.people.org_pages import cadre_counts, org_people
 from directory.people.permissions import ContactPolicy
 from directory.regions import services as regions
 from directory.regions.models import Region
 
 
-def _node(n: TreeNode) -> dict[str, Any]:
+def _nodes(nodes: list[TreeNode]) -> list[dict[str, Any]]:
+    cadres = cadre_counts([n.org.id for n in nodes])
+    return [_node(n, cadres.get(n.org.id, 0)) for n in nodes]
+
+
+def _node(n: TreeNode, cadre_count: int) -> dict[str, Any]:
     o = n.org
     return {
         "id": o.id,
@@ -38,7 +44,7 @@ def _node(n: TreeNode) -> dict[str, Any]:
         "region": o.region.code,
         "dissolved": o.is_dissolved,
         "child_count": n.child_count,
-        "cadre_count": n.cadre_count,
+        "cadre_count": cadre_count,
     }
 
 
@@ -49,7 +55,7 @@ def organisations() -> Response:
     parent: int | None = request.context.query.parent  # type: ignore[attr-defined]  # set by spectree
     parent_id = None if parent is None else queries.get_org(parent).id
     nodes = queries.tree_nodes(parent_id)
-    return respond.ok({"items": [_node(n) for n in nodes]})
+    return respond.ok({"items": _nodes(nodes)})
 
 
 @bp.route("/organisations/<id:org_id>")
@@ -57,7 +63,7 @@ def organisations() -> Response:
 def organisation(org_id: int) -> Response:
     """One organisation: where it sits, its children, the size of its membership."""
     org = queries.get_org(org_id)
-    page = queries.org_page(org, with_roster=False)
+    people = org_people(org, with_roster=False)
     return respond.ok(
         {
             "id": org.id,
@@ -67,9 +73,9 @@ def organisation(org_id: int) -> Response:
             "region": org.region.code,
             "dissolved": org.is_dissolved,
             "parent_id": org.parent_id,
-            "ancestors": [respond.org_ref(a) for a in page.ancestors],
-            "children": [_node(n) for n in page.children],
-            "member_count": page.member_count,
+            "ancestors": [respond.org_ref(a) for a in queries.ancestors(org)],
+            "children": _nodes(queries.tree_nodes(org.id)),
+            "member_count": people.member_count,
             "roster_visible": can_view_roster(current_user, org),
         }
     )
@@ -80,8 +86,8 @@ def organisation(org_id: int) -> Response:
 def organisation_cadres(org_id: int) -> Response:
     """The organisation's cadres (confirmed posts), current and former, with visible contacts."""
     org = queries.get_org(org_id)
-    page = queries.org_page(org, with_roster=False)
-    policy = ContactPolicy(current_user, [p.person for p in [*page.current, *page.former]])
+    people = org_people(org, with_roster=False)
+    policy = ContactPolicy(current_user, [p.person for p in [*people.current, *people.former]])
 
     def row(pos: Any) -> dict[str, Any]:
         return {
@@ -94,7 +100,7 @@ def organisation_cadres(org_id: int) -> Response:
         }
 
     return respond.ok(
-        {"current": [row(p) for p in page.current], "former": [row(p) for p in page.former]}
+        {"current": [row(p) for p in people.current], "former": [row(p) for p in people.former]}
     )
 
 

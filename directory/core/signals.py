@@ -18,3 +18,8 @@ positions_changed = _signals.signal("positions-changed")
 region_merging = _signals.signal("region-merging")
 # sender: None; kwargs: list_id (a person list is about to be deleted)
 list_removed = _signals.signal("list-removed")
+# sender: None; kwargs: org_id (an organisation is about to be dissolved). Receivers return
+# (rows, message): a SELECT of what still lives in it (current cadres) and a function of
+# their number saying so. It is dissolved only while every such SELECT is empty, checked
+# again in the UPDATE itself, so a row added meanwhile wins.
+org_dissolving = _signals.signal("org-dissolving")

@@ -27,8 +27,8 @@ from directory.groups.models import (
 )
 from directory.groups.post_models import Post, Thread
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import is_org_admin
 
 
 def _signed_in(viewer: Person | None) -> bool:

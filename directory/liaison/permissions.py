@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from directory.core.enums import OrgLevel
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import is_org_admin
 
 COMMITTEE_LEVELS = (OrgLevel.TOWNSHIP,)
 

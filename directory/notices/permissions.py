@@ -11,8 +11,9 @@ from sqlalchemy import ColumnElement, literal, or_, true
 
 from directory.notices.models import Notice
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import is_any_org_admin, is_org_admin
+from directory.people.permissions import is_any_org_admin
 
 
 def can_compose(viewer: Person | None, org: Organisation) -> bool:

@@ -11,7 +11,6 @@ from directory.orgs.models import Organisation
 from directory.regions.forms import RegionField
 from directory.regions.picker import REFINE_BUTTON
 from directory.web.forms import BaseForm, TrimmedStringField
-from directory.web.picker import PickerField
 
 
 class OrgRegionField(RegionField):
@@ -51,9 +50,3 @@ class OrgForm(BaseForm):
             return
         floor = parent.level.rank if parent is not None else -1
         self.level.choices = [(m.value, m.label) for m in OrgLevel if m.rank > floor]
-
-
-class AdminForm(BaseForm):
-    """Appoint an admin: an existing account, picked by name, pinyin, organisation or e-mail."""
-
-    person = PickerField(_l("新管理员"))

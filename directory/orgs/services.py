@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 
-from directory import audit
 from directory.core import time as clock
 from directory.core.enums import OrgLevel, Sector
 from directory.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from directory.core.messages import _m
 from directory.core.numbers import is_region_code, reference_id
+from directory.core.signals import org_dissolving
 from directory.core.uow import unit_of_work
 from directory.extensions import db
-from directory.notifications.services import notify
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
 from directory.orgs.permissions import can_create_top_level, can_manage_org
-from directory.people.models import OrgAdmin, Person, Position
 from directory.regions.models import Region
+
+if TYPE_CHECKING:
+    from directory.people.models import Person
 
 _REF = re.compile(r"#(\d{1,12})\s*$")
 
@@ -64,25 +64,23 @@ def resolve_org_reference(text: str, *, allow_dissolved: bool = False) -> Organi
 NAME_MIN, NAME_MAX = 2, 100
 
 
-def _get_org(org_id: int, *, lock: bool = False) -> Organisation:
+def managed_org(
+    actor: Person, org_id: int, *, live: bool = False, lock: bool = False
+) -> Organisation:
+    """The organisation `org_id` if `actor` may manage it (NotFound, PermissionDenied); with
+    `live`, Conflict when it is dissolved. `lock` serialises concurrent changes below one
+    organisation on PostgreSQL (services; views read without it)."""
     query = select(Organisation).where(Organisation.id == org_id)
     if lock:
-        # Serialises concurrent changes below one organisation on PostgreSQL.
         query = query.with_for_update()
     org = db.session.scalar(query)
     if org is None:
         raise NotFound(_("团组织不存在。"))
-    return org
-
-
-def _require_manager(actor: Person, org: Organisation) -> None:
     if not can_manage_org(actor, org):
         raise PermissionDenied(_("你没有管理该团组织的权限。"))
-
-
-def _require_live(org: Organisation) -> None:
-    if org.is_dissolved:
+    if live and org.is_dissolved:
         raise Conflict(_("团组织“%(name)s”已撤销，不能再修改。", name=org.name))
+    return org
 
 
 def _clean_name(name: str, parent_id: int | None, exclude_id: int | None = None) -> str:
@@ -142,7 +140,8 @@ def _clean_level(level: str | OrgLevel, parent: Organisation | None) -> OrgLevel
     return value
 
 
-def _org_link(org: Organisation) -> str:
+def org_link(org: Organisation) -> str:
+    """The organisation page's URL, for notifications."""
     # Services also run from the CLI, where there is no request to build a URL from.
     return url_for("orgs.show", org_id=org.id) if has_request_context() else f"/orgs/{org.id}"
 
@@ -164,9 +163,7 @@ def create_organisation(
             if not can_create_top_level(actor):
                 raise PermissionDenied(_("只有系统管理员可以创建顶级团组织。"))
         else:
-            parent = _get_org(parent_id, lock=True)
-            _require_manager(actor, parent)
-            _require_live(parent)
+            parent = managed_org(actor, parent_id, live=True, lock=True)
         org = Organisation(
             name=_clean_name(name, parent_id),
             level=_clean_level(level, parent),
@@ -190,9 +187,7 @@ def update_organisation(
     """Change the name, sector and region of a live organisation."""
 
     def work() -> Organisation:
-        org = _get_org(org_id, lock=True)
-        _require_manager(actor, org)
-        _require_live(org)
+        org = managed_org(actor, org_id, live=True, lock=True)
         org.name = _clean_name(name, org.parent_id, exclude_id=org.id)
         org.sector = _clean_sector(sector)
         org.region = _clean_region(region_code)
@@ -206,8 +201,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
     """Mark an organisation dissolved; refused while it has live children or current cadres."""
 
     def work() -> Organisation:
-        org = _get_org(org_id, lock=True)
-        _require_manager(actor, org)
+        org = managed_org(actor, org_id, lock=True)
         if org.is_dissolved:
             raise Conflict(_("团组织“%(name)s”已经撤销。", name=org.name))
         live_children = db.session.scalar(
@@ -219,23 +213,15 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
             raise ValidationError(
                 _("还有 %(n)d 个未撤销的下级组织，请先撤销它们。", n=live_children)
             )
-        cadres = db.session.scalar(
-            select(func.count())
-            .select_from(Position)
-            .where(
-                Position.organisation_id == org.id,
-                Position.grants_access,
-                Position.end_date.is_(None),
-            )
-        )
-        if cadres:
-            raise ValidationError(_("还有 %(n)d 名现任团干部，请先结束他们的职务。", n=cadres))
+        # What other features keep alive in it (people: current cadres).
+        keepers = [kept for _receiver, kept in org_dissolving.send(None, org_id=org.id)]
+        for rows, message in keepers:
+            n = db.session.scalar(select(func.count()).select_from(rows.subquery()))
+            if n:
+                raise ValidationError(message(n))
         # The same conditions again in the UPDATE: a child or a post added meanwhile wins.
         live_child = select(Organisation.id).where(
             Organisation.parent_id == org_id, Organisation.dissolved_at.is_(None)
-        )
-        current_post = select(Position.id).where(
-            Position.organisation_id == org_id, Position.grants_access, Position.end_date.is_(None)
         )
         done = db.session.execute(  # an UPDATE: a CursorResult with a rowcount
             update(Organisation)
@@ -243,7 +229,7 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
                 Organisation.id == org_id,
                 Organisation.dissolved_at.is_(None),
                 ~live_child.exists(),
-                ~current_post.exists(),
+                *(~rows.exists() for rows, _message in keepers),
             )
             .values(dissolved_at=clock.now())
             .execution_options(synchronize_session=False)
@@ -255,72 +241,6 @@ def dissolve_organisation(actor: Person, org_id: int) -> Organisation:
 
     with unit_of_work():
         return work()
-
-
-def add_org_admin(actor: Person, org_id: int, person_id: int) -> Person:
-    """Make an existing, active account an admin of the organisation."""
-
-    def work() -> Person:
-        org = _get_org(org_id, lock=True)
-        _require_manager(actor, org)
-        _require_live(org)
-        person = db.session.scalar(
-            select(Person).where(Person.id == person_id, Person.is_active_account)
-        )
-        if person is None:
-            raise ValidationError(_("该账号不存在或已停用。"), field="person")
-        exists = db.session.scalar(
-            select(OrgAdmin.id).where(
-                OrgAdmin.organisation_id == org.id, OrgAdmin.person_id == person.id
-            )
-        )
-        if exists is not None:
-            raise ValidationError(
-                _("%(name)s 已经是该组织的管理员。", name=person.name), field="person"
-            )
-        db.session.add(OrgAdmin(organisation_id=org.id, person_id=person.id))
-        audit.record("org.admin_add", actor=actor, subject_person=person, org=org)
-        notify(
-            [person.id],
-            "org_admin_added",
-            _m("你已被设为“%(org)s”的管理员。", org=org.name),
-            _org_link(org),
-        )
-        return person
-
-    with unit_of_work():
-        return work()
-
-
-def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
-    """Remove an admin; the last one may not remove themself unless a system admin."""
-
-    def work() -> None:
-        org = _get_org(org_id, lock=True)
-        _require_manager(actor, org)
-        row = db.session.scalar(
-            select(OrgAdmin).where(
-                OrgAdmin.organisation_id == org.id, OrgAdmin.person_id == person_id
-            )
-        )
-        if row is None:
-            raise NotFound(_("此人不是该组织的管理员。"))
-        if person_id == actor.id and not actor.is_admin:
-            # Any other appointment on the org or above it keeps the org administered.
-            others = db.session.scalar(
-                select(func.count()).where(
-                    OrgAdmin.organisation_id.in_(org.ancestor_ids), OrgAdmin.id != row.id
-                )
-            )
-            if not others:
-                raise ValidationError(
-                    _("你是该组织唯一的管理员，不能移除自己。请先添加另一位管理员。")
-                )
-        audit.record("org.admin_remove", actor=actor, subject_person=row.person, org=org)
-        db.session.delete(row)
-
-    with unit_of_work():
-        work()
 
 
 def move_region(_sender: object, *, source_id: int, target_id: int) -> str:

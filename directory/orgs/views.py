@@ -11,7 +11,6 @@ from directory.orgs import queries
 from directory.orgs.permissions import can_create_top_level, can_manage_org, can_view_roster
 from directory.orgs.picker import org_picker
 from directory.orgs.services import lookup as lookup_orgs
-from directory.people.permissions import ContactPolicy
 from directory.regions.models import Region
 from directory.web.pages import page_parts
 from directory.web.rendering import render, wants_fragment
@@ -29,15 +28,18 @@ def index() -> str:
     """
     q = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable()).strip()
     me = current_user._get_current_object()
+    nodes = queries.tree_nodes(None)
     return render(
         "orgs/index.html",
         "tree",
-        nodes=queries.tree_nodes(None),
+        nodes=nodes,
         can_create=can_create_top_level(me),
         q=q,
         matches=lookup_orgs(q, limit=50) if q else [],
         my_org=me.membership_org
         or (me.current_positions[0].organisation if me.current_positions else None),
+        # What other features add: the current cadres beside each organisation (people).
+        **page_parts("orgs.index", nodes=nodes),
     )
 
 
@@ -46,12 +48,14 @@ def index() -> str:
 def children(org_id: int) -> str:
     """One level of the tree: a fragment for htmx, a page of its own without JavaScript."""
     org = queries.get_org(org_id)
+    nodes = queries.tree_nodes(org.id)
     return render(
         "orgs/children.html",
         "nodes",
         org=org,
         ancestors=[] if wants_fragment() else queries.ancestors(org),
-        nodes=queries.tree_nodes(org.id),
+        nodes=nodes,
+        **page_parts("orgs.children", nodes=nodes),
     )
 
 
@@ -62,19 +66,20 @@ def show(org_id: int) -> str:
     viewer = current_user._get_current_object()
     org = queries.get_org(org_id)
     roster_visible = can_view_roster(viewer, org)
-    page = queries.org_page(org, with_roster=roster_visible)
-    policy = ContactPolicy(viewer, [*page.current_people, *page.roster])
-    roster_ids = [p.id for p in page.roster] if roster_visible else None
+    children = queries.tree_nodes(org.id)
     return render(
         "orgs/show.html",
         "org",
-        page=page,
-        org=page.org,
-        policy=policy,
+        org=org,
+        ancestors=queries.ancestors(org),
+        children=children,
         roster_visible=roster_visible,
         can_manage=can_manage_org(viewer, org),
-        # What other features add: 转接中 markers on the roster, the liaisons (定点联系).
-        **page_parts("orgs.show", viewer=viewer, org=org, roster_ids=roster_ids),
+        # What other features add: the cadres, admins and roster, and the children's
+        # cadre counts (people); 转接中 markers on the roster (transfers); the liaisons.
+        **page_parts(
+            "orgs.show", viewer=viewer, org=org, roster_visible=roster_visible, nodes=children
+        ),
     )
 
 

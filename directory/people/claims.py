@@ -25,10 +25,10 @@ from directory.core.uow import transactional
 from directory.extensions import db
 from directory.notifications.services import notify
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person, Position
 from directory.people.permissions import (
     can_review_position,
-    is_org_admin,
     org_admins_query,
     reviewable_claims_clause,
 )

@@ -152,3 +152,10 @@ class RejectClaimForm(BaseForm):
 
 class DecideClaimForm(BaseForm):
     """Confirm: only the CSRF token."""
+
+
+class AdminForm(BaseForm):
+    """Appoint an organisation admin: an existing account, picked by name, pinyin,
+    organisation or e-mail."""
+
+    person = PickerField(_l("新管理员"))

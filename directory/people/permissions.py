@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstanceState
 from directory.core.enums import PositionStatus, Visibility
 from directory.extensions import db
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import admin_org_ids, is_org_admin
 from directory.people.models import OrgAdmin, Person, Position
 
 ContactField = Literal["phone", "email", "wechat"]
@@ -29,20 +30,6 @@ def register_affiliation_source(source: AffiliationSource) -> None:
     """Let another area say which people share something (a group) with whom."""
     if source not in _affiliation_sources:
         _affiliation_sources.append(source)
-
-
-def admin_org_ids(viewer: Person) -> set[int]:
-    """Organisations the viewer administers directly (their subtrees are implied)."""
-    return {a.organisation_id for a in viewer.admin_of}
-
-
-def is_org_admin(viewer: Person | None, org: Organisation) -> bool:
-    """System admin, or admin of `org` or of one of its ancestors."""
-    if viewer is None or not viewer.is_authenticated:
-        return False
-    if viewer.is_admin:
-        return True
-    return bool(admin_org_ids(viewer) & set(org.ancestor_ids))
 
 
 def is_any_org_admin(viewer: Person | None) -> bool:

@@ -15,6 +15,7 @@ from directory.core.enums import Visibility
 from directory.core.errors import ValidationError
 from directory.orgs.matching import find_orgs
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.orgs.picker import org_choice, org_picker, pick_org
 from directory.people import services as people
 from directory.people.colleagues import former_colleagues
@@ -26,7 +27,6 @@ from directory.people.permissions import (
     can_edit_profile,
     can_manage_position,
     can_see_position,
-    is_org_admin,
 )
 from directory.people.picker import person_choice
 from directory.web.args import page_arg

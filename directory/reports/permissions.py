@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, true
 
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import is_org_admin
 from directory.reports.models import InfoReport
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import is_org_admin
 
 
 def can_view_stats(viewer: Person | None, org: Organisation) -> bool:

@@ -11,8 +11,8 @@ from typing import Any, TypeGuard
 from sqlalchemy import ColumnElement, false, or_, select
 
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import admin_org_ids, is_org_admin
 from directory.people.models import Person
-from directory.people.permissions import admin_org_ids, is_org_admin
 from directory.transfers.models import Transfer, TransferBatch
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from directory.core.errors import DomainError
 from directory.extensions import db
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import admin_org_ids
 from directory.orgs.picker import pick_org
 from directory.people.models import Person
-from directory.people.permissions import admin_org_ids
 from directory.people.picker import person_choice
 from directory.people.services import pick_people
 from directory.transfers import accepting

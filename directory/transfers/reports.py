@@ -353,7 +353,7 @@ def waiting_for(viewer: Person, limit: int = 5) -> tuple[int, list[Transfer]]:
 
 
 def _admin_paths(viewer: Person) -> list[str]:
-    from directory.people.permissions import admin_org_ids
+    from directory.orgs.permissions import admin_org_ids
 
     ids = admin_org_ids(viewer)
     if not ids:

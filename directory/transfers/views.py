@@ -15,9 +15,10 @@ from directory.core.errors import DomainError
 from directory.core.numbers import parse_id
 from directory.extensions import db
 from directory.orgs.models import Organisation
+from directory.orgs.permissions import admin_org_ids
 from directory.orgs.picker import org_choice, org_picker
 from directory.people.models import Person
-from directory.people.permissions import admin_org_ids, is_any_org_admin
+from directory.people.permissions import is_any_org_admin
 from directory.people.picker import person_choice
 from directory.transfers import accepting, picking, reports
 from directory.transfers import services as svc

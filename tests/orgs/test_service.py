@@ -13,6 +13,7 @@ from directory.extensions import db
 from directory.notifications.models import Notification
 from directory.orgs import services as svc
 from directory.orgs.models import Organisation
+from directory.people import org_admins
 from directory.people.models import OrgAdmin
 from tests.factories import make_person
 
@@ -100,7 +101,7 @@ def test_errors_write_nothing(world, org_admin, cadre):
         )
     assert _org_count() == 6
     with pytest.raises(ValidationError):
-        svc.add_org_admin(org_admin, world.county_org.id, 999_999)
+        org_admins.add_org_admin(org_admin, world.county_org.id, 999_999)
     assert db.session.scalar(select(func.count()).select_from(OrgAdmin)) == 1
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
 
@@ -157,11 +158,11 @@ def test_dissolve_rules(world, admin, cadre):
 
 def test_remove_admin_rules(world, org_admin, admin):
     helper = make_person(name="助手", email="helper@example.org")
-    svc.add_org_admin(org_admin, world.county_org.id, helper.id)
-    svc.remove_org_admin(org_admin, world.county_org.id, helper.id)
+    org_admins.add_org_admin(org_admin, world.county_org.id, helper.id)
+    org_admins.remove_org_admin(org_admin, world.county_org.id, helper.id)
     with pytest.raises(ValidationError):
-        svc.remove_org_admin(org_admin, world.county_org.id, org_admin.id)
+        org_admins.remove_org_admin(org_admin, world.county_org.id, org_admin.id)
     with pytest.raises(NotFound):
-        svc.remove_org_admin(org_admin, world.county_org.id, helper.id)
-    svc.remove_org_admin(admin, world.county_org.id, org_admin.id)
+        org_admins.remove_org_admin(org_admin, world.county_org.id, helper.id)
+    org_admins.remove_org_admin(admin, world.county_org.id, org_admin.id)
     assert db.session.scalar(select(func.count()).select_from(OrgAdmin)) == 0
