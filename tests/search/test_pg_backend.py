@@ -360,9 +360,9 @@ def test_other_types_rows_are_carried_or_kept(pg, directory, monkeypatch) -> Non
 def test_a_failed_swap_leaves_the_old_table(pg, directory, monkeypatch) -> None:
     """The commit fails after the swap (here: right after it): the transaction rolls back
     whole, the old table answers as before, the lock is free for the next reindex."""
-    from directory.search import pg_backend, sync
+    from directory.search import pg_staged, sync
 
-    swap = pg_backend._Staged.swap
+    swap = pg_staged.StagedTable.swap
 
     def failing_swap(self, session, wait):  # type: ignore[no-untyped-def]
         swap(self, session, wait)
@@ -370,10 +370,10 @@ def test_a_failed_swap_leaves_the_old_table(pg, directory, monkeypatch) -> None:
 
     viewer = directory.org_admin
     before, rows, oid = _pages(viewer, 3), _rows(), _oid()
-    monkeypatch.setattr(pg_backend._Staged, "swap", failing_swap)
+    monkeypatch.setattr(pg_staged.StagedTable, "swap", failing_swap)
     with pytest.raises(RuntimeError, match="disk is full"):
         sync.reindex()
-    monkeypatch.setattr(pg_backend._Staged, "swap", swap)
+    monkeypatch.setattr(pg_staged.StagedTable, "swap", swap)
     assert _oid() == oid
     assert _rows() == rows
     assert _pages(viewer, 3) == before
@@ -421,3 +421,137 @@ def test_a_swapped_table_is_the_migrated_one(empty_url: str, tmp_path: Path) -> 
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_a_writer_of_another_type_never_waits_for_a_rebuild(pg, directory) -> None:
+    """A rebuild adds value sets that a writer of another type needs at the same moment:
+    the sets are committed as the rebuild adds them, so the writer goes on at once (it
+    used to wait for the rebuild's transaction, which at its commit waited for the
+    writer's hold on `search_document`: a deadlock PostgreSQL broke by failing one)."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from directory.search.documents import Doc
+
+    backend = get_backend()
+    region = {"reg": ["5199"], "reg_cur": ["519901"]}  # value sets nobody holds yet
+    new = Doc(key=990_001, names=["新人"], pinyin=[], org_text="", body="", filters=region)
+    other = Doc(key=7, names=["他型"], pinyin=[], org_text="", body="", filters=region)
+    done: list[str] = []
+    app = current_app._get_current_object()
+
+    def write_other_type() -> None:
+        with app.app_context(), Session(db.engine) as session:
+            # A delete first: the writer holds `search_document` while it adds the sets.
+            backend.apply("other", session, [other], {8})
+            session.commit()
+        done.append("written")
+
+    with Session(db.engine) as rebuilding:
+        assert backend.rebuild("person", rebuilding, [[new]]) == 1
+        writer = threading.Thread(target=write_other_type)
+        writer.start()
+        writer.join(timeout=10)
+        waited = writer.is_alive()
+        if waited:
+            rebuilding.rollback()  # let it go on, then fail
+            writer.join()
+        assert not waited, "the writer of another type waited for the rebuild"
+        rebuilding.commit()
+    assert done == ["written"]
+    rows = db.session.execute(
+        text("SELECT doc_type, key FROM search_document ORDER BY doc_type, key")
+    ).all()
+    assert [tuple(r) for r in rows] == [("other", 7), ("person", 990_001)]
+    sets = db.session.scalars(
+        text("SELECT count(DISTINCT id) FROM search_set WHERE value LIKE '%5199%'")
+    ).one()
+    assert sets == 2  # each set once: (4, reg:5199) and (6, reg_cur:519901)
+
+
+def test_a_swap_keeps_an_owner_other_than_the_connecting_user(pg, directory) -> None:
+    """Deployed, the tables may belong to a migration role while the app connects as
+    another: the swapped-in table goes to the live table's owner, with its grants."""
+    import uuid
+
+    from directory.search import sync
+
+    owner = f"search_owner_{uuid.uuid4().hex[:12]}"
+    with db.engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {owner} NOLOGIN"))
+        conn.execute(text(f"ALTER TABLE search_document OWNER TO {owner}"))
+        conn.execute(text(f"GRANT SELECT ON search_document TO {owner}"))
+    try:
+        oid = _oid()
+        assert sync.reindex()["person"] == db.session.scalar(select(func.count(Person.id)))
+        db.session.rollback()
+        assert _oid() != oid  # swapped in
+        with db.engine.connect() as conn:
+            assert (
+                conn.scalar(
+                    text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = :o"),
+                    {"o": _oid()},
+                )
+                == owner
+            )
+        assert names(directory.cadre, q="曾国藩") == ["曾国藩"]
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE search_document OWNER TO CURRENT_USER"))
+            conn.execute(text(f"DROP OWNED BY {owner}"))
+            conn.execute(text(f"DROP ROLE {owner}"))
+
+
+def test_readers_go_on_while_the_swap_waits_for_the_table(pg, directory, monkeypatch) -> None:
+    """A reader holds the live table when the swap starts: the swap asks for the lock in
+    short attempts, so readers arriving meanwhile are held up for one attempt at most
+    (one request waiting the whole time queued every new reader behind it), and the
+    swap still happens once the first reader lets go."""
+    import threading
+    import time
+
+    from directory.search import pg_staged, sync
+
+    monkeypatch.setitem(current_app.config, "SEARCH_SWAP_WAIT", 5.0)
+    app = current_app._get_current_object()
+    swapping = threading.Event()
+    swap = pg_staged.StagedTable.swap
+
+    def signalling_swap(self, session, wait):  # type: ignore[no-untyped-def]
+        swapping.set()
+        swap(self, session, wait)
+
+    monkeypatch.setattr(pg_staged.StagedTable, "swap", signalling_swap)
+    reads: list[bool] = []
+
+    def read_meanwhile() -> None:
+        swapping.wait(timeout=60)
+        with app.app_context(), db.engine.connect() as conn:
+            end = time.monotonic() + 0.8
+            while time.monotonic() < end:
+                try:  # held up longer than 0.5 s: failed
+                    conn.execute(text("SET LOCAL lock_timeout = '500ms'"))
+                    conn.execute(text("SELECT key FROM search_document LIMIT 1"))
+                    reads.append(True)
+                except Exception:
+                    reads.append(False)
+                conn.rollback()
+                time.sleep(0.05)
+
+    oid = _oid()
+    with db.engine.connect() as holder:
+        holder.execute(text("SELECT count(*) FROM search_document"))  # holds it
+        release = threading.Timer(1.2, holder.rollback)
+        reader = threading.Thread(target=read_meanwhile)
+        swapping_started = threading.Thread(target=lambda: swapping.wait(60) and release.start())
+        reader.start()
+        swapping_started.start()
+        assert sync.reindex()["person"] == db.session.scalar(select(func.count(Person.id)))
+        reader.join()
+        swapping_started.join()
+        release.join()
+    db.session.rollback()
+    assert _oid() != oid  # swapped in once the holder let go
+    assert len(reads) >= 3 and all(reads), reads
