@@ -142,3 +142,6 @@ class SearchVersion(Model):
 
     doc_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+    # The version of the last write that may have changed the rank order (migration 0023):
+    # a process whose rank order was read at it keeps the order after other writes.
+    order_version: Mapped[int | None] = mapped_column(BigInteger)

@@ -12,7 +12,8 @@ construction. Each process keeps, per document type, the rank order (the keys by
 `sort`) and an LRU of posting lists as bitsets, built at one *version* of the table:
 every write sets `search_version.version` to its transaction's id, in its transaction,
 and every search reads it first (one primary-key look-up); at another version the
-process reads the rank order again and drops its bitsets. So a search sees every write
+process drops its bitsets, and reads the rank order again only if the write may have
+changed it (`order_version`: a document added, removed or re-sorted). So a search sees every write
 committed before it started, from any process. The posting lists a search needs and
 does not hold are read in one statement (after one range scan of `search_form` when it
 has a pinyin prefix longer than 8 letters); the facet values from `search_set`.
@@ -116,18 +117,29 @@ _RESET = sql(
     "('enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan', "
     "'max_parallel_workers_per_gather', 'jit')"
 )
-# The writing transaction's id (never reused) becomes its document type's version.
+# The writing transaction's id (never reused) becomes its document type's version, and
+# its `order_version` too when the write may change the rank order (a document added,
+# removed or re-sorted; a rebuild): a process whose rank order was read at that order
+# version keeps it and drops only its posting lists (`PostgresBackend.bits`).
+_TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
 _BUMP = sql(
-    "INSERT INTO search_version (doc_type, version) "
-    "VALUES (:t, CAST(CAST(pg_current_xact_id() AS text) AS bigint)) "
+    f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
     "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version"
 )
-_VERSION = sql("SELECT version FROM search_version WHERE doc_type = :t")
-# The version and the rank order read in one statement (one snapshot).
-_ORDER = sql(
-    f"SELECT (SELECT version FROM search_version WHERE doc_type = :t), "
-    f"array_agg(key ORDER BY sort, key) FROM {_DOC} WHERE doc_type = :t"
+_BUMP_ORDER = sql(
+    f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
+    "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version, "
+    "order_version = EXCLUDED.order_version"
 )
+_VERSION = sql("SELECT version, order_version FROM search_version WHERE doc_type = :t")
+# The versions and the rank order read in one statement (one snapshot).
+_ORDER = sql(
+    f"SELECT v.version, v.order_version, (SELECT array_agg(key ORDER BY sort, key) FROM {_DOC} "
+    "WHERE doc_type = :t) FROM (SELECT 1) AS one "
+    "LEFT JOIN search_version v ON v.doc_type = :t"
+)
+# The stored sort of documents about to be written (does the write move any?).
+_SORTS = sql(f"SELECT key, sort FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)")
 _FORMS = sql(
     "INSERT INTO search_form (doc_type, form) SELECT :t, unnest(CAST(:forms AS text[])) "
     "ON CONFLICT DO NOTHING"
@@ -240,12 +252,20 @@ class _Bits(Bitsets):
     keys are sparse, a dict.
     """
 
-    def __init__(self, doc_type: str, version: int | None, keys: Sequence[int]) -> None:
+    def __init__(
+        self,
+        doc_type: str,
+        version: tuple[int | None, int | None],
+        keys: Sequence[int],
+        rank: array[int] | dict[int, int] | None = None,
+    ) -> None:
         super().__init__(len(keys))
-        self.doc_type, self.version, self.keys = doc_type, version, keys
-        top = max(keys, default=0)
+        self.doc_type, self.keys = doc_type, keys
+        self.version, self.order_version = version
         self._rank: array[int] | dict[int, int]
-        if top <= 4 * len(keys) + 1000:
+        if rank is not None:
+            self._rank = rank
+        elif (top := max(keys, default=0)) <= 4 * len(keys) + 1000:
             self._rank = array("i", [-1]) * (top + 1)
             for r, k in enumerate(keys):
                 self._rank[k] = r
@@ -256,6 +276,11 @@ class _Bits(Bitsets):
         dt = DOC_TYPES.get(doc_type)
         self._set_fields = {*(dt.facets if dt is not None else ()), *SET_FIELDS}
         self._passed: set[int] = set()  # kinds read by `set_pass`
+
+    def at(self, version: tuple[int | None, int | None]) -> _Bits:
+        """Bitsets at a later version that kept the rank order: the same order (and its
+        index), none of the posting lists, forms or value sets read at this one."""
+        return _Bits(self.doc_type, version, self.keys, self._rank)
 
     def key_at(self, rank: int) -> int:
         return self.keys[rank]
@@ -510,7 +535,8 @@ class PostgresBackend:
     def apply(self, doc_type: str, session: Session, upserts: list[Doc], deletes: set[int]) -> None:
         """Upsert and delete in the caller's transaction (committed with the outbox rows)."""
         if deletes or upserts:
-            session.execute(_BUMP, {"t": doc_type})
+            moves = bool(deletes) or self._moves(doc_type, session, upserts)
+            session.execute(_BUMP_ORDER if moves else _BUMP, {"t": doc_type})
         if deletes:
             session.execute(
                 sql(f"DELETE FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)"),
@@ -518,6 +544,18 @@ class PostgresBackend:
             )
         if upserts:
             self._write(doc_type, session, upserts)
+
+    @staticmethod
+    def _moves(doc_type: str, session: Session, upserts: list[Doc]) -> bool:
+        """Whether writing `upserts` adds a document or changes one's sort (its rank).
+
+        Writers of a type hold its advisory lock until they commit (`lock`, sync.drain),
+        so the stored sorts read here are the latest."""
+        if not upserts:
+            return False
+        rows = session.execute(_SORTS, {"t": doc_type, "keys": [d.key for d in upserts]})
+        stored: dict[int, str] = {key: sort for key, sort in rows}
+        return any(stored.get(d.key) != (d.sort or str(d.key)) for d in upserts)
 
     def rebuild(self, doc_type: str, session: Session, batches: Iterable[list[Doc]]) -> int:
         """Replace all documents in one transaction: readers see the old set until commit.
@@ -532,7 +570,7 @@ class PostgresBackend:
         waits): `batches` must not use `session` (sync.reindex reads them in a session of
         its own).
         """
-        session.execute(_BUMP, {"t": doc_type})
+        session.execute(_BUMP_ORDER, {"t": doc_type})
         session.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
         own, other = session.execute(_COUNTS, {"t": doc_type}).one()
         staged = None
@@ -571,7 +609,7 @@ class PostgresBackend:
     def clear(self, doc_type: str) -> None:
         """Drop every document of a type."""
         with db.engine.begin() as conn:
-            conn.execute(_BUMP, {"t": doc_type})
+            conn.execute(_BUMP_ORDER, {"t": doc_type})
             conn.execute(sql(f"DELETE FROM {_DOC} WHERE doc_type = :t"), {"t": doc_type})
             conn.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
 
@@ -591,13 +629,17 @@ class PostgresBackend:
         before it, from any process. A set built from a later state than its version
         says (a write committed between the two reads) is only read again once more.
         """
-        version = db.session.scalar(_VERSION, {"t": doc_type})
+        row = db.session.execute(_VERSION, {"t": doc_type}).one_or_none()
+        version: tuple[int | None, int | None] = (row[0], row[1]) if row else (None, None)
         with self._mutex:
             bits = self._bits.get(doc_type)
-        if bits is not None and bits.version == version:
+        if bits is not None and (bits.version, bits.order_version) == version:
             return bits
-        version, keys = db.session.execute(_ORDER, {"t": doc_type}).one()
-        bits = _Bits(doc_type, version, array("q", keys or []))
+        if bits is not None and version[1] is not None and bits.order_version == version[1]:
+            bits = bits.at(version)  # no document added, removed or moved since
+        else:
+            latest, order, keys = db.session.execute(_ORDER, {"t": doc_type}).one()
+            bits = _Bits(doc_type, (latest, order), array("q", keys or []))
         with self._mutex:
             self._bits[doc_type] = bits
         return bits

@@ -147,6 +147,42 @@ def test_another_process_write_is_seen_by_the_next_search(pg, directory) -> None
     assert names(directory.cadre, q="进程") == ["进程甲"]
 
 
+def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> None:
+    """A profile edit that leaves every document's place (its sort) as it was keeps the
+    process's rank order (the same array, not read again) and drops its posting lists;
+    a rename, a new person or a removal makes the next search read the order again. The
+    answers are right either way."""
+    backend = get_backend()
+    zeng = db.session.get(Person, directory.zeng.id)
+    assert names(directory.cadre, q="曾国藩") == ["曾国藩"]  # warm
+    before = backend.bits("person")  # type: ignore[attr-defined]
+    zeng.bio = "湘军统帅"
+    db.session.commit()  # auto-drain: an edit, the same sort
+    assert names(directory.cadre, q="湘军") == ["曾国藩"]
+    kept = backend.bits("person")  # type: ignore[attr-defined]
+    assert kept.version != before.version and kept.order_version == before.order_version
+    assert kept.keys is before.keys  # the rank order was not read again
+    assert kept.cached("body", "湘军") is not None and before.cached("body", "湘军") is None
+
+    zeng.name = "曾涤生"  # another sort: another place in the order
+    db.session.commit()
+    assert names(directory.cadre, q="曾涤生") == ["曾涤生"]
+    renamed = backend.bits("person")  # type: ignore[attr-defined]
+    assert renamed.order_version not in (None, kept.order_version)
+    assert renamed.keys is not kept.keys
+    assert [backend.bits("person").key_at(r) for r in range(renamed.size)] == list(  # type: ignore[attr-defined]
+        db.session.scalars(
+            text("SELECT key FROM search_document WHERE doc_type = 'person' ORDER BY sort, key")
+        )
+    )
+
+    db.session.add(Person(name="进程丙", email="third@example.org"))
+    db.session.commit()
+    assert names(directory.cadre, q="进程") == ["进程丙"]
+    added = backend.bits("person")  # type: ignore[attr-defined]
+    assert added.order_version != renamed.order_version and added.size == renamed.size + 1
+
+
 def test_a_rolled_back_write_leaves_no_stale_bitsets(pg, directory) -> None:
     """A search in the writing transaction sees its write; after the rollback the next
     search does not (the write's version, a transaction id, is never committed)."""

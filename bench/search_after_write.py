@@ -1,0 +1,116 @@
+"""The first search after a write, on the PostgreSQL backend (issue 13).
+
+    .venv/bin/python bench/search_after_write.py --database-url URL [--rounds 15]
+
+On a database seeded beforehand (flask db upgrade, regions load, seed-demo --cadres N,
+flask search reindex). Each round times one warm search, then the first search after a
+profile edit (the rank order is kept: `order_version` unchanged), then the first search
+after a new person (the rank order is read again, as every write made it before
+migration 0023), alternating in one process so both see the same load. Prints the medians
+and writes the "search-after-write" section of docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._report import machine, write_section
+
+ARGS = {"q": "委员", "region": "51"}  # a name and a region filter: facets over the province
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--database-url", required=True)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+
+    from sqlalchemy import func, select
+
+    from directory import create_app
+    from directory.extensions import db
+    from directory.people.models import Person
+    from directory.search import service, sync
+    from directory.search.backends import get_backend
+
+    app = create_app(
+        {
+            "ENV_NAME": "dev",
+            "SQLALCHEMY_DATABASE_URI": args.database_url,
+            "SEARCH_BACKEND": "postgres",
+            "SEARCH_AUTO_DRAIN": False,
+        }
+    )
+    times: dict[str, list[float]] = {"warm": [], "after an edit": [], "after a new person": []}
+    kept = 0
+    with app.test_request_context():
+        backend = get_backend()
+        viewer = db.session.scalar(select(Person).where(Person.is_admin).limit(1))
+        size = db.session.scalar(select(func.count(Person.id)))
+        edited = db.session.scalars(select(Person).order_by(Person.id).limit(args.rounds)).all()
+
+        def search() -> float:
+            db.session.rollback()  # a new transaction, as a request's
+            t = time.perf_counter()
+            service.search_people(viewer, service.parse(ARGS), per_page=20)
+            return time.perf_counter() - t
+
+        search()
+        added: list[Person] = []
+        for i, person in enumerate(edited):
+            times["warm"].append(search())
+            before = backend.bits("person")
+            person.bio = f"{person.bio or ''} 第{i}次修改"[-200:]
+            db.session.commit()
+            sync.drain()
+            times["after an edit"].append(search())
+            kept += backend.bits("person").keys is before.keys
+            new = Person(name=f"测试{i:03d}", email=f"after-write-{i}@bench.invalid")
+            db.session.add(new)
+            db.session.commit()
+            added.append(new)
+            sync.drain()
+            times["after a new person"].append(search())
+        for person in added:  # leave the data as it was
+            db.session.delete(person)
+        db.session.commit()
+        sync.drain()
+
+    def ms(values: list[float]) -> str:
+        return f"{statistics.median(values) * 1000:.1f} ms"
+
+    base = statistics.median(times["after a new person"])
+    rows = [
+        f"| {name} | {ms(v)} | {statistics.median(v) / base:.2f} |" for name, v in times.items()
+    ]
+    text = "\n".join(
+        [
+            "### The first search after a write (PostgreSQL backend)",
+            "",
+            machine(),
+            "",
+            f"{size:,} people; the query {ARGS} as the admin; {args.rounds} rounds, each a "
+            "warm search, the first search after a profile edit (bio), and the first after a "
+            f"new person, alternating (load {os.getloadavg()[0]:.1f} at the end). The rank "
+            f"order was kept after {kept} of {args.rounds} edits.",
+            "",
+            "| search | median | ÷ after a new person |",
+            "|---|---|---|",
+            *rows,
+        ]
+    )
+    print(text)
+    if not args.no_write:
+        write_section("search-after-write", text)
+
+
+if __name__ == "__main__":
+    main()
