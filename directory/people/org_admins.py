@@ -78,9 +78,7 @@ def remove_org_admin(actor: Person, org_id: int, person_id: int) -> None:
         db.session.delete(row)
 
 
-def current_posts_keep(
-    _sender: object, *, org_id: int
-) -> tuple[Select[Any], Callable[[int], str]]:
+def current_posts_keep(_sender: object, *, org_id: int) -> tuple[Select[Any], Callable[[int], str]]:
     """Receiver of `core.signals.org_dissolving`: current cadres keep an organisation."""
     rows = select(Position.id).where(
         Position.organisation_id == org_id, Position.grants_access, Position.end_date.is_(None)
