@@ -145,3 +145,7 @@ class SearchVersion(Model):
     # The version of the last write that may have changed the rank order (migration 0023):
     # a process whose rank order was read at it keeps the order after other writes.
     order_version: Mapped[int | None] = mapped_column(BigInteger)
+    # A write that moved nothing: the version it replaced and the keys it wrote (space
+    # separated; NULL past pg_backend.PATCH_KEYS), for processes one write behind (0024).
+    prev_version: Mapped[int | None] = mapped_column(BigInteger)
+    changed: Mapped[str | None] = mapped_column(Text)

@@ -122,16 +122,32 @@ _RESET = sql(
 # removed or re-sorted; a rebuild): a process whose rank order was read at that order
 # version keeps it and drops only its posting lists (`PostgresBackend.bits`).
 _TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
+# A write that moves no document also keeps the version it replaced and the keys it
+# wrote (appended when one transaction writes several times; NULL past PATCH_KEYS): a
+# process exactly one write behind patches its bitsets for those documents alone.
 _BUMP = sql(
     f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
-    "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version"
+    "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version, "
+    "prev_version = CASE WHEN search_version.version = EXCLUDED.version "
+    "THEN search_version.prev_version ELSE search_version.version END, "
+    "changed = CASE WHEN search_version.version <> EXCLUDED.version THEN CAST(:keys AS text) "
+    "WHEN search_version.changed IS NULL OR CAST(:keys AS text) IS NULL THEN NULL "
+    "ELSE search_version.changed || ' ' || CAST(:keys AS text) END"
 )
 _BUMP_ORDER = sql(
     f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
     "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version, "
-    "order_version = EXCLUDED.order_version"
+    "order_version = EXCLUDED.order_version, prev_version = NULL, changed = NULL"
 )
-_VERSION = sql("SELECT version, order_version FROM search_version WHERE doc_type = :t")
+_VERSION = sql(
+    "SELECT version, order_version, prev_version, changed FROM search_version WHERE doc_type = :t"
+)
+# The changed documents' keys with the version, in one snapshot (`_Bits.patched`).
+_CHANGED = sql(
+    f"SELECT v.version, d.key, d.terms FROM search_version v LEFT JOIN {_DOC} d "
+    "ON d.doc_type = v.doc_type AND d.key = ANY(CAST(:keys AS bigint[])) WHERE v.doc_type = :t"
+)
+PATCH_KEYS = 16  # more documents in one write: the posting lists are read again instead
 # The versions and the rank order read in one statement (one snapshot).
 _ORDER = sql(
     f"SELECT v.version, v.order_version, (SELECT array_agg(key ORDER BY sort, key) FROM {_DOC} "
@@ -281,6 +297,43 @@ class _Bits(Bitsets):
         """Bitsets at a later version that kept the rank order: the same order (and its
         index), none of the posting lists, forms or value sets read at this one."""
         return _Bits(self.doc_type, version, self.keys, self._rank)
+
+    def patched(self, version: tuple[int | None, int | None], keys: list[int]) -> _Bits | None:
+        """Bitsets at the next version, which wrote `keys` and moved none of them: each
+        cached posting list gets their bits from their stored `terms` (a filter value's
+        too: its `f|` key). The pinyin expansions are read again; the values of the facets
+        are kept unless the documents hold one they lack. None when the version read with
+        the documents is not `version` (a write meanwhile) or a key has no rank."""
+        rows = db.session.execute(_CHANGED, {"t": self.doc_type, "keys": keys}).all()
+        if not rows or rows[0][0] != version[0]:
+            return None
+        terms = {key: set(held) for _v, key, held in rows if key is not None}
+        ranks = dict(zip(terms, self.ranks_of(list(terms)), strict=True))
+        if len(terms) != len(set(keys)) or min(ranks.values(), default=-1) < 0:
+            return None
+        new = self.at(version)
+        with self._lock:
+            entries = list(self._cache.items())
+        for (field, text), bits in entries:
+            mark = MARKS.get(field)
+            if mark is None:  # `py*` unions and `values` lists
+                continue
+            key = f"{mark}|{text}"
+            for doc, rank in ranks.items():
+                if (key in terms[doc]) != bool(bits >> rank & 1):
+                    bits ^= 1 << rank
+            new.store(field, text, bits)
+        vocabulary = self._vocabulary
+        held = {t[2:] for ts in terms.values() for t in ts if t.startswith("f|")}
+        if vocabulary is not None and all(
+            _holds(vocabulary, v) for v in held if self.kind(v) is not None
+        ):
+            new._vocabulary = vocabulary
+            for entry, values in entries:
+                if entry[0] == "values":
+                    new.store(*entry, values)
+        new._passed = set(self._passed)
+        return new
 
     def key_at(self, rank: int) -> int:
         return self.keys[rank]
@@ -441,6 +494,12 @@ def _vocabulary() -> list[str]:
     return sorted({entry for value in rows for entry in value.split()})
 
 
+def _holds(words: list[str], word: str) -> bool:
+    """Whether the sorted list `words` holds `word`."""
+    i = bisect.bisect_left(words, word)
+    return i < len(words) and words[i] == word
+
+
 def _after(prefix: str) -> str:
     """The least string greater than every string starting with `prefix` (code points)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -535,8 +594,12 @@ class PostgresBackend:
     def apply(self, doc_type: str, session: Session, upserts: list[Doc], deletes: set[int]) -> None:
         """Upsert and delete in the caller's transaction (committed with the outbox rows)."""
         if deletes or upserts:
-            moves = bool(deletes) or self._moves(doc_type, session, upserts)
-            session.execute(_BUMP_ORDER if moves else _BUMP, {"t": doc_type})
+            if deletes or self._moves(doc_type, session, upserts):
+                session.execute(_BUMP_ORDER, {"t": doc_type})
+            else:
+                keys = sorted({d.key for d in upserts})
+                written = " ".join(map(str, keys)) if len(keys) <= PATCH_KEYS else None
+                session.execute(_BUMP, {"t": doc_type, "keys": written})
         if deletes:
             session.execute(
                 sql(f"DELETE FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)"),
@@ -636,7 +699,13 @@ class PostgresBackend:
         if bits is not None and (bits.version, bits.order_version) == version:
             return bits
         if bits is not None and version[1] is not None and bits.order_version == version[1]:
-            bits = bits.at(version)  # no document added, removed or moved since
+            # No document added, removed or moved since; one write behind, with its keys:
+            # patch the bitsets for those documents, else read the posting lists again.
+            written = row[3].split() if row and row[2] == bits.version and row[3] else []
+            patched = None
+            if 0 < len(written) <= PATCH_KEYS:
+                patched = bits.patched(version, [int(k) for k in written])
+            bits = patched or bits.at(version)
         else:
             latest, order, keys = db.session.execute(_ORDER, {"t": doc_type}).one()
             bits = _Bits(doc_type, (latest, order), array("q", keys or []))

@@ -183,6 +183,40 @@ def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> Non
     assert added.order_version != renamed.order_version and added.size == renamed.size + 1
 
 
+def test_a_process_one_write_behind_patches_its_bitsets(pg, directory) -> None:
+    """After one write that moved nothing (an edit of a bio and of a facet value), a
+    process whose bitsets are one write behind keeps its posting lists and facet sets,
+    patched for the written documents from their stored terms: each equals what the table
+    holds now, and the pages equal those of a process starting afresh."""
+    from directory.core.enums import PoliticalStatus
+    from directory.search.bitsets import to_bits
+    from directory.search.pg_backend import MARKS, _postings
+
+    backend = get_backend()
+    viewer = directory.org_admin
+    _pages(viewer, 3)  # warm: posting lists, the facet values' set pass
+    warm = backend.bits("person")  # type: ignore[attr-defined]
+    zeng = db.session.get(Person, directory.zeng.id)
+    zeng.bio = "湘军统帅"
+    zeng.political_status = (
+        PoliticalStatus.MASSES
+        if zeng.political_status != PoliticalStatus.MASSES
+        else PoliticalStatus.PARTY
+    )
+    db.session.commit()  # auto-drain: one write, nothing moved
+    patched = backend.bits("person")  # type: ignore[attr-defined]
+    assert patched.keys is warm.keys and patched.version != warm.version
+    carried = [(f, t) for f, t in list(patched._cache) if f in MARKS]
+    assert len(carried) >= 10 and patched._passed == warm._passed
+    for field, value in carried:
+        held = _postings("person", [f"{MARKS[field]}|{value}"])[0]
+        assert patched.cached(field, value) == to_bits(patched.ranks_of(held), patched.size)
+    assert names(directory.cadre, q="湘军") == ["曾国藩"]
+    pages = _pages(viewer, 3)
+    backend._bits.clear()  # type: ignore[attr-defined]
+    assert _pages(viewer, 3) == pages
+
+
 def test_a_rolled_back_write_leaves_no_stale_bitsets(pg, directory) -> None:
     """A search in the writing transaction sees its write; after the rollback the next
     search does not (the write's version, a transaction id, is never committed)."""
