@@ -149,9 +149,9 @@ def test_another_process_write_is_seen_by_the_next_search(pg, directory) -> None
 
 def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> None:
     """A profile edit that leaves every document's place (its sort) as it was keeps the
-    process's rank order (the same array, not read again) and drops its posting lists;
-    a rename, a new person or a removal makes the next search read the order again. The
-    answers are right either way."""
+    process's rank order (the same array, not read again; its posting lists are patched,
+    see the next test); a rename, a new person or a removal makes the next search read
+    the order again. The answers are right either way."""
     backend = get_backend()
     zeng = db.session.get(Person, directory.zeng.id)
     assert names(directory.cadre, q="曾国藩") == ["曾国藩"]  # warm
