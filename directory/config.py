@@ -17,7 +17,7 @@ class Config:
     SEARCH_BACKEND = "whoosh"
     SEARCH_INDEX_DIR = str(INSTANCE / "index")
     # PostgreSQL backend: `gin_pending_list_limit` and `work_mem` of a rebuild's transaction
-    # while it loads the new table (pg_backend._Staged; "" keeps the server's settings).
+    # while it loads the new table (pg_staged.StagedTable; "" keeps the server's settings).
     SEARCH_REBUILD_MEMORY = "32MB"
     # ... and how long (seconds) its commit waits for readers to let go of the live table
     # before it copies the new rows into it instead of swapping the table in.

@@ -5,7 +5,7 @@ them document by document (Whoosh's matchers and scorers, SQL's grouped passes) 
 tens of milliseconds for common words at 100k people. Here every posting list becomes
 one Python integer used as a bitset, cached per process: AND/OR are single C operations
 and a facet count is `(a & b).bit_count()`. `Bitsets` does the evaluating; a subclass
-per backend reads the postings (`BitIndex` over a Whoosh searcher, `pg_backend._Bits`
+per backend reads the postings (`BitIndex` over a Whoosh searcher, `pg_bits.TableBits`
 over the table).
 
 Bit positions are *ranks in name (pinyin) order*, not document numbers, so the

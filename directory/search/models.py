@@ -54,7 +54,7 @@ class SearchDocument(Model):
     __tablename__ = "search_document"
     __table_args__ = (
         Index("ix_search_document_terms", "terms", postgresql_using="gin"),
-        # Without doc_type: posting lists test the type per row (see pg_backend._postings).
+        # Without doc_type: posting lists test the type per row (see pg_bits._postings).
         Index("ix_search_document_sort", "sort", "key"),
         {"postgresql_with": {"toast_tuple_target": 128}},
     )
@@ -134,7 +134,7 @@ class SearchVersion(Model):
 
     Every write to `search_document` sets `version` to its transaction's id, in that
     transaction; a search compares it with the version its process's bitsets were built
-    at (`pg_backend.PostgresBackend.bits`). Transaction ids are never reused, so a
+    at (`pg_bits.refresh`). Transaction ids are never reused, so a
     rolled-back write cannot leave a version a later commit repeats.
     """
 
@@ -145,7 +145,7 @@ class SearchVersion(Model):
     # The version of the last write that may have changed the rank order (migration 0023):
     # a process whose rank order was read at it keeps the order after other writes.
     order_version: Mapped[int | None] = mapped_column(BigInteger)
-    # A write that moved nothing: the version it replaced and the keys it wrote (space
-    # separated; NULL past pg_backend.PATCH_KEYS), for processes one write behind (0024).
-    prev_version: Mapped[int | None] = mapped_column(BigInteger)
-    changed: Mapped[str | None] = mapped_column(Text)
+    # The writes since the last that may have changed the rank order: the versions they
+    # replaced and the keys they wrote (`pg_bits.parse_history`; migration 0025), for
+    # processes a few writes behind.
+    history: Mapped[str | None] = mapped_column(Text)

@@ -5,31 +5,19 @@ organisation and bio words, pinyin prefixes and forms, filter values) is one ele
 `search_document.terms`, marked by field (`n|`, `o|`, `p|`, `b|`, `x|`, `y|`, `f|`),
 under one GIN index: the posting list of a key is one bitmap index scan.
 
-Searching is the Whoosh backend's: the same `bitsets.Bitsets` evaluates the query tree,
-the filters, the facet counts and the page over Python integers whose bits are the
-documents' ranks in name order, so both backends give the same answers by
-construction. Each process keeps, per document type, the rank order (the keys by
-`sort`) and an LRU of posting lists as bitsets, built at one *version* of the table:
-every write sets `search_version.version` to its transaction's id, in its transaction,
-and every search reads it first (one primary-key look-up); at another version the
-process drops its bitsets, and reads the rank order again only if the write may have
-changed it (`order_version`: a document added, removed or re-sorted). So a search sees every write
-committed before it started, from any process. The posting lists a search needs and
-does not hold are read in one statement (after one range scan of `search_form` when it
-has a pinyin prefix longer than 8 letters); the facet values from `search_set`.
+Every write sets `search_version.version` to its transaction's id, in its transaction;
+searching (`pg_bits`) evaluates the query over each process's bitsets of the table at
+one version, brought up to date by that version.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import logging
 import queue
 import threading
 import time
-from array import array
-from collections.abc import Generator, Iterable, Iterator, Sequence
-from operator import itemgetter
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -39,26 +27,21 @@ from sqlalchemy.orm import Session
 
 from directory.core.text import segment
 from directory.extensions import db
-from directory.search.bitsets import UNIONS, Bitsets, to_bits
 from directory.search.documents import DOC_TYPES, Doc
+from directory.search.pg_bits import (
+    LEVELS,
+    MAX_PREFIX,
+    REGION_FIELDS,
+    SET_FIELDS,
+    TableBits,
+    next_history,
+    refresh,
+)
 from directory.search.pg_staged import DOC as _DOC
 from directory.search.pg_staged import StagedTable
-from directory.search.query import Node, Prefix, Query, Term
-from directory.search.results import Result, next_region_length
+from directory.search.query import Query
+from directory.search.results import Result
 
-# The `terms` mark of each field of the neutral tree and of `Bitsets` (Whoosh's names).
-MARKS = {"names": "n", "org": "o", "orgp": "p", "body": "b", "pfx": "x", "py": "y", "f": "f"}
-MAX_PREFIX = 8  # pinyin prefixes up to this length are keys (`x|`); longer ones expand
-REGION_FIELDS = ("reg", "reg_cur", "reg_past")
-LEVELS = (2, 4, 6, 9, 12)
-# Filter fields kept in the facet set (`fv_id`) besides the type's facets.
-SET_FIELDS = ("active",)
-# Value sets read in one pass (`_Bits.set_pass`): the facet sets (kind 0), provinces and
-# cities (the region sets of code length 2 and 4). Their values are held by many
-# documents each: one GIN posting list of most of the table per value cost 250 ms in
-# PostgreSQL and 100 ms in Python at 1,000,000 documents; the pass reads the narrow
-# columns once for all of them. Counties and below stay GIN keys (few holders each).
-PASS_KINDS = (0, 2, 4)
 log = logging.getLogger(__name__)
 
 
@@ -99,60 +82,19 @@ _SETS = sql(
         JOIN v ON s.kind = v.kind AND s.value = v.value COLLATE "C"
     """
 )
-# Posting lists are read only through the GIN index (bitmap scans): the cost model takes
-# a test of `terms` on a row for a cheap operator, when it means reading a 150-element
-# array out of line (a sequential scan of 100,000 rows: seconds), and would rather walk
-# the primary key's btree for a broad key. Not in parallel (on a busy machine the
-# workers wait for CPUs), no JIT. `set_config(..., true)` is SET LOCAL; _RESET puts the
-# session's values back (a failed statement rolls them back with the transaction).
-_SETTINGS = sql(
-    "SELECT set_config('enable_seqscan', 'off', true), "
-    "set_config('enable_indexscan', 'off', true), "
-    "set_config('enable_indexonlyscan', 'off', true), "
-    "set_config('max_parallel_workers_per_gather', '0', true), "
-    "set_config('jit', 'off', true)"
-)
-_RESET = sql(
-    "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
-    "('enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan', "
-    "'max_parallel_workers_per_gather', 'jit')"
-)
 # The writing transaction's id (never reused) becomes its document type's version, and
 # its `order_version` too when the write may change the rank order (a document added,
 # removed or re-sorted; a rebuild): a process whose rank order was read at that order
-# version keeps it and drops only its posting lists (`PostgresBackend.bits`).
+# version keeps it (`pg_bits.refresh`). A write that moves no document adds the version it
+# replaced and the keys it wrote to `history` (`pg_bits.next_history`); one that may move
+# a document starts it again. The row stays locked until the writer commits.
 _TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
-# A write that moves no document also keeps the version it replaced and the keys it
-# wrote (appended when one transaction writes several times; NULL past PATCH_KEYS): a
-# process exactly one write behind patches its bitsets for those documents alone.
+_LAST = sql(f"SELECT version, history, {_TXID} FROM search_version WHERE doc_type = :t FOR UPDATE")
 _BUMP = sql(
-    f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
-    "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version, "
-    "prev_version = CASE WHEN search_version.version = EXCLUDED.version "
-    "THEN search_version.prev_version ELSE search_version.version END, "
-    "changed = CASE WHEN search_version.version <> EXCLUDED.version THEN CAST(:keys AS text) "
-    "WHEN search_version.changed IS NULL OR CAST(:keys AS text) IS NULL THEN NULL "
-    "ELSE search_version.changed || ' ' || CAST(:keys AS text) END"
-)
-_BUMP_ORDER = sql(
-    f"INSERT INTO search_version (doc_type, version, order_version) VALUES (:t, {_TXID}, {_TXID}) "
-    "ON CONFLICT (doc_type) DO UPDATE SET version = EXCLUDED.version, "
-    "order_version = EXCLUDED.order_version, prev_version = NULL, changed = NULL"
-)
-_VERSION = sql(
-    "SELECT version, order_version, prev_version, changed FROM search_version WHERE doc_type = :t"
-)
-# The changed documents' keys with the version, in one snapshot (`_Bits.patched`).
-_CHANGED = sql(
-    f"SELECT v.version, d.key, d.terms FROM search_version v LEFT JOIN {_DOC} d "
-    "ON d.doc_type = v.doc_type AND d.key = ANY(CAST(:keys AS bigint[])) WHERE v.doc_type = :t"
-)
-PATCH_KEYS = 16  # more documents in one write: the posting lists are read again instead
-# The versions and the rank order read in one statement (one snapshot).
-_ORDER = sql(
-    f"SELECT v.version, v.order_version, (SELECT array_agg(key ORDER BY sort, key) FROM {_DOC} "
-    "WHERE doc_type = :t) FROM (SELECT 1) AS one "
-    "LEFT JOIN search_version v ON v.doc_type = :t"
+    "INSERT INTO search_version (doc_type, version, order_version, history) "
+    f"VALUES (:t, {_TXID}, {_TXID}, :history) ON CONFLICT (doc_type) DO UPDATE SET "
+    "version = EXCLUDED.version, history = EXCLUDED.history, order_version = CASE "
+    "WHEN CAST(:moves AS boolean) THEN EXCLUDED.order_version ELSE search_version.order_version END"
 )
 # The stored sort of documents about to be written (does the write move any?).
 _SORTS = sql(f"SELECT key, sort FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)")
@@ -260,249 +202,14 @@ def _ahead(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
         thread.join()
 
 
-class _Bits(Bitsets):
-    """One document type's bitsets at one version of the table.
-
-    `keys` are the document keys in rank (name) order; a key's rank is found in an array
-    indexed by key (keys are serial ids: 4 bytes per id up to the largest) or, if the
-    keys are sparse, a dict.
-    """
-
-    def __init__(
-        self,
-        doc_type: str,
-        version: tuple[int | None, int | None],
-        keys: Sequence[int],
-        rank: array[int] | dict[int, int] | None = None,
-    ) -> None:
-        super().__init__(len(keys))
-        self.doc_type, self.keys = doc_type, keys
-        self.version, self.order_version = version
-        self._rank: array[int] | dict[int, int]
-        if rank is not None:
-            self._rank = rank
-        elif (top := max(keys, default=0)) <= 4 * len(keys) + 1000:
-            self._rank = array("i", [-1]) * (top + 1)
-            for r, k in enumerate(keys):
-                self._rank[k] = r
-        else:
-            self._rank = {k: r for r, k in enumerate(keys)}
-        self._forms: dict[str, list[str]] = {}  # long prefix -> whole forms
-        self._vocabulary: list[str] | None = None  # every `field:value` of search_set
-        dt = DOC_TYPES.get(doc_type)
-        self._set_fields = {*(dt.facets if dt is not None else ()), *SET_FIELDS}
-        self._passed: set[int] = set()  # kinds read by `set_pass`
-
-    def at(self, version: tuple[int | None, int | None]) -> _Bits:
-        """Bitsets at a later version that kept the rank order: the same order (and its
-        index), none of the posting lists, forms or value sets read at this one."""
-        return _Bits(self.doc_type, version, self.keys, self._rank)
-
-    def patched(self, version: tuple[int | None, int | None], keys: list[int]) -> _Bits | None:
-        """Bitsets at the next version, which wrote `keys` and moved none of them: each
-        cached posting list gets their bits from their stored `terms` (a filter value's
-        too: its `f|` key). The pinyin expansions are read again; the values of the facets
-        are kept unless the documents hold one they lack. None when the version read with
-        the documents is not `version` (a write meanwhile) or a key has no rank."""
-        rows = db.session.execute(_CHANGED, {"t": self.doc_type, "keys": keys}).all()
-        if not rows or rows[0][0] != version[0]:
-            return None
-        terms = {key: set(held) for _v, key, held in rows if key is not None}
-        ranks = dict(zip(terms, self.ranks_of(list(terms)), strict=True))
-        if len(terms) != len(set(keys)) or min(ranks.values(), default=-1) < 0:
-            return None
-        new = self.at(version)
-        with self._lock:
-            entries = list(self._cache.items())
-        for (field, text), bits in entries:
-            mark = MARKS.get(field)
-            if mark is None:  # `py*` unions and `values` lists
-                continue
-            key = f"{mark}|{text}"
-            for doc, rank in ranks.items():
-                if (key in terms[doc]) != bool(bits >> rank & 1):
-                    bits ^= 1 << rank
-            new.store(field, text, bits)
-        vocabulary = self._vocabulary
-        held = {t[2:] for ts in terms.values() for t in ts if t.startswith("f|")}
-        if vocabulary is not None and all(
-            _holds(vocabulary, v) for v in held if self.kind(v) is not None
-        ):
-            new._vocabulary = vocabulary
-            for entry, values in entries:
-                if entry[0] == "values":
-                    new.store(*entry, values)
-        new._passed = set(self._passed)
-        return new
-
-    def key_at(self, rank: int) -> int:
-        return self.keys[rank]
-
-    def ranks_of(self, keys: Sequence[int]) -> Iterable[int]:
-        """The ranks of the keys (-1 for a key not in the rank order)."""
-        rank = self._rank
-        if len(keys) > 1:
-            try:  # all at once, in C
-                return itemgetter(*keys)(rank)
-            except (IndexError, KeyError):  # a key newer than the rank order
-                pass
-        if isinstance(rank, dict):
-            return [rank.get(k, -1) for k in keys]
-        return [rank[k] if 0 <= k < len(rank) else -1 for k in keys]
-
-    def _ranks(self, field: str, text: str) -> Iterable[int]:
-        """A posting list `prefetch` did not read (evicted meanwhile): read alone."""
-        return self.ranks_of(_postings(self.doc_type, [f"{MARKS[field]}|{text}"])[0])
-
-    def _expand(self, field: str, prefix: str) -> list[str]:
-        if field == "py":
-            if prefix not in self._forms:
-                self._forms.update(_expand_forms(self.doc_type, [prefix]))
-            return self._forms[prefix]
-        if field == "f":
-            if self._vocabulary is None:
-                self._vocabulary = _vocabulary()
-            words = self._vocabulary
-            lo = bisect.bisect_left(words, prefix)
-            hi = bisect.bisect_left(words, _after(prefix)) if prefix else len(words)
-            return words[lo:hi]
-        raise ValueError(f"no expansion over {field!r}")
-
-    def kind(self, entry: str) -> int | None:
-        """The kind of value set that holds a filter value `field:value` (None: none)."""
-        name, _, value = entry.partition(":")
-        if name in self._set_fields:
-            return 0
-        if name in REGION_FIELDS and len(value) in LEVELS:
-            return len(value)
-        return None
-
-    def set_pass(self, kinds: list[int]) -> None:
-        """The posting list of every value of the sets of `kinds`, from one statement
-        grouping the keys by set id (a pass over the narrow columns per kind): a value's
-        documents are those of the sets that hold it. A value of `search_set` that no
-        document holds any more gets an empty bitset."""
-        parts = []
-        for kind in kinds:
-            column = "fv_id" if kind == 0 else f"rl{kind}_id"
-            parts.append(
-                f"SELECT {kind} AS kind, {column} AS id, array_agg(key) AS keys FROM {_DOC} "
-                f"WHERE doc_type = :t AND {column} IS NOT NULL GROUP BY {column}"
-            )
-        statement = (
-            f"WITH g AS ({' UNION ALL '.join(parts)}) "
-            "SELECT g.kind, s.value, g.keys FROM g JOIN search_set s "
-            "ON s.id = g.id AND s.kind = g.kind"
-        )
-        values: dict[str, int] = {}
-        for kind, value, keys in db.session.execute(sql(statement), {"t": self.doc_type}):
-            bits = to_bits(self.ranks_of(keys), self.size)
-            for entry in value.split():
-                if self.kind(entry) == kind:
-                    values[entry] = values.get(entry, 0) | bits
-        self._passed.update(kinds)
-        for entry in self._expand("f", ""):
-            if self.kind(entry) in kinds:
-                self.store("f", entry, values.get(entry, 0))
-
-    def prefetch(self, q: Query) -> None:
-        """Read every posting list the search will need and does not hold, in one statement."""
-        wanted: set[tuple[str, str]] = {("f", "status:current")}
-        long: set[str] = set()
-        stack: list[Node] = [n for n in (q.tree, *q.tiers) if n is not None]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Term):
-                wanted.add((node.field, node.value))
-            elif isinstance(node, Prefix):
-                if len(node.value) <= MAX_PREFIX:
-                    wanted.add(("pfx", node.value))
-                elif self.cached("py*", node.value) is None:
-                    long.add(node.value)
-            else:
-                stack.extend(node.items)
-        missing_forms = sorted(p for p in long if p not in self._forms)
-        if missing_forms:
-            self._forms.update(_expand_forms(self.doc_type, missing_forms))
-        wanted |= {("py", f) for p in long for f in self._forms[p]}
-        filters = [(n, v) for n, vals in q.filters.items() for v in vals]
-        filters += [(n, v) for group in q.near for n, vals in group.items() for v in vals]
-        facets = [(name, name, "") for name in q.facets]
-        if q.region_facet is not None:
-            facets.append(("region", *q.region_facet))
-        for label, name, prefix in facets:
-            length = next_region_length(prefix) if label == "region" else None
-            values = self.values(name, prefix)
-            filters += [(name, v) for v in values if length is None or len(v) == length]
-        wanted |= {("f", f"{part}:{v}") for n, v in filters for part in UNIONS.get(n, (n,))}
-        missing = sorted(k for k in wanted if self.cached(*k) is None)
-        found_kinds = {self.kind(t) for f, t in missing if f == "f"}
-        kinds = {k for k in PASS_KINDS if k in found_kinds and k not in self._passed}
-        if kinds:
-            self.set_pass(sorted(kinds))
-            missing = [k for k in missing if self.cached(*k) is None]
-        if missing:
-            found = _postings(self.doc_type, [f"{MARKS[f]}|{t}" for f, t in missing])
-            for (field, text), keys in zip(missing, found, strict=True):
-                self.store(field, text, to_bits(self.ranks_of(keys), self.size))
-
-
-def _postings(doc_type: str, keys: list[str]) -> list[list[int]]:
-    """The document keys holding each `terms` key (one bitmap index scan each, one
-    statement)."""
-    params: dict[str, Any] = {"t": doc_type}
-    parts = []
-    for i, key in enumerate(keys):
-        params[f"k{i}"] = [key]
-        # `doc_type` in a form no btree serves: only the GIN index finds the rows.
-        parts.append(
-            f"SELECT {i} AS i, array_agg(key) FROM {_DOC} "
-            f"WHERE (doc_type || '') = :t AND terms @> CAST(:k{i} AS text[])"
-        )
-    db.session.execute(_SETTINGS)
-    rows = db.session.execute(sql(" UNION ALL ".join(parts)), params).all()
-    db.session.execute(_RESET)
-    out: list[list[int]] = [[] for _ in keys]
-    for i, found in rows:
-        out[i] = found or []
-    return out
-
-
-def _expand_forms(doc_type: str, prefixes: list[str]) -> dict[str, list[str]]:
-    """Whole forms starting with each long prefix (btree range scans, one statement)."""
-    params: dict[str, Any] = {"t": doc_type}
-    parts = []
-    for i, p in enumerate(prefixes):
-        params[f"lo{i}"], params[f"hi{i}"] = p, _after(p)
-        parts.append(
-            f"SELECT {i} AS i, form FROM search_form WHERE doc_type = :t "
-            f"AND form >= :lo{i} AND form < :hi{i}"
-        )
-    out: dict[str, list[str]] = {p: [] for p in prefixes}
-    for i, form in db.session.execute(sql(" UNION ALL ".join(parts)), params):
-        out[prefixes[i]].append(form)
-    return out
-
-
-def _vocabulary() -> list[str]:
-    """Every `field:value` of the value sets, sorted (byte order): the facet values.
-
-    Sets are only added, so a value nobody holds any more may be listed; its count is 0
-    and `Bitsets` leaves it out.
-    """
-    rows = db.session.scalars(sql("SELECT value FROM search_set"))
-    return sorted({entry for value in rows for entry in value.split()})
-
-
-def _holds(words: list[str], word: str) -> bool:
-    """Whether the sorted list `words` holds `word`."""
-    i = bisect.bisect_left(words, word)
-    return i < len(words) and words[i] == word
-
-
-def _after(prefix: str) -> str:
-    """The least string greater than every string starting with `prefix` (code points)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _bump(conn: Session | Connection, doc_type: str, keys: set[int] | None = None) -> None:
+    """Make this transaction's id the type's version. `keys`: the documents of a write
+    that moved none (None: it may have moved one, or a rebuild, or a clear)."""
+    history = None
+    if keys is not None and (row := conn.execute(_LAST, {"t": doc_type}).one_or_none()):
+        version, text, txid = row
+        history = next_history(text, None if version == txid else version, keys)
+    conn.execute(_BUMP, {"t": doc_type, "history": history, "moves": keys is None})
 
 
 class PostgresBackend:
@@ -511,7 +218,7 @@ class PostgresBackend:
     name = "postgres"
 
     def __init__(self) -> None:
-        self._bits: dict[str, _Bits] = {}  # per document type, at one version
+        self._bits: dict[str, TableBits] = {}  # per document type, at one version
         self._mutex = threading.Lock()
 
     @contextlib.contextmanager
@@ -594,12 +301,8 @@ class PostgresBackend:
     def apply(self, doc_type: str, session: Session, upserts: list[Doc], deletes: set[int]) -> None:
         """Upsert and delete in the caller's transaction (committed with the outbox rows)."""
         if deletes or upserts:
-            if deletes or self._moves(doc_type, session, upserts):
-                session.execute(_BUMP_ORDER, {"t": doc_type})
-            else:
-                keys = sorted({d.key for d in upserts})
-                written = " ".join(map(str, keys)) if len(keys) <= PATCH_KEYS else None
-                session.execute(_BUMP, {"t": doc_type, "keys": written})
+            moves = bool(deletes) or self._moves(doc_type, session, upserts)
+            _bump(session, doc_type, None if moves else {d.key for d in upserts})
         if deletes:
             session.execute(
                 sql(f"DELETE FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)"),
@@ -633,7 +336,7 @@ class PostgresBackend:
         waits): `batches` must not use `session` (sync.reindex reads them in a session of
         its own).
         """
-        session.execute(_BUMP_ORDER, {"t": doc_type})
+        _bump(session, doc_type)
         session.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
         own, other = session.execute(_COUNTS, {"t": doc_type}).one()
         staged = None
@@ -672,7 +375,7 @@ class PostgresBackend:
     def clear(self, doc_type: str) -> None:
         """Drop every document of a type."""
         with db.engine.begin() as conn:
-            conn.execute(_BUMP_ORDER, {"t": doc_type})
+            _bump(conn, doc_type)
             conn.execute(sql(f"DELETE FROM {_DOC} WHERE doc_type = :t"), {"t": doc_type})
             conn.execute(sql("DELETE FROM search_form WHERE doc_type = :t"), {"t": doc_type})
 
@@ -684,33 +387,14 @@ class PostgresBackend:
         return {k: d for k, d in rows}
 
     # -- reading ---------------------------------------------------------
-    def bits(self, doc_type: str) -> _Bits:
-        """This process's bitsets of `doc_type`, read again if the table changed since.
-
-        The version is read at the start of every search (in the search's session:
-        its own uncommitted writes count), so a search sees every write committed
-        before it, from any process. A set built from a later state than its version
-        says (a write committed between the two reads) is only read again once more.
-        """
-        row = db.session.execute(_VERSION, {"t": doc_type}).one_or_none()
-        version: tuple[int | None, int | None] = (row[0], row[1]) if row else (None, None)
+    def bits(self, doc_type: str) -> TableBits:
+        """This process's bitsets of `doc_type`, brought to the table's version."""
         with self._mutex:
-            bits = self._bits.get(doc_type)
-        if bits is not None and (bits.version, bits.order_version) == version:
-            return bits
-        if bits is not None and version[1] is not None and bits.order_version == version[1]:
-            # No document added, removed or moved since; one write behind, with its keys:
-            # patch the bitsets for those documents, else read the posting lists again.
-            written = row[3].split() if row and row[2] == bits.version and row[3] else []
-            patched = None
-            if 0 < len(written) <= PATCH_KEYS:
-                patched = bits.patched(version, [int(k) for k in written])
-            bits = patched or bits.at(version)
-        else:
-            latest, order, keys = db.session.execute(_ORDER, {"t": doc_type}).one()
-            bits = _Bits(doc_type, (latest, order), array("q", keys or []))
-        with self._mutex:
-            self._bits[doc_type] = bits
+            held = self._bits.get(doc_type)
+        bits = refresh(doc_type, held)
+        if bits is not held:
+            with self._mutex:
+                self._bits[doc_type] = bits
         return bits
 
     def search(self, doc_type: str, q: Query) -> Result:

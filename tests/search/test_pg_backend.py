@@ -101,7 +101,7 @@ def test_the_value_set_pass_finds_what_the_gin_index_finds(pg, directory) -> Non
     """Facet values, provinces and cities read in one pass over the value sets give the
     same bitsets as their posting lists in the GIN index."""
     from directory.search.bitsets import to_bits
-    from directory.search.pg_backend import PASS_KINDS, _postings
+    from directory.search.pg_bits import PASS_KINDS, _postings
 
     with current_app.test_request_context():
         bits = get_backend().bits("person")  # type: ignore[attr-defined]
@@ -183,14 +183,25 @@ def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> Non
     assert added.order_version != renamed.order_version and added.size == renamed.size + 1
 
 
-def test_a_process_one_write_behind_patches_its_bitsets(pg, directory) -> None:
-    """After one write that moved nothing (an edit of a bio and of a facet value), a
-    process whose bitsets are one write behind keeps its posting lists and facet sets,
-    patched for the written documents from their stored terms: each equals what the table
-    holds now, and the pages equal those of a process starting afresh."""
-    from directory.core.enums import PoliticalStatus
+def _assert_carried_equal_the_table(bits, least: int) -> None:
+    """Every posting list `bits` carried over equals the table's, read now."""
     from directory.search.bitsets import to_bits
-    from directory.search.pg_backend import MARKS, _postings
+    from directory.search.pg_bits import MARKS, _postings
+
+    carried = [(f, t) for f, t in list(bits._cache) if f in MARKS]
+    assert len(carried) >= least
+    for field, value in carried:
+        held = _postings("person", [f"{MARKS[field]}|{value}"])[0]
+        assert bits.cached(field, value) == to_bits(bits.ranks_of(held), bits.size)
+
+
+def test_a_process_a_few_writes_behind_patches_its_bitsets(pg, directory) -> None:
+    """After three writes that moved nothing (a bio, a facet value, another person's
+    bio; each its own transaction), a process whose bitsets are from before all three
+    keeps its posting lists and facet sets, patched for the written documents from their
+    stored terms: each equals what the table holds now, and the pages equal those of a
+    process starting afresh."""
+    from directory.core.enums import PoliticalStatus
 
     backend = get_backend()
     viewer = directory.org_admin
@@ -198,23 +209,47 @@ def test_a_process_one_write_behind_patches_its_bitsets(pg, directory) -> None:
     warm = backend.bits("person")  # type: ignore[attr-defined]
     zeng = db.session.get(Person, directory.zeng.id)
     zeng.bio = "湘军统帅"
+    db.session.commit()  # auto-drain: one write, nothing moved
     zeng.political_status = (
         PoliticalStatus.MASSES
         if zeng.political_status != PoliticalStatus.MASSES
         else PoliticalStatus.PARTY
     )
-    db.session.commit()  # auto-drain: one write, nothing moved
+    db.session.commit()
+    cadre = db.session.get(Person, directory.cadre.id)
+    cadre.bio = "湘军后人"
+    db.session.commit()
     patched = backend.bits("person")  # type: ignore[attr-defined]
     assert patched.keys is warm.keys and patched.version != warm.version
-    carried = [(f, t) for f, t in list(patched._cache) if f in MARKS]
-    assert len(carried) >= 10 and patched._passed == warm._passed
-    for field, value in carried:
-        held = _postings("person", [f"{MARKS[field]}|{value}"])[0]
-        assert patched.cached(field, value) == to_bits(patched.ranks_of(held), patched.size)
-    assert names(directory.cadre, q="湘军") == ["曾国藩"]
+    assert patched._passed == warm._passed
+    _assert_carried_equal_the_table(patched, least=10)
+    assert sorted(names(directory.cadre, q="湘军")) == sorted([zeng.name, cadre.name])
     pages = _pages(viewer, 3)
     backend._bits.clear()  # type: ignore[attr-defined]
     assert _pages(viewer, 3) == pages
+
+
+def test_a_process_behind_the_history_reads_its_posting_lists_again(
+    pg, directory, monkeypatch
+) -> None:
+    """The history keeps the last writes up to PATCH_KEYS keys: a process from before
+    them keeps its rank order and reads its posting lists again."""
+    from directory.search import pg_bits
+
+    monkeypatch.setattr(pg_bits, "PATCH_KEYS", 1)
+    backend = get_backend()
+    _pages(directory.org_admin, 3)
+    warm = backend.bits("person")  # type: ignore[attr-defined]
+    for person, bio in ((directory.zeng, "湘军统帅"), (directory.cadre, "湘军后人")):
+        db.session.get(Person, person.id).bio = bio
+        db.session.commit()
+    history = db.session.scalar(
+        text("SELECT history FROM search_version WHERE doc_type = 'person'")
+    )
+    assert len(pg_bits.parse_history(history)) == 1  # the older write was dropped
+    later = backend.bits("person")  # type: ignore[attr-defined]
+    assert later.keys is warm.keys and not later._cache
+    assert len(names(directory.cadre, q="湘军")) == 2
 
 
 def test_a_rolled_back_write_leaves_no_stale_bitsets(pg, directory) -> None:
