@@ -145,7 +145,7 @@ class SearchVersion(Model):
     # The version of the last write that may have changed the rank order (migration 0023):
     # a process whose rank order was read at it keeps the order after other writes.
     order_version: Mapped[int | None] = mapped_column(BigInteger)
-    # The writes since the last that may have changed the rank order: the versions they
+    # The writes since the last that removed or re-sorted a document: the versions they
     # replaced and the keys they wrote (`pg_bits.parse_history`; migration 0025), for
     # processes a few writes behind.
     history: Mapped[str | None] = mapped_column(Text)

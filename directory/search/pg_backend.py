@@ -85,9 +85,9 @@ _SETS = sql(
 # The writing transaction's id (never reused) becomes its document type's version, and
 # its `order_version` too when the write may change the rank order (a document added,
 # removed or re-sorted; a rebuild): a process whose rank order was read at that order
-# version keeps it (`pg_bits.refresh`). A write that moves no document adds the version it
-# replaced and the keys it wrote to `history` (`pg_bits.next_history`); one that may move
-# a document starts it again. The row stays locked until the writer commits.
+# version keeps it (`pg_bits.refresh`). A write that removes and re-sorts no document
+# adds the version it replaced and the keys it wrote to `history` (`pg_bits.next_history`);
+# one that may starts it again. The row stays locked until the writer commits.
 _TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
 _LAST = sql(f"SELECT version, history, {_TXID} FROM search_version WHERE doc_type = :t FOR UPDATE")
 _BUMP = sql(
@@ -202,14 +202,17 @@ def _ahead(items: Iterator[_T], depth: int) -> Generator[_T, None, None]:
         thread.join()
 
 
-def _bump(conn: Session | Connection, doc_type: str, keys: set[int] | None = None) -> None:
+def _bump(
+    conn: Session | Connection, doc_type: str, keys: set[int] | None = None, added: bool = False
+) -> None:
     """Make this transaction's id the type's version. `keys`: the documents of a write
-    that moved none (None: it may have moved one, or a rebuild, or a clear)."""
+    that removed and re-sorted none (None: one that may have, a rebuild, a clear);
+    `added`: some of them are new (the rank order changes, the history goes on)."""
     history = None
     if keys is not None and (row := conn.execute(_LAST, {"t": doc_type}).one_or_none()):
         version, text, txid = row
         history = next_history(text, None if version == txid else version, keys)
-    conn.execute(_BUMP, {"t": doc_type, "history": history, "moves": keys is None})
+    conn.execute(_BUMP, {"t": doc_type, "history": history, "moves": keys is None or added})
 
 
 class PostgresBackend:
@@ -301,8 +304,11 @@ class PostgresBackend:
     def apply(self, doc_type: str, session: Session, upserts: list[Doc], deletes: set[int]) -> None:
         """Upsert and delete in the caller's transaction (committed with the outbox rows)."""
         if deletes or upserts:
-            moves = bool(deletes) or self._moves(doc_type, session, upserts)
-            _bump(session, doc_type, None if moves else {d.key for d in upserts})
+            added, resorted = self._moves(doc_type, session, upserts)
+            if deletes or resorted:
+                _bump(session, doc_type)
+            else:
+                _bump(session, doc_type, {d.key for d in upserts}, added)
         if deletes:
             session.execute(
                 sql(f"DELETE FROM {_DOC} WHERE doc_type = :t AND key = ANY(:keys)"),
@@ -312,16 +318,20 @@ class PostgresBackend:
             self._write(doc_type, session, upserts)
 
     @staticmethod
-    def _moves(doc_type: str, session: Session, upserts: list[Doc]) -> bool:
-        """Whether writing `upserts` adds a document or changes one's sort (its rank).
+    def _moves(doc_type: str, session: Session, upserts: list[Doc]) -> tuple[bool, bool]:
+        """Whether writing `upserts` adds a document, and whether it changes the sort (the
+        rank) of a stored one.
 
         Writers of a type hold its advisory lock until they commit (`lock`, sync.drain),
         so the stored sorts read here are the latest."""
         if not upserts:
-            return False
+            return False, False
         rows = session.execute(_SORTS, {"t": doc_type, "keys": [d.key for d in upserts]})
         stored: dict[int, str] = {key: sort for key, sort in rows}
-        return any(stored.get(d.key) != (d.sort or str(d.key)) for d in upserts)
+        sorts = {d.key: d.sort or str(d.key) for d in upserts}
+        added = any(key not in stored for key in sorts)
+        resorted = any(stored.get(key, sort) != sort for key, sort in sorts.items())
+        return added, resorted
 
     def rebuild(self, doc_type: str, session: Session, batches: Iterable[list[Doc]]) -> int:
         """Replace all documents in one transaction: readers see the old set until commit.

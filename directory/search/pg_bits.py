@@ -69,14 +69,23 @@ _CHANGED = sql(
     f"SELECT v.version, d.key, d.terms FROM search_version v LEFT JOIN {_DOC} d "
     "ON d.doc_type = v.doc_type AND d.key = ANY(CAST(:keys AS bigint[])) WHERE v.doc_type = :t"
 )
+# The rank of each document in the rank order, counted as `_ORDER` orders (the column's
+# collation), with the version: for documents added since a process read its order.
+_RANKS = sql(
+    f"SELECT v.version, n.key, (SELECT count(*) FROM {_DOC} o WHERE o.doc_type = n.doc_type "
+    "AND (o.sort, o.key) < (n.sort, n.key)) FROM search_version v "
+    f"LEFT JOIN {_DOC} n ON n.doc_type = v.doc_type AND n.key = ANY(CAST(:keys AS bigint[])) "
+    "WHERE v.doc_type = :t"
+)
+ADD_KEYS = 4  # more documents added since: the rank order is read again instead
 # The versions and the rank order read in one statement (one snapshot).
 _ORDER = sql(
     f"SELECT v.version, v.order_version, (SELECT array_agg(key ORDER BY sort, key) FROM {_DOC} "
     "WHERE doc_type = :t) FROM (SELECT 1) AS one "
     "LEFT JOIN search_version v ON v.doc_type = :t"
 )
-# `search_version.history` (migration 0025): the writes since the last one that may have
-# moved a document in the rank order, oldest first, as `version:key,key,...` separated by
+# `search_version.history` (migration 0025): the writes since the last one that removed
+# or re-sorted a document (or a rebuild, a clear), oldest first, as `version:key,key,...` separated by
 # spaces, each the version a write replaced and the keys it wrote; the oldest are dropped
 # to keep at most PATCH_KEYS keys. A process whose bitsets are at one of those versions
 # patches them for the keys written since (`TableBits.patched`) instead of reading them again.
@@ -94,12 +103,12 @@ def parse_history(text: str | None) -> History:
 
 
 def next_history(history: str | None, replaced: int | None, keys: set[int] | None) -> str | None:
-    """The history after a write of `keys` that moved no document in the rank order.
+    """The history after a write of `keys` that removed and re-sorted no document.
 
     `replaced` is the version it replaces (None: a later part of the same transaction's
     write, whose keys join the newest entry; with no entry, the transaction's write
-    moved a document, and still does). `keys` None: the write moved one, or there is
-    no earlier version: the history starts again after it."""
+    removed or re-sorted a document, and still does). `keys` None: the write did, or
+    there is no earlier version: the history starts again after it."""
     entries = parse_history(history)
     if keys is None or (replaced is None and not entries):
         return None
@@ -128,9 +137,10 @@ def refresh(doc_type: str, held: TableBits | None) -> TableBits:
 
     The version is read at the start of every search (in the search's session: its own
     uncommitted writes count), so a search sees every write committed before it, from
-    any process. With the same rank order, `held` is patched for the documents written
-    since (when the history reaches back to it) or keeps its order and reads its
-    posting lists again; else the order is read again too. A set built from a later
+    any process. When the history reaches back to `held`'s version, `held` is patched
+    for the documents written since (those added inserted in its rank order); else, with
+    the same rank order, it keeps the order and reads its posting lists again; else the
+    order is read again too. A set built from a later
     state than its version says (a write committed between the two reads) is only read
     again once more.
     """
@@ -138,10 +148,12 @@ def refresh(doc_type: str, held: TableBits | None) -> TableBits:
     version: tuple[int | None, int | None] = (row[0], row[1]) if row else (None, None)
     if held is not None and (held.version, held.order_version) == version:
         return held
+    if held is not None and row is not None and held.version is not None:
+        written = written_since(row[2], held.version)
+        if written and (patched := held.patched(version, sorted(written))) is not None:
+            return patched
     if held is not None and version[1] is not None and held.order_version == version[1]:
-        written = written_since(row[2], held.version) if row and held.version else None
-        patched = held.patched(version, sorted(written)) if written else None
-        return patched or held.at(version)
+        return held.at(version)
     latest, order, keys = db.session.execute(_ORDER, {"t": doc_type}).one()
     return TableBits(doc_type, (latest, order), array("q", keys or []))
 
@@ -185,19 +197,26 @@ class TableBits(Bitsets):
         return TableBits(self.doc_type, version, self.keys, self._rank)
 
     def patched(self, version: tuple[int | None, int | None], keys: list[int]) -> TableBits | None:
-        """Bitsets at a later version, whose writes since wrote `keys` and moved none: each
-        cached posting list gets their bits from their stored `terms` (a filter value's
-        too: its `f|` key). The pinyin expansions are read again; the values of the facets
-        are kept unless the documents hold one they lack. None when the version read with
-        the documents is not `version` (a write meanwhile) or a key has no rank."""
+        """Bitsets at a later version, whose writes since wrote `keys` and removed or
+        re-sorted none: the documents added since take their place in the rank order
+        (`with_added`), a zero bit inserted there in every cached bitset; then each
+        cached posting list gets the written documents' bits from their stored `terms` (a
+        filter value's too: its `f|` key). The pinyin expansions are read again; the
+        values of the facets are kept unless the documents hold one they lack. None when
+        a version read with the documents is not `version` (a write meanwhile), or more
+        than ADD_KEYS documents were added."""
         rows = db.session.execute(_CHANGED, {"t": self.doc_type, "keys": keys}).all()
         if not rows or rows[0][0] != version[0]:
             return None
         terms = {key: set(held) for _v, key, held in rows if key is not None}
-        ranks = dict(zip(terms, self.ranks_of(list(terms)), strict=True))
-        if len(terms) != len(set(keys)) or min(ranks.values(), default=-1) < 0:
+        if len(terms) != len(set(keys)):
             return None
-        new = self.at(version)
+        added = [k for k, r in zip(terms, self.ranks_of(list(terms)), strict=True) if r < 0]
+        new = self.with_added(version, added) if added else self.at(version)
+        if new is None:
+            return None
+        inserted = sorted(new.ranks_of(added))
+        ranks = dict(zip(terms, new.ranks_of(list(terms)), strict=True))
         with self._lock:
             entries = list(self._cache.items())
         for (field, text), bits in entries:
@@ -205,6 +224,8 @@ class TableBits(Bitsets):
             if mark is None:  # `py*` unions and `values` lists
                 continue
             key = f"{mark}|{text}"
+            for rank in inserted:  # ascending: each at its place in the new order
+                bits = bits & ((1 << rank) - 1) | (bits >> rank) << (rank + 1)
             for doc, rank in ranks.items():
                 if (key in terms[doc]) != bool(bits >> rank & 1):
                     bits ^= 1 << rank
@@ -220,6 +241,26 @@ class TableBits(Bitsets):
                     new.store(*entry, values)
         new._passed = set(self._passed)
         return new
+
+    def with_added(
+        self, version: tuple[int | None, int | None], added: list[int]
+    ) -> TableBits | None:
+        """Bitsets at a later version whose writes added the documents `added` and removed
+        or re-sorted none: this rank order with each inserted at its rank, counted in
+        PostgreSQL (one pass over the type's rows per document); no posting list. None
+        past ADD_KEYS documents or when the version read with the ranks is not `version`."""
+        if len(added) > ADD_KEYS:
+            return None
+        rows = db.session.execute(_RANKS, {"t": self.doc_type, "keys": added}).all()
+        if not rows or rows[0][0] != version[0]:
+            return None
+        places = sorted((rank, key) for _v, key, rank in rows if key is not None)
+        if len(places) != len(set(added)):
+            return None
+        keys = array("q", self.keys)
+        for rank, key in places:  # ascending: the documents before each are in place
+            keys.insert(rank, key)
+        return TableBits(self.doc_type, version, keys)
 
     def key_at(self, rank: int) -> int:
         return self.keys[rank]

@@ -5,9 +5,9 @@ Revises: 0024
 Create Date: 2026-12-04 23:00:00
 
 `search_version.history` replaces `prev_version` and `changed` (0024): every write that
-moves no document in the rank order adds the version it replaced and the keys it wrote,
-up to a bound, so a process a few writes behind (not only one) patches its bitsets for
-those documents instead of reading its posting lists again. The history starts empty: a
+removes and re-sorts no document adds the version it replaced and the keys it wrote, up
+to a bound, so a process a few writes behind (not only one, and after new documents too)
+patches its bitsets for those documents instead of reading them again. The history starts empty: a
 process at an older version reads its posting lists again once. On SQLite the table
 exists, unused.
 """

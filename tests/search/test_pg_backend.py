@@ -150,8 +150,8 @@ def test_another_process_write_is_seen_by_the_next_search(pg, directory) -> None
 def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> None:
     """A profile edit that leaves every document's place (its sort) as it was keeps the
     process's rank order (the same array, not read again; its posting lists are patched,
-    see the next test); a rename, a new person or a removal makes the next search read
-    the order again. The answers are right either way."""
+    see the next tests); a rename or a removal makes the next search read the order
+    again, a new person takes a place in it. The answers are right either way."""
     backend = get_backend()
     zeng = db.session.get(Person, directory.zeng.id)
     assert names(directory.cadre, q="曾国藩") == ["曾国藩"]  # warm
@@ -250,6 +250,53 @@ def test_a_process_behind_the_history_reads_its_posting_lists_again(
     later = backend.bits("person")  # type: ignore[attr-defined]
     assert later.keys is warm.keys and not later._cache
     assert len(names(directory.cadre, q="湘军")) == 2
+
+
+def _table_order() -> list[int]:
+    return list(
+        db.session.scalars(
+            text("SELECT key FROM search_document WHERE doc_type = 'person' ORDER BY sort, key")
+        )
+    )
+
+
+def test_a_process_behind_new_people_puts_them_in_its_rank_order(pg, directory) -> None:
+    """People added since (each their own write; sorting first, in the middle and last)
+    take their places in a process's rank order, and a zero bit in each of its bitsets
+    before their own are set: the order equals the table's, every carried posting list
+    equals the table's, and the pages equal those of a process starting afresh."""
+    backend = get_backend()
+    viewer = directory.org_admin
+    _pages(viewer, 3)
+    warm = backend.bits("person")  # type: ignore[attr-defined]
+    for i, name in enumerate(("阿甲", "李委员", "左乙")):
+        db.session.add(Person(name=name, email=f"added-{i}@example.org"))
+        db.session.commit()  # auto-drain: each its own write
+    patched = backend.bits("person")  # type: ignore[attr-defined]
+    assert patched.size == warm.size + 3 and patched._passed == warm._passed
+    assert list(patched.keys) == _table_order()
+    _assert_carried_equal_the_table(patched, least=10)
+    assert names(directory.cadre, q="阿甲") == ["阿甲"]
+    pages = _pages(viewer, 3)
+    backend._bits.clear()  # type: ignore[attr-defined]
+    assert _pages(viewer, 3) == pages
+
+
+def test_more_new_people_than_a_patch_takes_read_the_order_again(
+    pg, directory, monkeypatch
+) -> None:
+    from directory.search import pg_bits
+
+    monkeypatch.setattr(pg_bits, "ADD_KEYS", 1)
+    backend = get_backend()
+    _pages(directory.org_admin, 3)
+    warm = backend.bits("person")  # type: ignore[attr-defined]
+    for i in range(2):
+        db.session.add(Person(name=f"新人{i}", email=f"new-{i}@example.org"))
+        db.session.commit()
+    later = backend.bits("person")  # type: ignore[attr-defined]
+    assert later.keys is not warm.keys and not later._cache
+    assert list(later.keys) == _table_order()
 
 
 def test_a_rolled_back_write_leaves_no_stale_bitsets(pg, directory) -> None:
