@@ -85,10 +85,11 @@ _ORDER = sql(
     "LEFT JOIN search_version v ON v.doc_type = :t"
 )
 # `search_version.history` (migration 0025): the writes since the last one that removed
-# or re-sorted a document (or a rebuild, a clear), oldest first, as `version:key,key,...` separated by
-# spaces, each the version a write replaced and the keys it wrote; the oldest are dropped
-# to keep at most PATCH_KEYS keys. A process whose bitsets are at one of those versions
-# patches them for the keys written since (`TableBits.patched`) instead of reading them again.
+# or re-sorted a document (or a rebuild, a clear), oldest first, as `version:key,key,...`
+# separated by spaces, each the version a write replaced and the keys it wrote; the
+# oldest are dropped to keep at most PATCH_KEYS keys. A process whose bitsets are at one
+# of those versions patches them for the keys written since (`TableBits.patched`)
+# instead of reading them again.
 PATCH_KEYS = 64
 History = list[tuple[int, set[int]]]
 
@@ -140,9 +141,8 @@ def refresh(doc_type: str, held: TableBits | None) -> TableBits:
     any process. When the history reaches back to `held`'s version, `held` is patched
     for the documents written since (those added inserted in its rank order); else, with
     the same rank order, it keeps the order and reads its posting lists again; else the
-    order is read again too. A set built from a later
-    state than its version says (a write committed between the two reads) is only read
-    again once more.
+    order is read again too. A set built from a later state than its version says (a
+    write committed between the two reads) is only read again once more.
     """
     row = db.session.execute(_VERSION, {"t": doc_type}).one_or_none()
     version: tuple[int | None, int | None] = (row[0], row[1]) if row else (None, None)
