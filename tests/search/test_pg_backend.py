@@ -195,6 +195,13 @@ def _assert_carried_equal_the_table(bits, least: int) -> None:
         assert bits.cached(field, value) == to_bits(bits.ranks_of(held), bits.size)
 
 
+def _assert_pages_equal_a_fresh_process(viewer) -> None:
+    """This process's pages equal those of a process starting afresh (no bitsets)."""
+    pages = _pages(viewer, 3)
+    get_backend()._bits.clear()  # type: ignore[attr-defined]
+    assert _pages(viewer, 3) == pages
+
+
 def test_a_process_a_few_writes_behind_patches_its_bitsets(pg, directory) -> None:
     """After three writes that moved nothing (a bio, a facet value, another person's
     bio; each its own transaction), a process whose bitsets are from before all three
@@ -224,9 +231,7 @@ def test_a_process_a_few_writes_behind_patches_its_bitsets(pg, directory) -> Non
     assert patched._passed == warm._passed
     _assert_carried_equal_the_table(patched, least=10)
     assert sorted(names(directory.cadre, q="湘军")) == sorted([zeng.name, cadre.name])
-    pages = _pages(viewer, 3)
-    backend._bits.clear()  # type: ignore[attr-defined]
-    assert _pages(viewer, 3) == pages
+    _assert_pages_equal_a_fresh_process(viewer)
 
 
 def test_a_process_behind_the_history_reads_its_posting_lists_again(
@@ -277,14 +282,13 @@ def test_a_process_behind_new_people_puts_them_in_its_rank_order(pg, directory) 
     assert list(patched.keys) == _table_order()
     _assert_carried_equal_the_table(patched, least=10)
     assert names(directory.cadre, q="阿甲") == ["阿甲"]
-    pages = _pages(viewer, 3)
-    backend._bits.clear()  # type: ignore[attr-defined]
-    assert _pages(viewer, 3) == pages
+    _assert_pages_equal_a_fresh_process(viewer)
 
 
 def test_more_new_people_than_a_patch_takes_read_the_order_again(
     pg, directory, monkeypatch
 ) -> None:
+    """Past ADD_KEYS people added since, a process reads its rank order again."""
     from directory.search import pg_bits
 
     monkeypatch.setattr(pg_bits, "ADD_KEYS", 1)
