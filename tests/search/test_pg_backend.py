@@ -114,6 +114,15 @@ def test_the_value_set_pass_finds_what_the_gin_index_finds(pg, directory) -> Non
         assert any(bits.cached("f", e) for e in entries)
 
 
+def _table_order() -> list[int]:
+    """The person keys in the rank order, as the table sorts them."""
+    return list(
+        db.session.scalars(
+            text("SELECT key FROM search_document WHERE doc_type = 'person' ORDER BY sort, key")
+        )
+    )
+
+
 def test_own_write_is_seen_at_once(pg, directory) -> None:
     assert names(directory.cadre, q="进程") == []
     before = get_backend().bits("person")  # type: ignore[attr-defined]
@@ -170,11 +179,8 @@ def test_a_write_that_keeps_the_order_keeps_the_rank_order(pg, directory) -> Non
     renamed = backend.bits("person")  # type: ignore[attr-defined]
     assert renamed.order_version not in (None, kept.order_version)
     assert renamed.keys is not kept.keys
-    assert [backend.bits("person").key_at(r) for r in range(renamed.size)] == list(  # type: ignore[attr-defined]
-        db.session.scalars(
-            text("SELECT key FROM search_document WHERE doc_type = 'person' ORDER BY sort, key")
-        )
-    )
+    order = [backend.bits("person").key_at(r) for r in range(renamed.size)]  # type: ignore[attr-defined]
+    assert order == _table_order()
 
     db.session.add(Person(name="进程丙", email="third@example.org"))
     db.session.commit()
@@ -255,14 +261,6 @@ def test_a_process_behind_the_history_reads_its_posting_lists_again(
     later = backend.bits("person")  # type: ignore[attr-defined]
     assert later.keys is warm.keys and not later._cache
     assert len(names(directory.cadre, q="湘军")) == 2
-
-
-def _table_order() -> list[int]:
-    return list(
-        db.session.scalars(
-            text("SELECT key FROM search_document WHERE doc_type = 'person' ORDER BY sort, key")
-        )
-    )
 
 
 def test_a_process_behind_new_people_puts_them_in_its_rank_order(pg, directory) -> None:
