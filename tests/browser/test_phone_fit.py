@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.actions import open_filters
 from tests.browser.checks import VIEWPORTS, screenshot_dir
 from tests.factories import make_person
+from tests.groups.conftest import make_group, make_thread
 
 CASES = [
     pytest.param(size, lang, id=f"{size}-{lang}")
@@ -88,3 +89,29 @@ def test_region_pick_shows_the_results(login_as, admin, spread, size) -> None:
     else:
         # A wide screen keeps its sidebar.
         expect(me.locator("#f-sector")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_group_topics_fit_a_phone(journey, cadre, lang) -> None:
+    """A group's topics are one card each on a phone (the four-column table was wider
+    than the screen), each value after its column's name, with a colon of the language."""
+    group = make_group(cadre, "南充青年工作交流群")
+    titles = [
+        "关于做好组织关系转接的提醒",
+        "乡村振兴青年志愿服务项目征集",
+        "2026年度基层团干部培训安排",
+    ]
+    for title in titles:
+        make_thread(cadre, group, title=title)
+    me = journey(cadre, "phone")
+    me.page.goto(f"/groups/{group.id}?lang={lang}")
+    me.step("the group's topics")
+    me.finish()  # nothing wider than the screen, no console error, axe content
+    rows = me.page.locator("#thread-rows tr")
+    expect(rows).to_have_count(3)
+    for title in titles:
+        expect(rows.get_by_role("link", name=title)).to_be_visible()
+    starter = rows.first.locator("td").nth(1)
+    expect(starter).to_have_text(cadre.name)
+    label = starter.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == ('"Started by: "' if lang == "en" else '"话题发起人："'), label
