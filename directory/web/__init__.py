@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from babel.lists import format_list
 from flask import Flask, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, lazy_pgettext
@@ -71,6 +72,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["enums"] = enums
     # The one way a template shows a stored time: `{{ t|local_time }}` (display zone).
     app.add_template_filter(local_time, "local_time")
+    # The one way a template lists words: "读取、办理转接和回复通知", "Read and Handle transfers".
+    app.add_template_filter(word_list, "word_list")
+
+
+def word_list(words: list[str]) -> str:
+    """`words` as one phrase in the page's language (Babel's list patterns)."""
+    return format_list([str(w) for w in words], locale=get_locale() or "zh_Hans_CN")
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:

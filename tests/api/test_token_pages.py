@@ -113,3 +113,13 @@ def test_a_lower_admin_cannot_touch_a_higher_accounts_tokens(client, auth, app, 
     assert client.post(f"/api/tokens/{token.id}/revoke").status_code == 404
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is None
+
+
+def test_scopes_are_listed_in_the_page_language(client, auth, cadre) -> None:
+    auth.login(cadre)
+    assert _make(client, scopes=("read", "transfers", "notices")).status_code in (200, 201, 303)
+    chinese = client.get("/api/tokens/").get_data(as_text=True)
+    assert "权限：读取、办理转接和回复通知" in chinese
+    english = client.get("/api/tokens/?lang=en").get_data(as_text=True)
+    assert "Scopes: read, transfers, and notices" in english
+    assert "、" not in english and "：" not in english

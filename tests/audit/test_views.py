@@ -84,3 +84,15 @@ def test_bad_filters_are_a_400_with_a_message(client, auth, world, admin) -> Non
     r = client.get("/audit/?start=yesterday")
     assert "筛选条件有误" in r.get_data(as_text=True)
     assert client.get("/audit/export.csv?end=xx").status_code == 400
+
+
+def test_actions_in_english_say_what_happened(
+    client, auth, world, cadre, outsider, org_admin, admin
+) -> None:  # type: ignore[no-untyped-def]
+    _seed(world, cadre, outsider, org_admin)
+    auth.login(admin)
+    html = client.get("/audit/?lang=en").get_data(as_text=True)
+    assert "Roster exported" in html and "Signed in" in html and "System admin granted" in html
+    # The same Chinese words as buttons elsewhere keep their own English.
+    assert "Export a roster" not in html
+    assert ">Sign in<" not in html

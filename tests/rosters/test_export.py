@@ -154,3 +154,17 @@ def test_bad_export_requests(client, auth, world, org_admin) -> None:  # type: i
     assert (
         db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "roster.export")) is None
     )
+
+
+def test_roster_page_in_english(client, auth, world, org_admin) -> None:  # type: ignore[no-untyped-def]
+    """Headings and buttons say what to do (the audit log's "Roster exported" is another
+    message), and labels end in an English colon."""
+    auth.login(org_admin)
+    page = client.get("/rosters/?lang=en").get_data(as_text=True)
+    assert '<h2 id="export-h">Export a roster</h2>' in page
+    assert ">Import a roster</a>" in page
+    assert "Roster exported" not in page and "Roster imported" not in page
+    assert "With subordinate organisations: " in page
+    assert "：" not in page and "、" not in page
+    upload = client.get("/rosters/import?lang=en").get_data(as_text=True)
+    assert "Import a roster" in upload and "Roster imported" not in upload
