@@ -186,3 +186,30 @@ def test_error_messages_in_english(client, auth, cadre):
     assert "You are not allowed to do this." in r.get_data(as_text=True)
     r = client.post("/auth/password?lang=en", data={"current_password": "x"})
     assert "Please enter a new password." in r.get_data(as_text=True)
+
+
+def test_english_labels_take_english_punctuation(client, auth, world, cadre, org_admin):
+    """A label before its value ("Phone: …") and a note in brackets use the punctuation
+    of the page's language: no "：", "（", "）" or "、" on these English pages."""
+    auth.login(org_admin)
+    county = world.county_org.id
+    pages = [
+        f"/orgs/{world.branch.id}",  # the cadres' contacts
+        f"/transfers/orgs/{county}",  # the counts
+        f"/stats/orgs/{county}",  # the data-quality counts
+        f"/orgs/{county}/new",  # the parent organisation and its level
+    ]
+    for url in pages:
+        r = client.get(f"{url}?lang=en")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200, url
+        for mark in "：（）、":
+            at = html.find(mark)
+            assert at < 0, f"{url}: {mark!r} in …{html[max(0, at - 80) : at + 20]}…"
+    english = client.get(f"/orgs/{world.branch.id}?lang=en").get_data(as_text=True)
+    assert 'Phone: <a href="tel:' in english
+    chinese = client.get(f"/orgs/{world.branch.id}?lang=zh").get_data(as_text=True)
+    assert '电话：<a href="tel:' in chinese
+    assert "Parent organisation: " in client.get(f"/orgs/{county}/new?lang=en").get_data(
+        as_text=True
+    )
