@@ -108,7 +108,8 @@ def region_table(org: Organisation) -> Table:
 
 
 def transfers_table(org: Organisation, months: int = 12) -> tuple[Table, Table]:
-    """Completed transfers leaving and joining the subtree, per month (last `months`)."""
+    """Completed transfers leaving and joining the subtree, per month of the display zone
+    (last `months`)."""
     since = clock.now() - timedelta(days=31 * months)
     inside = select(Organisation.id).where(startswith(Organisation.path, org.path))
     stmt = select(
@@ -117,12 +118,12 @@ def transfers_table(org: Organisation, months: int = 12) -> tuple[Table, Table]:
     out_counts: Counter[str] = Counter()
     in_counts: Counter[str] = Counter()
     for at, from_inside, to_inside in db.session.execute(stmt):
-        month = at.strftime("%Y-%m")
+        month = clock.local_time(at, "%Y-%m")
         if from_inside and not to_inside:
             out_counts[month] += 1
         if to_inside and not from_inside:
             in_counts[month] += 1
-    now = clock.now()
+    now = clock.to_local(clock.now())
     labels = []
     y, m = now.year, now.month
     for _i in range(months):

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask, g
 from sqlalchemy import event, select
 
+from directory.core.time import local_time
 from directory.extensions import db
 from directory.groups import membership, moderation
 from directory.groups.models import GroupVisibility, JoinPolicy
@@ -154,3 +155,16 @@ def test_admin_home_lists_claims_to_confirm(client, auth, world, cadre, org_admi
     auth.login(org_admin)
     body = client.get("/").get_data(as_text=True)
     assert "待确认的职务" in body and 'href="/people/claims"' in body
+
+
+def test_group_feed_shows_times_in_the_display_zone(client, auth, world, cadre) -> None:
+    """The feed's times are read like every other time on the site (Asia/Shanghai by
+    default), not as stored (UTC), and its reply counts take English plurals."""
+    group = make_group(cadre, "顺庆青年工作群")
+    thread = make_thread(cadre, group, "值班安排", "本周值班")
+    auth.login(cadre)
+    body = client.get("/").get_data(as_text=True)
+    shown = local_time(thread.last_post_at, "%m-%d %H:%M")
+    assert shown != thread.last_post_at.strftime("%m-%d %H:%M")  # UTC+8 by default
+    assert f'<span class="date">{shown}</span>' in body
+    assert "0 replies" in client.get("/?lang=en").get_data(as_text=True)

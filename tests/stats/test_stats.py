@@ -115,3 +115,29 @@ def test_who_may_see_statistics(client, auth, world, cadre, org_admin, admin, ou
     html = client.get(f"/stats/orgs/{world.province_org.id}").get_data(as_text=True)
     assert "赵丽" not in html  # figures, never names
     assert sum(_table(html, "kind").values()) == 3  # 张彤, 李明 and 赵丽: the whole province
+
+
+def test_transfers_count_in_the_month_of_the_display_zone(app, world, cadre, org_admin) -> None:  # type: ignore[no-untyped-def]
+    """A transfer completed at 01:00 on the 1st in China (17:00 UTC the day before) counts
+    in the new month, as every page shows its time."""
+    from datetime import UTC
+
+    from directory.stats.figures import transfers_table
+    from directory.transfers.models import Transfer, TransferReason, TransferState
+
+    local_now = clock.to_local(clock.now())
+    first = local_now.replace(day=1, hour=1, minute=0, second=0, microsecond=0)
+    at = first.astimezone(UTC).replace(tzinfo=None)
+    assert at.month != first.month  # the day before in UTC
+    db.session.add(
+        Transfer(
+            person_id=cadre.id, from_org_id=world.branch.id, to_org_id=world.chengdu_org.id,
+            final_org_id=world.chengdu_org.id, requested_by_id=org_admin.id,
+            reason=TransferReason.JOB, state=TransferState.COMPLETED, state_since=at,
+            completed_at=at,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    out, _in = transfers_table(world.county_org)
+    assert out.rows[-1] == (first.strftime("%Y-%m"), 1)
+    assert out.total == 1

@@ -57,3 +57,18 @@ def test_posts_and_notifications_show_the_display_zone(
     auth.login(cadre)
     assert "2026-11-24 09:30" in client.get(f"/groups/threads/{thread.id}").get_data(as_text=True)
     assert "2026-11-24 09:30" in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_templates_show_times_only_through_local_time() -> None:
+    """A template that formats a stored time itself shows UTC (the home page's group feed
+    did): every time goes through `|local_time`."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    found = [
+        f"{path.relative_to(templates)}:{n}"
+        for path in sorted(templates.rglob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".strftime(" in line  # (calendar dates, such as a deadline, print with isoformat)
+    ]
+    assert not found, found
