@@ -43,7 +43,7 @@ def contacts_revealed(viewer: Person, person: Person, fields: list[str]) -> None
     nothing costs no query and expires nothing."""
     if not fields or viewer.id == person.id:
         return
-    day = clock.now().date().isoformat()
+    day = clock.today().isoformat()
     with unit_of_work():
         record_once(
             f"contact:{viewer.id}:{person.id}:{day}",

@@ -2,12 +2,13 @@
 
 The zone is DISPLAY_TIMEZONE (env DIRECTORY_DISPLAY_TIMEZONE), else BABEL_DEFAULT_TIMEZONE,
 else Asia/Shanghai. Every template shows a time through the `local_time` filter, so posts,
-notifications and transfers show the same moment the same way.
+notifications and transfers show the same moment the same way; `today()` is the date a
+cadre's calendar shows there (a start date "not after today", this year for ages).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -52,3 +53,8 @@ def local_time(value: datetime | None, fmt: str = MINUTES) -> str:
 def now() -> datetime:
     """The current time as stored: naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Today's date in the display zone (in Beijing from 00:00, not from 08:00 as in UTC)."""
+    return to_local(now()).date()

@@ -75,7 +75,7 @@ def compose(
     if person_list is not None and not can_use_list(actor, person_list):
         raise ValidationError(_("请选择你自己的名单。"), field="person_list")
     title, body, html = _check_text(title, body)
-    if deadline is not None and deadline.isoformat() < clock.local_time(clock.now(), "%Y-%m-%d"):
+    if deadline is not None and deadline < clock.today():
         raise ValidationError(_("截止日期不能早于今天。"), field="deadline")
     notice = Notice(
         org_id=org.id,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from directory.core import time as clock
 from directory.core.enums import POSITION_TITLES
 from directory.core.errors import ValidationError
 from directory.extensions import limiter
@@ -173,7 +172,7 @@ def edit_position(person_id: int, position_id: int):
 @login_required
 def end_position(person_id: int, position_id: int):
     person, position = _position(person_id, position_id)
-    form = EndPositionForm(data={"end_date": date.today().isoformat()})
+    form = EndPositionForm(data={"end_date": clock.today().isoformat()})
     if form.validate_on_submit():
         try:
             people.end_position(current_user, position, form.end_date.data)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from directory.core import signals
+from directory.core import time as clock
 from directory.core.enums import (
     CadreKind,
     Establishment,
@@ -64,7 +65,7 @@ def pinyin_of(name: str) -> str:
 
 def max_birth_year(today: date | None = None) -> int:
     """The latest birth year a cadre may have (this year minus 14)."""
-    return (today or date.today()).year - MIN_AGE
+    return (today or clock.today()).year - MIN_AGE
 
 
 def get_profile(person_id: int, viewer: Person | None = None) -> Person:
@@ -203,7 +204,7 @@ def _check_position(organisation: Organisation, title: str, start: date, end: da
     title = (title or "").strip()
     if not 1 <= len(title) <= 40:
         raise ValidationError(_("职务名称应为 1 到 40 个字。"), field="title")
-    today = date.today()
+    today = clock.today()
     if start < EARLIEST_START:
         raise ValidationError(_("任职开始日期不能早于 1950 年。"), field="start_date")
     if start > today:
@@ -357,7 +358,7 @@ def end_posts_in(actor: Person, person_id: int, organisation: Organisation) -> i
     )
     if not posts:
         raise NotFound(_("此人在该组织没有现任职务。"))
-    today = date.today()
+    today = clock.today()
     for position in posts:
         _require_position_manager(actor, position)
         position.end_date = max(today, position.start_date)

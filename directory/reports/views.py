@@ -152,7 +152,7 @@ def _stats_args(org_id: int):
         abort(404)
     if not can_view_stats(me, org):
         abort(403)
-    this_year = int(clock.local_time(clock.now(), "%Y"))
+    this_year = clock.today().year
     raw_year = request.args.get("year", "")
     year = parse_int(raw_year, 2100, 2000) if raw_year else this_year
     raw_month = request.args.get("month", "")

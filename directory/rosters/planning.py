@@ -380,7 +380,7 @@ def _plan_person(
     birth = values.get("birth_year", "")
     fields["birth_year"] = None
     if birth:
-        this_year = clock.now().year
+        this_year = clock.today().year
         year = parse_int(birth, this_year, minimum=1900)
         if year is not None:
             fields["birth_year"] = year
@@ -460,7 +460,7 @@ def _plan_position(
             row.problem(_("任职结束日期“%(v)s”无效。", v=values["end"][:20]))
     if start and end and end < start:
         row.problem(_("任职结束日期早于开始日期。"))
-    if start and start > clock.now().date():
+    if start and start > clock.today():
         row.problem(_("任职开始日期在将来。"))
     return {"title": title, "org": org, "start": start, "end": end}
 
@@ -484,7 +484,7 @@ def _age_warning(row: RowPlan, fields: dict[str, Any], post: dict[str, Any] | No
     if kind is None or born is None or post is None or post.get("end") is not None:
         return
     limit = MAX_AGE.get(kind)
-    age = clock.now().year - born
+    age = clock.today().year - born
     if limit is not None and age > limit:
         row.warnings.append(
             _(

@@ -70,7 +70,7 @@ def tenure_table(org: Organisation) -> Table:
         )
         .group_by(Position.start_date)
     )
-    today = clock.now().date()
+    today = clock.today()
     counts: Counter[str] = Counter()
     for start, n in db.session.execute(stmt):
         years = (today - start).days / 365.25
@@ -178,7 +178,7 @@ def profile_counts(org: Organisation) -> dict[str, Counter]:
 
 
 def _age_rows(by_year: Counter) -> Table:
-    year = clock.now().year
+    year = clock.today().year
     counts: Counter[str] = Counter()
     for born, n in by_year.items():
         if born is None:

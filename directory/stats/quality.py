@@ -128,7 +128,7 @@ class Committee:
 def _committee_figures(org: Organisation):
     """(township id, members, leaders, over age) of the township committees in the subtree
     that break a rule; ids only, so counting them loads no organisation."""
-    year = clock.now().year
+    year = clock.today().year
     age = year - Person.birth_year
     over = case(
         (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from directory.core import signals
+from directory.core import time as clock
 from directory.core.enums import Visibility
 from directory.core.errors import PermissionDenied, ValidationError
 from directory.extensions import db
@@ -97,7 +99,8 @@ def test_htmx_save_redirects_and_htmx_error_is_fragment(client, auth, cadre):
 
 
 def _this_year() -> int:
-    return date.today().year
+    """This year in the default display zone (module level: no app to ask)."""
+    return datetime.now(ZoneInfo(clock.DEFAULT_ZONE)).year
 
 
 BAD = [

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.core import signals
+from directory.core import time as clock
 from directory.extensions import db
 from directory.people.models import Position
 from tests.factories import make_org
@@ -114,7 +115,7 @@ def test_add_position_with_htmx(client, auth, world, cadre, changes):
 
 
 def _tomorrow() -> str:
-    return (date.today() + timedelta(days=1)).isoformat()
+    return (clock.today() + timedelta(days=1)).isoformat()
 
 
 NOTHING_PICKED = {"organisation": "", "organisation_q": "", "organisation_label": ""}
@@ -298,7 +299,7 @@ def test_end_position(client, auth, world, cadre, org_admin, changes):
     url = f"/people/{cadre.id}/positions/{pid}/end"
     r = client.get(url, headers={"HX-Request": "true"})
     assert r.status_code == 200
-    assert f'value="{date.today().isoformat()}"' in r.get_data(as_text=True)
+    assert f'value="{clock.today().isoformat()}"' in r.get_data(as_text=True)
     assert "<html" in client.get(url).get_data(as_text=True)
     for bad, message in (
         ("2020-01-01", "卸任日期不能早于开始日期"),
@@ -377,3 +378,20 @@ def test_org_options(client, auth, world, outsider):
 def test_org_options_requires_login(client, world):
     r = client.get("/people/org-options?q=南充")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+
+
+def test_a_post_starting_today_in_china_is_not_in_the_future(
+    client, auth, world, cadre, monkeypatch
+):
+    """At 07:30 in Beijing the server's UTC date is still yesterday: "today" is the date
+    of the display zone, so a post starting today is accepted (it was refused)."""
+    later = date.today() + timedelta(days=10)  # ahead of the machine's own calendar
+    monkeypatch.setattr(clock, "now", lambda: datetime(later.year, later.month, later.day, 23, 30))
+    local_today = later + timedelta(days=1)
+    auth.login(cadre)
+    data = _new(world, start_date=local_today.isoformat())
+    assert client.post(f"/people/{cadre.id}/positions/new", data=data).status_code == 303
+    assert _positions(cadre.id)[-1][3] == local_today
+    tomorrow = _new(world, start_date=(local_today + timedelta(days=1)).isoformat())
+    r = client.post(f"/people/{cadre.id}/positions/new", data=tomorrow)
+    assert r.status_code == 422 and "开始日期不能晚于今天" in r.get_data(as_text=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 
@@ -229,7 +227,7 @@ def test_completion_can_end_old_positions(cadre, org_admin, receiving, submitted
     finally:
         positions_changed.receivers.clear()
     pos = db.session.scalars(sa.select(Position).where(Position.person_id == cadre.id)).all()
-    assert [(p.organisation_id, p.end_date) for p in pos] == [(old_org, date.today())]
+    assert [(p.organisation_id, p.end_date) for p in pos] == [(old_org, clock.today())]
     assert changed == [{"person_id": cadre.id}]
 
 

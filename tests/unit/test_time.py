@@ -72,3 +72,15 @@ def test_templates_show_times_only_through_local_time() -> None:
         if ".strftime(" in line  # (calendar dates, such as a deadline, print with isoformat)
     ]
     assert not found, found
+
+
+def test_today_is_the_date_in_the_display_zone(app, monkeypatch) -> None:
+    from datetime import date
+
+    from directory.core import time as clock
+
+    with app.app_context():
+        monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 23, 30))
+        assert clock.today() == date(2026, 12, 1)  # 07:30 in Beijing
+        monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 15, 59))
+        assert clock.today() == date(2026, 11, 30)  # 23:59 in Beijing
