@@ -36,6 +36,12 @@ def test_statistics_and_audit_as_an_org_admin(journey, world, cadre, org_admin, 
     j.step("quality list")
     me.goto("/audit/")
     expect(me.get_by_role("cell", name="登录").first).to_be_visible()
+    # The filters are a card of fields with an ordinary button below them (Pico's search
+    # styling made the button a pill as tall as the form, beside the fields).
+    button = me.get_by_role("button", name="筛选").bounding_box()
+    fields = me.locator("form.filters .grid2").bounding_box()
+    assert button is not None and fields is not None
+    assert button["height"] < 60 and button["y"] >= fields["y"] + fields["height"], button
     me.get_by_label("操作", exact=True).select_option(label="登录")
     me.get_by_role("button", name="筛选").click()
     expect(me.get_by_role("cell", name="李明").first).to_be_visible()
