@@ -117,3 +117,28 @@ def test_member_without_javascript_types_names(login_as, world, cadre, chengdu) 
     assert me.locator("#transfer-state").inner_text() == "待转出审批"
     t = db.session.query(Transfer).one()
     assert t.to_org_id == chengdu["first"].id and t.state == TransferState.SUBMITTED
+
+
+def test_typing_slower_than_the_answers_logs_no_error(app, journey, world, org_admin) -> None:
+    """Keys slower than the picker's pause, answers slower than the keys: each new question
+    waits for the one on its way. With `hx-sync="this:replace"` the earlier request was
+    aborted, and htmx logs an aborted request as a console error."""
+    import time
+
+    from flask import request
+
+    @app.before_request
+    def _slow_suggestions() -> None:
+        if request.path.endswith("-options"):
+            time.sleep(0.6)
+
+    admin = journey(org_admin, "phone")
+    me = admin.page
+    me.goto("/transfers/new")
+    box = me.get_by_role("combobox", name="转入团组织")
+    box.press_sequentially("chengdu", delay=350)
+    listbox = me.get_by_role("listbox", name="转入团组织：候选项")
+    expect(listbox.get_by_role("option").filter(has_text="共青团成都市委").first).to_be_visible()
+    expect(me.locator(".htmx-request")).to_have_count(0)
+    admin.step("suggestions after slow typing")
+    admin.finish()
