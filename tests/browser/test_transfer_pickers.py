@@ -9,8 +9,10 @@ which offers a list to choose from when the text is ambiguous.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from flask import request
 from playwright.sync_api import expect
 
 from directory.core.enums import OrgLevel, Sector
@@ -123,9 +125,6 @@ def test_typing_slower_than_the_answers_logs_no_error(app, journey, world, org_a
     """Keys slower than the picker's pause, answers slower than the keys: each new question
     waits for the one on its way. With `hx-sync="this:replace"` the earlier request was
     aborted, and htmx logs an aborted request as a console error."""
-    import time
-
-    from flask import request
 
     @app.before_request
     def _slow_suggestions() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -14,6 +14,8 @@ from directory.core import time as clock
 from directory.core.enums import CadreKind, OrgLevel, PositionStatus
 from directory.extensions import db
 from directory.people.models import Person, Position
+from directory.stats.figures import transfers_table
+from directory.transfers.models import Transfer, TransferReason, TransferState
 from tests.factories import World, make_org, make_person
 
 
@@ -120,11 +122,6 @@ def test_who_may_see_statistics(client, auth, world, cadre, org_admin, admin, ou
 def test_transfers_count_in_the_month_of_the_display_zone(app, world, cadre, org_admin) -> None:  # type: ignore[no-untyped-def]
     """A transfer completed at 01:00 on the 1st in China (17:00 UTC the day before) counts
     in the new month, as every page shows its time."""
-    from datetime import UTC
-
-    from directory.stats.figures import transfers_table
-    from directory.transfers.models import Transfer, TransferReason, TransferState
-
     local_now = clock.to_local(clock.now())
     first = local_now.replace(day=1, hour=1, minute=0, second=0, microsecond=0)
     at = first.astimezone(UTC).replace(tzinfo=None)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from flask import render_template_string
 
+from directory.core import time as clock
 from directory.core.time import local_time
 
 MOMENT = datetime(2026, 11, 24, 1, 30)  # stored naive UTC
@@ -62,8 +64,6 @@ def test_posts_and_notifications_show_the_display_zone(
 def test_templates_show_times_only_through_local_time() -> None:
     """A template that formats a stored time itself shows UTC (the home page's group feed
     did): every time goes through `|local_time`."""
-    from pathlib import Path
-
     templates = Path(__file__).resolve().parents[2] / "templates"
     found = [
         f"{path.relative_to(templates)}:{n}"
@@ -75,10 +75,6 @@ def test_templates_show_times_only_through_local_time() -> None:
 
 
 def test_today_is_the_date_in_the_display_zone(app, monkeypatch) -> None:
-    from datetime import date
-
-    from directory.core import time as clock
-
     with app.app_context():
         monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 23, 30))
         assert clock.today() == date(2026, 12, 1)  # 07:30 in Beijing
