@@ -78,7 +78,7 @@ def init_app(app: Flask) -> None:
 
 def word_list(words: list[str]) -> str:
     """`words` as one phrase in the page's language (Babel's list patterns)."""
-    return format_list([str(w) for w in words], locale=get_locale() or "zh_Hans_CN")
+    return format_list([str(w) for w in words], locale=get_locale())
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
